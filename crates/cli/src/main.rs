@@ -1,0 +1,2 @@
+//! wdconnect.
+fn main() {}

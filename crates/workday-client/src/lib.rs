@@ -1,0 +1,1 @@
+//! Workday endpoint checks, OAuth requests, REST calls and error classification.

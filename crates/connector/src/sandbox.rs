@@ -1,0 +1,142 @@
+//! Starting the sandbox: the built-in simulated tenant that both fronts offer, written once here.
+
+use serde::Serialize;
+
+use crate::loopback::{self, RedirectHost};
+use crate::problem::{Diagnose, Problem};
+
+/// What a front may choose when it starts the sandbox.
+#[derive(Debug, Clone)]
+pub struct SandboxOptions {
+    /// The port of the redirect URI the simulated client is registered with.
+    pub redirect_port: u16,
+    /// Seed of the generated users and activity, so a sandbox can be reproduced.
+    pub seed: u64,
+    /// Activity events in the seven days before start.
+    pub events: u64,
+}
+
+impl Default for SandboxOptions {
+    fn default() -> Self {
+        Self {
+            redirect_port: loopback::DEFAULT_REDIRECT_PORT,
+            seed: 1,
+            events: 50_000,
+        }
+    }
+}
+
+/// The sandbox's values as the "View API Clients" page would show them, less the client secret:
+/// this is what crosses into the UI and onto the terminal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SandboxInfo {
+    /// Always true: every front labels the sandbox as a simulation.
+    pub simulated: bool,
+    pub tenant: String,
+    pub client_id: String,
+    pub rest_api_endpoint: String,
+    pub token_endpoint: String,
+    pub authorization_endpoint: String,
+    pub redirect_uri: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    #[error("the simulated tenant could not start: {0}")]
+    Start(String),
+}
+
+impl Diagnose for SandboxError {
+    fn problem(&self) -> Problem {
+        match self {
+            SandboxError::Start(why) => Problem::new(
+                "sandbox.start_failed",
+                format!("The sandbox tenant could not start: {why}."),
+                "Close whatever else runs a sandbox on this machine (another Workday Connector or \
+                 `wdconnect sandbox`), then try again.",
+            ),
+        }
+    }
+}
+
+/// A running simulated tenant; it stops when shut down or when the process ends.
+#[derive(Debug)]
+pub struct Sandbox {
+    sim: workday_sim::SimHandle,
+    info: SandboxInfo,
+}
+
+impl Sandbox {
+    /// Starts the simulated tenant on loopback. Must run inside a tokio runtime: the tenant's
+    /// listeners live on it.
+    pub async fn start(options: SandboxOptions) -> Result<Sandbox, SandboxError> {
+        let config = workday_sim::SimConfig {
+            seed: options.seed,
+            events: options.events,
+            redirect_uri: loopback::redirect_uri(options.redirect_port, RedirectHost::Ipv4Literal),
+            ..workday_sim::SimConfig::default()
+        };
+        let tenant = config.tenant.clone();
+        let sim = workday_sim::start(config)
+            .await
+            .map_err(|e| SandboxError::Start(e.to_string()))?;
+        let v = sim.values();
+        let info = SandboxInfo {
+            simulated: true,
+            tenant,
+            client_id: v.client_id.clone(),
+            rest_api_endpoint: v.rest_api_endpoint.clone(),
+            token_endpoint: v.token_endpoint.clone(),
+            authorization_endpoint: v.authorization_endpoint.clone(),
+            redirect_uri: v.redirect_uri.clone(),
+        };
+        tracing::info!(tenant = %info.tenant, rest = %info.rest_api_endpoint, "sandbox tenant started");
+        Ok(Sandbox { sim, info })
+    }
+
+    pub fn info(&self) -> &SandboxInfo {
+        &self.info
+    }
+
+    pub async fn shutdown(self) {
+        self.sim.shutdown().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn starts_a_tenant_whose_values_carry_no_secret() {
+        // Port 0 for the redirect keeps parallel tests from fighting over 8413; the sim never binds it.
+        let sandbox = Sandbox::start(SandboxOptions { redirect_port: 0, events: 1_000, ..Default::default() })
+            .await
+            .expect("sandbox starts");
+        let info = sandbox.info().clone();
+        assert!(info.simulated);
+        assert!(info.rest_api_endpoint.starts_with("http://127.0.0.1:"));
+        assert!(info.rest_api_endpoint.ends_with(&format!("/ccx/api/v1/{}", info.tenant)));
+        assert!(info.token_endpoint.ends_with(&format!("/ccx/oauth2/{}/token", info.tenant)));
+        assert!(info.authorization_endpoint.ends_with(&format!("/{}/authorize", info.tenant)));
+        assert_eq!(info.redirect_uri, "http://127.0.0.1:0/callback");
+
+        let json = serde_json::to_string(&info).unwrap();
+        let secret = sandbox.sim.values().client_secret;
+        assert!(!secret.is_empty());
+        assert!(!json.contains(&secret), "the sandbox info must not carry the client secret");
+        assert!(!format!("{sandbox:?}").contains(&secret), "Debug must not print the secret");
+
+        // The tenant really answers: its token endpoint refuses an unknown client like Workday.
+        let answer = reqwest::Client::new()
+            .post(&info.token_endpoint)
+            .form(&[("grant_type", "refresh_token"), ("refresh_token", "x"), ("client_id", "nobody"), ("client_secret", "nothing")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status().as_u16(), 401);
+        let body: serde_json::Value = answer.json().await.unwrap();
+        assert_eq!(body["error"], "invalid_client");
+        sandbox.shutdown().await;
+    }
+}

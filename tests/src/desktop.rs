@@ -1,0 +1,71 @@
+//! Runs the real desktop binary under `tauri-driver` (WebKitWebDriver on Linux) for the tests.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::webdriver::Session;
+
+/// A running `tauri-driver`; stopped with SIGTERM on drop (never SIGKILL: killed hard it leaves
+/// WebKitWebDriver running, holding the output pipe open).
+#[derive(Debug)]
+pub struct TauriDriver {
+    child: Child,
+    pub url: String,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+impl TauriDriver {
+    pub fn start() -> TauriDriver {
+        assert!(
+            std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some(),
+            "the desktop tests need a display: run them through scripts/test.sh, which starts Xvfb"
+        );
+        let port = free_port();
+        let native_port = free_port();
+        let child = Command::new("tauri-driver")
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("tauri-driver could not start ({e}): scripts/test.sh installs it with cargo install")
+            });
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "tauri-driver did not listen on port {port}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        TauriDriver { child, url }
+    }
+
+    /// A WebDriver session on a fresh instance of the app, launched with `args`.
+    pub async fn launch(&self, app: &Path, args: &[&str]) -> Session {
+        let caps = json!({ "tauri:options": { "application": app, "args": args } });
+        Session::create(&self.url, caps).await.expect("the app starts under tauri-driver")
+    }
+}
+
+impl Drop for TauriDriver {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = Command::new("kill").args(["-INT", &self.child.id().to_string()]).status();
+        let _ = self.child.wait();
+    }
+}

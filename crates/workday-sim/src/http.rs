@@ -1,0 +1,221 @@
+//! The three listeners: our own accept loop (so a fault can drop a connection without an
+//! answer), the per-request wrapper that applies faults, the tenant check and the request log,
+//! and the routers of the website and services hosts.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderValue, Request, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use chrono::Utc;
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tower::ServiceExt;
+
+use crate::log::{ListenerKind, RequestRecord, redact_query};
+use crate::oauth::{self, TokenAudit};
+use crate::state::Tenant;
+use crate::switches::{PathClass, Storm};
+use crate::{pages, rest};
+
+/// Which listener a loop serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Host {
+    Website,
+    Services,
+    Control,
+}
+
+/// Returned by the service to make hyper close the connection without an answer.
+#[derive(Debug, thiserror::Error)]
+#[error("connection dropped by the drop_next fault")]
+pub struct Dropped;
+
+pub fn website_router(t: Arc<Tenant>) -> Router {
+    let n = t.name.clone();
+    Router::new()
+        .route(&format!("/{n}/authorize"), get(oauth::authorize))
+        .route(&format!("/{n}/authorize/decision"), post(oauth::decision))
+        .route(&format!("/{n}/sso"), get(oauth::sso))
+        .fallback(website_not_found)
+        .with_state(t)
+}
+
+pub fn services_router(t: Arc<Tenant>) -> Router {
+    let n = t.name.clone();
+    Router::new()
+        .route(&format!("/ccx/oauth2/{n}/token"), post(oauth::token))
+        .route(&format!("/ccx/api/v1/{n}/workers"), get(rest::workers))
+        .route(
+            &format!("/ccx/api/privacy/v1/{n}/activityLogging"),
+            get(rest::activity_logging),
+        )
+        .fallback(rest::not_found)
+        .with_state(t)
+}
+
+async fn website_not_found(axum::extract::State(t): axum::extract::State<Arc<Tenant>>) -> Response {
+    pages::error(
+        StatusCode::NOT_FOUND,
+        &t.name,
+        "The page you requested does not exist.",
+    )
+}
+
+fn is_version(s: &str) -> bool {
+    s.len() > 1 && s.starts_with('v') && s[1..].bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The tenant segment of a path, where the host's URL scheme puts one.
+fn tenant_segment(host: Host, path: &str) -> Option<&str> {
+    let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match host {
+        Host::Website => segs.first().copied(),
+        Host::Services => match segs.as_slice() {
+            ["ccx", "oauth2", t, ..] => Some(t),
+            ["ccx", "api", v, t, ..] if is_version(v) => Some(t),
+            ["ccx", "api", _, v, t, ..] if is_version(v) => Some(t),
+            _ => None,
+        },
+        Host::Control => None,
+    }
+}
+
+pub(crate) fn classify(path: &str) -> PathClass {
+    if path.starts_with("/ccx/oauth2/") {
+        PathClass::Token
+    } else if path.starts_with("/ccx/api/") {
+        PathClass::Rest
+    } else {
+        PathClass::Other
+    }
+}
+
+/// What Workday answers for a tenant that does not live here: 503 (as for a wrong data centre).
+fn wrong_tenant(t: &Tenant, host: Host, class: PathClass) -> Response {
+    if host == Host::Website {
+        return pages::error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &t.name,
+            "This tenant is not available.",
+        );
+    }
+    if class == PathClass::Token && t.switches().wrong_tenant_token_invalid_request {
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(serde_json::json!({"error": "invalid_request", "error_description": "unknown tenant"})),
+        )
+            .into_response();
+    }
+    rest::server_error(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable")
+}
+
+fn storm_response(s: &Storm) -> Response {
+    let status = StatusCode::from_u16(s.status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+    let reason = status.canonical_reason().unwrap_or("error");
+    let mut r = if (400..=404).contains(&s.status) {
+        rest::client_error(status, reason, reason)
+    } else {
+        rest::server_error(status, reason)
+    };
+    if s.status == 429
+        && let Ok(v) = HeaderValue::from_str(&s.retry_after_secs.to_string())
+    {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    r
+}
+
+async fn handle(
+    host: Host,
+    t: Arc<Tenant>,
+    router: Router,
+    req: Request<Incoming>,
+) -> Result<Response, Dropped> {
+    let at = Utc::now();
+    let method = req.method().to_string();
+    let path = req.uri().path().to_string();
+    let query = req.uri().query().map(redact_query);
+    let class = classify(&path);
+    let record = |status: u16, dropped: bool, audit: Option<TokenAudit>| {
+        let listener = match host {
+            Host::Website => ListenerKind::Website,
+            Host::Services => ListenerKind::Services,
+            Host::Control => return,
+        };
+        t.log.push(RequestRecord {
+            at,
+            listener,
+            method: method.clone(),
+            path: path.clone(),
+            query: query.clone(),
+            status,
+            dropped,
+            client_auth: audit.as_ref().map(|a| a.client_auth),
+            client_id: audit.and_then(|a| a.client_id),
+        });
+    };
+    if host == Host::Services {
+        if t.take_drop(class) {
+            record(0, true, None);
+            return Err(Dropped);
+        }
+        let latency = t.latency_ms();
+        if latency > 0 {
+            tokio::time::sleep(Duration::from_millis(latency)).await;
+        }
+        if let Some(storm) = t.take_storm(class) {
+            let r = storm_response(&storm);
+            record(r.status().as_u16(), false, None);
+            return Ok(r);
+        }
+    }
+    let mut resp = match tenant_segment(host, &path) {
+        Some(seg) if seg != t.name => wrong_tenant(&t, host, class),
+        _ => router
+            .oneshot(req.map(Body::new))
+            .await
+            .unwrap_or_else(|e: Infallible| match e {}),
+    };
+    let audit = resp.extensions_mut().remove::<TokenAudit>();
+    record(resp.status().as_u16(), false, audit);
+    Ok(resp)
+}
+
+/// Serves `listener` until `shutdown` flips or its sender goes away.
+pub async fn serve(
+    listener: TcpListener,
+    host: Host,
+    t: Arc<Tenant>,
+    router: Router,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut conns = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else {
+                    // Out of file descriptors or similar: back off instead of spinning.
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                };
+                let (t, router) = (t.clone(), router.clone());
+                let svc = service_fn(move |req| handle(host, t.clone(), router.clone(), req));
+                conns.spawn(async move {
+                    let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
+                });
+            }
+            _ = shutdown.changed() => break,
+            Some(_) = conns.join_next(), if !conns.is_empty() => {}
+        }
+    }
+    conns.abort_all();
+}

@@ -1,0 +1,235 @@
+//! The REST API on the services host: `/workers` and `/activityLogging`, with Workday's
+//! parameter validation, permission checks and error bodies.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{NaiveDateTime, Utc};
+use rand::seq::SliceRandom;
+use serde_json::{Value, json};
+
+use crate::activity::{OwnCall, Window};
+use crate::oauth::authenticate;
+use crate::params::Params;
+use crate::state::{Access, Tenant};
+use crate::switches::OffsetCapMode;
+
+const WORKERS_DEFAULT_LIMIT: u64 = 20;
+const WORKERS_MAX_LIMIT: u64 = 100;
+/// Default page size of the activity log (unverified; collectors always pass `limit`).
+const ACTIVITY_DEFAULT_LIMIT: u64 = 100;
+const ACTIVITY_MAX_LIMIT: u64 = 1000;
+const ACTIVITY_TASK: &str = "privacy/activityLogging/userActivity (GET)";
+const WORKERS_TASK: &str = "staffing/workers (GET)";
+
+type Shared = State<Arc<Tenant>>;
+
+/// Workday's 400-404 body: `{"error": ..., "errors": [{"error": ...}]}`.
+pub fn client_error(status: StatusCode, error: &str, detail: &str) -> Response {
+    (
+        status,
+        Json(json!({ "error": error, "errors": [{ "error": detail }] })),
+    )
+        .into_response()
+}
+
+/// Workday's body for other statuses: `{"error": ...}`.
+pub fn server_error(status: StatusCode, error: &str) -> Response {
+    (status, Json(json!({ "error": error }))).into_response()
+}
+
+fn invalid(detail: &str) -> Response {
+    client_error(
+        StatusCode::BAD_REQUEST,
+        "Invalid request parameters",
+        detail,
+    )
+}
+
+fn permission_denied() -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        Json(json!({ "error": "permission denied" })),
+    )
+        .into_response()
+}
+
+/// A non-negative integer parameter within [min, max], or the default when absent.
+fn int_param(p: &Params, name: &str, default: u64, min: u64, max: u64) -> Result<u64, Response> {
+    match p.get(name).map_err(|e| invalid(&e))? {
+        None => Ok(default),
+        Some(v) => match v.parse::<u64>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(n),
+            _ => Err(invalid(&format!(
+                "{name} must be an integer from {min} to {max}"
+            ))),
+        },
+    }
+}
+
+/// Logs the client's own call as an activity event (the tenant audits API use too).
+fn log_own_call(t: &Tenant, access: &Access, headers: &HeaderMap, task: &'static str) {
+    let sw = t.switches();
+    if !sw.log_own_calls || !sw.activity_logging_enabled {
+        return;
+    }
+    t.data.record_own(OwnCall {
+        at_ms: Utc::now().timestamp_millis(),
+        account: access.account.clone(),
+        task,
+        session: access.session.clone(),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+    });
+}
+
+/// `GET /ccx/api/v1/{tenant}/workers?limit&offset`.
+pub async fn workers(State(t): Shared, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
+    let access = match authenticate(&t, &headers) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let r = workers_inner(&t, raw.as_deref());
+    log_own_call(&t, &access, &headers, WORKERS_TASK);
+    r.unwrap_or_else(|e| e)
+}
+
+fn workers_inner(t: &Tenant, raw: Option<&str>) -> Result<Response, Response> {
+    let sw = t.switches();
+    if !(sw.scope_staffing && sw.perm_worker_reports) {
+        return Err(permission_denied());
+    }
+    let p = Params::from_query(raw);
+    let limit = int_param(&p, "limit", WORKERS_DEFAULT_LIMIT, 1, WORKERS_MAX_LIMIT)?;
+    let offset = int_param(&p, "offset", 0, 0, u64::MAX)?;
+    let people = &t.dir.people;
+    let data: Vec<Value> = people
+        .iter()
+        .skip(offset.min(people.len() as u64) as usize)
+        .take(limit as usize)
+        .map(|w| {
+            json!({
+                "id": w.wid,
+                "descriptor": w.name,
+                "href": format!("{}/workers/{}", t.urls.rest_api_endpoint, w.wid),
+                "businessTitle": w.title,
+                "primaryWorkEmail": format!("{}@example.com", w.username),
+                "isManager": w.title.starts_with("Director") || w.title.ends_with("Manager"),
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "total": people.len(), "data": data })).into_response())
+}
+
+/// Parses a `from`/`to` value: ISO-8601 UTC with whole seconds, exactly `YYYY-MM-DDTHH:MM:SSZ`.
+fn parse_instant(p: &Params, name: &str) -> Result<i64, Response> {
+    let Some(v) = p.get(name).map_err(|e| invalid(&e))? else {
+        return Err(invalid(&format!("{name} is required")));
+    };
+    let shape_ok = v.len() == 20 && v.ends_with('Z');
+    match NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M:%SZ") {
+        Ok(dt) if shape_ok => Ok(dt.and_utc().timestamp_millis()),
+        _ => Err(invalid(&format!(
+            "{name} must be an ISO-8601 UTC date-time with whole seconds, like 2026-04-17T08:15:00Z"
+        ))),
+    }
+}
+
+/// `GET /ccx/api/privacy/v1/{tenant}/activityLogging`.
+pub async fn activity_logging(
+    State(t): Shared,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let access = match authenticate(&t, &headers) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let r = activity_inner(&t, raw.as_deref());
+    log_own_call(&t, &access, &headers, ACTIVITY_TASK);
+    r.unwrap_or_else(|e| e)
+}
+
+fn activity_inner(t: &Tenant, raw: Option<&str>) -> Result<Response, Response> {
+    let sw = t.switches();
+    if !(sw.scope_system && sw.perm_system_auditing) {
+        return Err(permission_denied());
+    }
+    let p = Params::from_query(raw);
+    let from_ms = parse_instant(&p, "from")?;
+    let to_ms = parse_instant(&p, "to")?;
+    if from_ms >= to_ms {
+        return Err(invalid("from must be earlier than to"));
+    }
+    let limit = int_param(&p, "limit", ACTIVITY_DEFAULT_LIMIT, 1, ACTIVITY_MAX_LIMIT)?;
+    let offset = int_param(&p, "offset", 0, 0, u64::MAX)?;
+    int_param(&p, "instancesReturned", 1, 1, u64::MAX)?;
+    match p.get("type").map_err(|e| invalid(&e))? {
+        None | Some("userActivity") => {}
+        Some(_) => return Err(invalid("type must be userActivity")),
+    }
+    let count_only = match p
+        .get("returnUserActivityEntryCount")
+        .map_err(|e| invalid(&e))?
+    {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => {
+            return Err(invalid(
+                "returnUserActivityEntryCount must be true or false",
+            ));
+        }
+    };
+    let window = Window {
+        from_ms,
+        to_ms,
+        now_ms: Utc::now().timestamp_millis(),
+        max_lag_secs: sw.publish_lag_max_secs,
+    };
+    if count_only {
+        // The true count, not capped: it is how a client learns it must split (unverified).
+        let n = if sw.activity_logging_enabled {
+            t.data.count(&window)
+        } else {
+            0
+        };
+        return Ok(
+            Json(json!({ "total": 1, "data": [{ "userActivityEntryCount": n }] })).into_response(),
+        );
+    }
+    let cap = sw.offset_cap;
+    if offset >= cap {
+        return Err(invalid(&format!(
+            "offset must be less than {cap}; narrow the from/to window"
+        )));
+    }
+    if !sw.activity_logging_enabled {
+        return Ok(Json(json!({ "total": 0, "data": [] })).into_response());
+    }
+    let n = t.data.count(&window);
+    let total = match sw.offset_cap_mode {
+        OffsetCapMode::CapTotal => n.min(cap),
+        OffsetCapMode::ExactTotal => n,
+    };
+    // Rows at positions >= cap are never served.
+    let take = limit.min(cap - offset) as usize;
+    let mut data = t.data.page(&window, offset, take);
+    if sw.shuffle_pages {
+        data.shuffle(&mut rand::rng());
+    }
+    Ok(Json(json!({ "total": total, "data": data })).into_response())
+}
+
+/// Anything else under the right tenant on the services host.
+pub async fn not_found() -> Response {
+    client_error(
+        StatusCode::NOT_FOUND,
+        "Resource not found",
+        "The requested resource does not exist",
+    )
+}

@@ -36,7 +36,7 @@ pub fn run() {
         .with_writer(std::io::stderr)
         .try_init();
     let options = LaunchOptions::from_args(std::env::args().skip(1));
-    build(options)
+    build::<tauri::Wry>(options)
         .run(tauri::generate_context!())
         .expect("the desktop app failed to start");
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde_json::{Value, json};
@@ -77,7 +77,15 @@ fn redirect_to(uri: &str, pairs: &[(&str, &str)], state: Option<&str>) -> Respon
             q.append_pair("state", s);
         }
     }
-    Redirect::to(u.as_str()).into_response()
+    found(u.as_str())
+}
+
+/// A 302 Found, what Workday (and browsers' expectations of OAuth) use for these hops.
+fn found(location: &str) -> Response {
+    match HeaderValue::from_str(location) {
+        Ok(v) => (StatusCode::FOUND, [(header::LOCATION, v)]).into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
 }
 
 /// `GET /{tenant}/authorize`.
@@ -146,7 +154,7 @@ pub async fn authorize(State(t): Shared, RawQuery(raw): RawQuery) -> Response {
         None
     };
     if sw.sso && p.get("redirect").ok().flatten() != Some("n") {
-        return Redirect::to(&format!("/{}/sso", t.name)).into_response();
+        return found(&format!("/{}/sso", t.name));
     }
     if sw.account_locked {
         return pages::error(

@@ -261,7 +261,7 @@ impl Dataset {
                 j.insert(key.to_string(), v);
             }
         };
-        put(rng, 0.0002, "requestTime", Value::String(format_ms(at)));
+        put(rng, 0.001, "requestTime", Value::String(format_ms(at)));
         put(
             rng,
             0.005,

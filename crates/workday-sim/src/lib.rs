@@ -7,6 +7,29 @@
 //!
 //! Behaviours marked *unverified* in the docs of [`Switches`] follow the best public evidence and
 //! are switchable, because Workday's own reference is behind a login.
+//!
+//! # Hosts
+//! - website (`authorization_endpoint`): `GET /{tenant}/authorize` (consent page, form
+//!   `id="consent"` posting to `/{tenant}/authorize/decision` with `decision=allow|deny`),
+//!   `GET /{tenant}/sso` (the identity-provider page of an SSO tenant).
+//! - services: `POST /ccx/oauth2/{tenant}/token`, `GET /ccx/api/v1/{tenant}/workers`,
+//!   `GET /ccx/api/privacy/v1/{tenant}/activityLogging`.
+//! - control (`control_url`, not Workday): `GET/PUT /switches` (PUT merges a partial object),
+//!   `GET/PUT /faults` (PUT replaces), `GET/DELETE /requests`, `POST /regenerate-secret`,
+//!   `POST /revoke-refresh-tokens`, `GET /truth?from=&to=` (RFC 3339), `GET /values`.
+//!
+//! A wrong tenant segment answers 503 on both hosts; an unknown path under the right tenant 404.
+//!
+//! # Other unverified choices
+//! - Error bodies: 400-404 `{"error", "errors": [{"error"}]}`, others `{"error"}`; the exact
+//!   wording is invented. Token errors are RFC 6749 JSON.
+//! - After client and redirect URI check out, authorize errors (bad `response_type`, PKCE) go
+//!   back to the redirect URI as RFC 6749 `error=` redirects.
+//! - Own-call task names: `privacy/activityLogging/userActivity (GET)` (reported by collectors)
+//!   and `staffing/workers (GET)` (invented); own calls carry no `deviceType`.
+//! - Activity log default `limit` 100; `returnUserActivityEntryCount` reports the uncapped count.
+//! - Target `href`s name the services host, so they differ between starts on other ports.
+//! - Events have 30 days of history before the start day; nothing earlier exists.
 
 // Handlers return an early answer as `Err(Response)`; boxing it would buy nothing on this path.
 #![allow(clippy::result_large_err)]
@@ -30,7 +53,7 @@ use std::sync::Arc;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -106,7 +129,7 @@ pub enum SimError {
 }
 
 /// The values an admin would copy from Workday, plus where the control API listens.
-#[derive(Clone, Serialize, PartialEq, Eq)]
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ClientValues {
     pub client_id: String,
     pub client_secret: String,
@@ -132,7 +155,6 @@ impl std::fmt::Debug for ClientValues {
 }
 
 /// A running tenant. Dropping it stops the listeners too; `shutdown` also waits for them.
-#[derive(Debug)]
 pub struct SimHandle {
     tenant: Arc<Tenant>,
     stop: watch::Sender<bool>,
@@ -347,6 +369,16 @@ impl SimHandle {
         for t in std::mem::take(&mut self.tasks) {
             let _ = t.await;
         }
+    }
+}
+
+impl std::fmt::Debug for SimHandle {
+    // Not derived: the tenant holds the secret and live tokens.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimHandle")
+            .field("tenant", &self.tenant.name)
+            .field("values", &self.values())
+            .finish()
     }
 }
 

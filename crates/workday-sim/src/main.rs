@@ -214,25 +214,26 @@ async fn main() -> std::process::ExitCode {
             .map_err(std::io::Error::other)
             .and_then(|j| writeln!(out, "{j}"))
     } else {
-        writeln!(
-            out,
-            "Simulated Workday tenant \"{tenant}\" is running (Ctrl-C stops it).\n\n\
-             Register this Redirection URI (character for character): {redirect}\n\n\
-             Client ID:               {id}\n\
-             Client Secret:           {secret}\n\
-             Workday REST API Endpoint: {rest}\n\
-             Token Endpoint:          {token}\n\
-             Authorization Endpoint:  {auth}\n\n\
-             Control API:             {control}",
-            tenant = args.tenant,
-            redirect = v.redirect_uri,
-            id = v.client_id,
-            secret = v.client_secret,
-            rest = v.rest_api_endpoint,
-            token = v.token_endpoint,
-            auth = v.authorization_endpoint,
-            control = v.control_url,
-        )
+        let rows = [
+            ("Client ID", &v.client_id),
+            ("Client Secret", &v.client_secret),
+            ("Workday REST API Endpoint", &v.rest_api_endpoint),
+            ("Token Endpoint", &v.token_endpoint),
+            ("Authorization Endpoint", &v.authorization_endpoint),
+        ];
+        let mut text = format!(
+            "Simulated Workday tenant \"{}\" is running (Ctrl-C stops it).\n\n\
+             Register this Redirection URI (character for character): {}\n\n",
+            args.tenant, v.redirect_uri
+        );
+        for (label, value) in rows {
+            text.push_str(&format!("{label:<27}{value}\n"));
+        }
+        text.push_str(&format!(
+            "\n{:<27}{}",
+            "Control API (not Workday)", v.control_url
+        ));
+        writeln!(out, "{text}")
     };
     let _ = printed.and_then(|()| out.flush());
     drop(out);

@@ -569,6 +569,9 @@ async fn client_values_debug_hides_the_secret() {
         start(|c| c.client_secret = Some("s3cr3t-distinctive-value-0123456789abcdef".into())).await;
     let dbg = format!("{:?}", env.v);
     assert!(!dbg.contains("s3cr3t") && dbg.contains(&env.v.client_id));
+    let (at, rt) = sign_in(&env).await;
+    let dbg = format!("{:?}", env.sim);
+    assert!(!dbg.contains("s3cr3t") && !dbg.contains(&at) && !dbg.contains(&rt));
     assert_eq!(
         env.v.client_secret,
         "s3cr3t-distinctive-value-0123456789abcdef"

@@ -6,7 +6,7 @@ use workday_sim::Switches;
 
 use crate::common::*;
 
-/// Turns one switch off; the bool says whether it is `/workers` that must then answer 403.
+/// Turns one permission switch off.
 type Flip = fn(&mut Switches);
 
 #[tokio::test]

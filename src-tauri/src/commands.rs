@@ -50,7 +50,12 @@ pub async fn sandbox_start<R: Runtime>(app: AppHandle<R>) -> Result<SandboxInfo,
 
 #[tauri::command]
 pub async fn sandbox_info(state: State<'_, AppState>) -> Result<Option<SandboxInfo>, Problem> {
-    Ok(state.sandbox.lock().await.as_ref().map(|s| s.info().clone()))
+    Ok(state
+        .sandbox
+        .lock()
+        .await
+        .as_ref()
+        .map(|s| s.info().clone()))
 }
 
 /// Starts the sandbox unless it runs already, then tells the UI and the tray.

@@ -64,11 +64,11 @@ pub fn build<R: tauri::Runtime>(options: LaunchOptions) -> tauri::Builder<R> {
         })
         .on_window_event(|window, event| {
             // Closing hides to the tray: the app keeps watching connections; Quit is in the tray.
-            if let WindowEvent::CloseRequested { api, .. } = event {
-                if window.app_handle().tray_by_id(tray::TRAY_ID).is_some() {
-                    api.prevent_close();
-                    let _ = window.hide();
-                }
+            if let WindowEvent::CloseRequested { api, .. } = event
+                && window.app_handle().tray_by_id(tray::TRAY_ID).is_some()
+            {
+                api.prevent_close();
+                let _ = window.hide();
             }
         })
 }

@@ -22,15 +22,20 @@ fn icon_for(status: &Status) -> Image<'static> {
     Image::from_bytes(bytes).expect("tray icons are valid PNGs")
 }
 
-fn menu<R: Runtime>(app: &AppHandle<R>, status: &Status, sandbox: Option<&SandboxInfo>) -> tauri::Result<Menu<R>> {
+fn menu<R: Runtime>(
+    app: &AppHandle<R>,
+    status: &Status,
+    sandbox: Option<&SandboxInfo>,
+) -> tauri::Result<Menu<R>> {
     let headline = MenuItemBuilder::with_id("status", format!("Workday Connector: {status}"))
         .enabled(false)
         .build(app)?;
     let mut builder = MenuBuilder::new(app).item(&headline);
     if let Some(info) = sandbox {
-        let line = MenuItemBuilder::with_id("sandbox", format!("Sandbox (simulated): {}", info.tenant))
-            .enabled(false)
-            .build(app)?;
+        let line =
+            MenuItemBuilder::with_id("sandbox", format!("Sandbox (simulated): {}", info.tenant))
+                .enabled(false)
+                .build(app)?;
         builder = builder.item(&line);
     }
     builder

@@ -8,7 +8,7 @@ use e2e::desktop::TauriDriver;
 #[tokio::test(flavor = "multi_thread")]
 async fn window_shows_the_app_and_the_sandbox_tenant() {
     let app = e2e::binary("workday-connector");
-    let driver = TauriDriver::start();
+    let mut driver = TauriDriver::start();
     let session = driver.launch(&app, &["--sandbox"]).await;
 
     let title = session
@@ -19,7 +19,9 @@ async fn window_shows_the_app_and_the_sandbox_tenant() {
     assert_eq!(session.title().await.unwrap(), "Workday Connector");
 
     let heading = session
-        .wait_for_text("#sandbox-title", Duration::from_secs(60), |t| t.contains("is running"))
+        .wait_for_text("#sandbox-title", Duration::from_secs(60), |t| {
+            t.contains("is running")
+        })
         .await
         .expect("the sandbox tenant starts and its card appears");
     assert!(heading.contains("acme_sandbox"), "{heading}");
@@ -27,8 +29,14 @@ async fn window_shows_the_app_and_the_sandbox_tenant() {
     assert_eq!(session.text(&badge).await.unwrap(), "Simulation");
     let values = session.find(".values").await.unwrap();
     let values = session.text(&values).await.unwrap();
-    assert!(values.contains("http://127.0.0.1:8413/callback"), "{values}");
-    assert!(values.contains("/ccx/oauth2/acme_sandbox/token"), "{values}");
+    assert!(
+        values.contains("http://127.0.0.1:8413/callback"),
+        "{values}"
+    );
+    assert!(
+        values.contains("/ccx/oauth2/acme_sandbox/token"),
+        "{values}"
+    );
 
     session
         .screenshot(&e2e::screenshot_dir().join("home-sandbox.png"))

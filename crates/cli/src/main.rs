@@ -67,7 +67,17 @@ async fn run(cli: Cli) -> Result<(), Problem> {
             redirect_port,
             seed,
             events,
-        } => sandbox(json, SandboxOptions { redirect_port, seed, events }).await,
+        } => {
+            sandbox(
+                json,
+                SandboxOptions {
+                    redirect_port,
+                    seed,
+                    events,
+                },
+            )
+            .await
+        }
     }
 }
 
@@ -75,9 +85,15 @@ async fn sandbox(json: bool, options: SandboxOptions) -> Result<(), Problem> {
     let sandbox = Sandbox::start(options).await.map_err(|e| e.problem())?;
     let info = sandbox.info();
     if json {
-        println!("{}", serde_json::to_string(info).expect("sandbox info serialises"));
+        println!(
+            "{}",
+            serde_json::to_string(info).expect("sandbox info serialises")
+        );
     } else {
-        println!("Sandbox tenant \"{}\" is running (a simulation on this computer).", info.tenant);
+        println!(
+            "Sandbox tenant \"{}\" is running (a simulation on this computer).",
+            info.tenant
+        );
         println!();
         println!("  Client ID               {}", info.client_id);
         println!("  REST API endpoint       {}", info.rest_api_endpoint);

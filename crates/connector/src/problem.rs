@@ -15,7 +15,11 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(code: impl Into<String>, message: impl Into<String>, fix: impl Into<String>) -> Self {
+    pub fn new(
+        code: impl Into<String>,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
         Self {
             code: code.into(),
             message: message.into(),

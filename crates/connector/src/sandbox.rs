@@ -110,27 +110,51 @@ mod tests {
     #[tokio::test]
     async fn starts_a_tenant_whose_values_carry_no_secret() {
         // Port 0 for the redirect keeps parallel tests from fighting over 8413; the sim never binds it.
-        let sandbox = Sandbox::start(SandboxOptions { redirect_port: 0, events: 1_000, ..Default::default() })
-            .await
-            .expect("sandbox starts");
+        let sandbox = Sandbox::start(SandboxOptions {
+            redirect_port: 0,
+            events: 1_000,
+            ..Default::default()
+        })
+        .await
+        .expect("sandbox starts");
         let info = sandbox.info().clone();
         assert!(info.simulated);
         assert!(info.rest_api_endpoint.starts_with("http://127.0.0.1:"));
-        assert!(info.rest_api_endpoint.ends_with(&format!("/ccx/api/v1/{}", info.tenant)));
-        assert!(info.token_endpoint.ends_with(&format!("/ccx/oauth2/{}/token", info.tenant)));
-        assert!(info.authorization_endpoint.ends_with(&format!("/{}/authorize", info.tenant)));
+        assert!(
+            info.rest_api_endpoint
+                .ends_with(&format!("/ccx/api/v1/{}", info.tenant))
+        );
+        assert!(
+            info.token_endpoint
+                .ends_with(&format!("/ccx/oauth2/{}/token", info.tenant))
+        );
+        assert!(
+            info.authorization_endpoint
+                .ends_with(&format!("/{}/authorize", info.tenant))
+        );
         assert_eq!(info.redirect_uri, "http://127.0.0.1:0/callback");
 
         let json = serde_json::to_string(&info).unwrap();
         let secret = sandbox.sim.values().client_secret;
         assert!(!secret.is_empty());
-        assert!(!json.contains(&secret), "the sandbox info must not carry the client secret");
-        assert!(!format!("{sandbox:?}").contains(&secret), "Debug must not print the secret");
+        assert!(
+            !json.contains(&secret),
+            "the sandbox info must not carry the client secret"
+        );
+        assert!(
+            !format!("{sandbox:?}").contains(&secret),
+            "Debug must not print the secret"
+        );
 
         // The tenant really answers: its token endpoint refuses an unknown client like Workday.
         let answer = reqwest::Client::new()
             .post(&info.token_endpoint)
-            .form(&[("grant_type", "refresh_token"), ("refresh_token", "x"), ("client_id", "nobody"), ("client_secret", "nothing")])
+            .form(&[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", "x"),
+                ("client_id", "nobody"),
+                ("client_secret", "nothing"),
+            ])
             .send()
             .await
             .unwrap();

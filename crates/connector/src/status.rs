@@ -56,7 +56,10 @@ impl Status {
 
     /// True when the user has to act; these are the ones worth a notification.
     pub fn needs_user(&self) -> bool {
-        matches!(self, Status::Degraded(_) | Status::SignInRequired(_) | Status::Offline(_))
+        matches!(
+            self,
+            Status::Degraded(_) | Status::SignInRequired(_) | Status::Offline(_)
+        )
     }
 
     /// Ordering for the overall status of several connections: the worst one wins.
@@ -133,8 +136,15 @@ mod tests {
         let labels: std::collections::HashSet<_> = all.iter().map(Status::label).collect();
         assert_eq!(labels.len(), all.len());
         for s in &all {
-            let icon = format!("{}/../../icons/tray/{}.png", env!("CARGO_MANIFEST_DIR"), s.icon_name());
-            assert!(std::path::Path::new(&icon).is_file(), "missing tray icon {icon}");
+            let icon = format!(
+                "{}/../../icons/tray/{}.png",
+                env!("CARGO_MANIFEST_DIR"),
+                s.icon_name()
+            );
+            assert!(
+                std::path::Path::new(&icon).is_file(),
+                "missing tray icon {icon}"
+            );
         }
     }
 

@@ -57,13 +57,15 @@ pub struct Event {
 }
 
 impl Event {
-    /// Milliseconds after `at_ms` at which the event becomes visible.
+    /// Milliseconds after `at_ms` at which the event becomes visible: between half the maximum
+    /// and the maximum, so no event is ever published at once while a lag is set.
     fn lag_ms(&self, max_lag_secs: u64) -> i64 {
         if max_lag_secs == 0 {
-            0
-        } else {
-            ((1 + self.lag_key % max_lag_secs) * 1000) as i64
+            return 0;
         }
+        let max_ms = max_lag_secs * 1000;
+        let min_ms = max_ms / 2;
+        (min_ms + self.lag_key % (max_ms - min_ms + 1)) as i64
     }
 }
 

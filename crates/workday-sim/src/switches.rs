@@ -88,8 +88,8 @@ pub struct Switches {
     /// invalid_grant, the consent page shows an error, and its access tokens stop working
     /// (the last point is unverified).
     pub account_locked: bool,
-    /// Each event becomes visible only at its requestTime plus a per-event deterministic lag of
-    /// 1..=max seconds (0: visible at once). Workday: "a minute's count settles about 30 s after
+    /// Each event becomes visible only at its requestTime plus a per-event deterministic lag
+    /// between max/2 and max seconds (0: visible at once). Workday: "a minute's count settles about 30 s after
     /// it ends".
     pub publish_lag_max_secs: u64,
     /// Rows reachable through offset paging in one (from, to) window (Workday: about 10,000).

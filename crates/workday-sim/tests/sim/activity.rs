@@ -175,10 +175,11 @@ async fn identical_twins_and_optional_fields_occur() {
 
 #[tokio::test]
 async fn publishing_lag_hides_fresh_events_until_it_passes() {
-    let env = start(|c| c.switches.publish_lag_max_secs = 2).await;
+    // Lags fall in 3..=6 s: ample time to read the window before the event is published.
+    let env = start(|c| c.switches.publish_lag_max_secs = 6).await;
     let (at, _) = sign_in(&env).await;
     let start_t = whole(Utc::now()) - Duration::seconds(1);
-    // This call is logged as an event of its own at about now, with a lag of 1..=2 s.
+    // This call is logged as an event of its own at about now, with a lag of 3..=6 s.
     let (s, _) = get(
         &env,
         &format!("{}/workers?limit=1", env.v.rest_api_endpoint),
@@ -187,6 +188,7 @@ async fn publishing_lag_hides_fresh_events_until_it_passes() {
     .await;
     assert_eq!(s, StatusCode::OK);
     let to = whole(Utc::now()) + Duration::seconds(2);
+    let called = std::time::Instant::now();
     let own = |rows: &[Value]| {
         rows.iter()
             .filter(|e| e["taskDisplayName"] == "staffing/workers (GET)")
@@ -195,8 +197,9 @@ async fn publishing_lag_hides_fresh_events_until_it_passes() {
     let truth = env.sim.ground_truth(start_t, to);
     assert_eq!(own(&truth), 1, "the tenant has the event at once");
     let (_, rows) = page_all(&env, &at, start_t, to, 1000).await;
+    assert!(called.elapsed() < StdDuration::from_secs(3), "the window was read within the lag");
     assert_eq!(own(&rows), 0, "not yet published");
-    tokio::time::sleep(StdDuration::from_millis(2200)).await;
+    tokio::time::sleep(StdDuration::from_millis(6200).saturating_sub(called.elapsed())).await;
     let (_, rows) = page_all(&env, &at, start_t, to, 1000).await;
     assert_eq!(own(&rows), 1, "published after the lag");
     let e = rows

@@ -3,10 +3,20 @@
 //! Tauri-free by design (see `design.md`): the shell and the CLI are thin fronts over this crate.
 
 pub mod browser;
+pub mod connections;
+pub mod guide;
+pub mod health;
 pub mod loopback;
+pub mod paths;
 pub mod problem;
+pub mod profile;
 pub mod sandbox;
+pub mod secrets;
+pub mod signin;
+pub mod staged;
+pub mod state;
 pub mod status;
+pub mod tokens;
 
 pub use problem::{Diagnose, Problem};
 pub use sandbox::{Sandbox, SandboxError, SandboxInfo, SandboxOptions};

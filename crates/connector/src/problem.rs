@@ -1,10 +1,10 @@
 //! The one error model: every failure that reaches a person is a stable code, a one-line message
 //! and a fix that names what to change where.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What the CLI prints, `--json` emits and the shell serialises to the UI, unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
     /// Stable, dotted, machine-readable: `area.reason`, e.g. `sandbox.port_busy`.
     pub code: String,

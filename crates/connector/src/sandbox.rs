@@ -1,9 +1,13 @@
 //! Starting the sandbox: the built-in simulated tenant that both fronts offer, written once here.
 
+use secrecy::SecretString;
 use serde::Serialize;
 
 use crate::loopback::{self, RedirectHost};
 use crate::problem::{Diagnose, Problem};
+
+/// The name of the connection that points at the sandbox tenant.
+pub const SANDBOX_CONNECTION: &str = "sandbox";
 
 /// What a front may choose when it starts the sandbox.
 #[derive(Debug, Clone)]
@@ -64,6 +68,7 @@ impl Diagnose for SandboxError {
 pub struct Sandbox {
     sim: workday_sim::SimHandle,
     info: SandboxInfo,
+    redirect_port: u16,
 }
 
 impl Sandbox {
@@ -91,11 +96,29 @@ impl Sandbox {
             redirect_uri: v.redirect_uri.clone(),
         };
         tracing::info!(tenant = %info.tenant, rest = %info.rest_api_endpoint, "sandbox tenant started");
-        Ok(Sandbox { sim, info })
+        Ok(Sandbox {
+            sim,
+            info,
+            redirect_port: options.redirect_port,
+        })
     }
 
     pub fn info(&self) -> &SandboxInfo {
         &self.info
+    }
+
+    pub fn redirect_port(&self) -> u16 {
+        self.redirect_port
+    }
+
+    /// The simulated client's secret: it goes to the OS credential store, never to a front.
+    pub fn client_secret(&self) -> SecretString {
+        SecretString::from(self.sim.values().client_secret)
+    }
+
+    /// The running simulator, for tests that flip its switches.
+    pub fn sim(&self) -> &workday_sim::SimHandle {
+        &self.sim
     }
 
     pub async fn shutdown(self) {

@@ -1,10 +1,10 @@
 //! The one status model of a connection. The tray icon, its menu line, the UI badge and
 //! `wdconnect status` all render this value; nothing else computes status.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// `NotConfigured -> SigningIn -> Connected -> {Syncing, Degraded, SignInRequired, Offline}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", content = "reason", rename_all = "snake_case")]
 pub enum Status {
     NotConfigured,

@@ -197,7 +197,10 @@ async fn publishing_lag_hides_fresh_events_until_it_passes() {
     let truth = env.sim.ground_truth(start_t, to);
     assert_eq!(own(&truth), 1, "the tenant has the event at once");
     let (_, rows) = page_all(&env, &at, start_t, to, 1000).await;
-    assert!(called.elapsed() < StdDuration::from_secs(3), "the window was read within the lag");
+    assert!(
+        called.elapsed() < StdDuration::from_secs(3),
+        "the window was read within the lag"
+    );
     assert_eq!(own(&rows), 0, "not yet published");
     tokio::time::sleep(StdDuration::from_millis(6200).saturating_sub(called.elapsed())).await;
     let (_, rows) = page_all(&env, &at, start_t, to, 1000).await;

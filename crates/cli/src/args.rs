@@ -1,0 +1,196 @@
+//! The command line of `wdconnect`: every command, flag and its help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Connect a Workday tenant through its API client, from a terminal.
+///
+/// Exit codes: 0 success, 1 the operation or a check failed, 2 bad usage or input.
+#[derive(Debug, Parser)]
+#[command(name = "wdconnect", version, about, long_about = None)]
+pub struct Cli {
+    /// Keep connections and state in DIR instead of the OS config directory (also WDCONNECT_HOME).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub home: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// What to set up in Workday first: permissions, tenant settings, Register API Client values.
+    Guide {
+        /// The port of this connection's redirect URI.
+        #[arg(long, default_value_t = connector::loopback::DEFAULT_REDIRECT_PORT)]
+        redirect_port: u16,
+        /// Use http://localhost:PORT/callback instead of http://127.0.0.1:PORT/callback.
+        #[arg(long)]
+        localhost: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a connection (the client secret is asked without echo, or read from stdin).
+    Add {
+        /// A unique name for the connection.
+        name: String,
+        #[command(flatten)]
+        values: Values,
+        #[command(flatten)]
+        options: Options,
+        /// Read the client secret from standard input instead of prompting.
+        #[arg(long)]
+        client_secret_stdin: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the connections with their status.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one connection's settings and status (never a secret).
+    Show {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a connection's values or options.
+    Edit {
+        name: String,
+        #[command(flatten)]
+        values: EditValues,
+        #[command(flatten)]
+        options: EditOptions,
+        /// Read a new client secret from standard input.
+        #[arg(long)]
+        client_secret_stdin: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a connection and its secrets.
+    Remove {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign in through the browser and keep the refresh token.
+    Connect {
+        name: String,
+        /// Do not open a browser; only print the link to open.
+        #[arg(long)]
+        no_browser: bool,
+        /// Give up after this many seconds without an answer from the browser.
+        #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        timeout: u64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Test a connection: token, users, activity log.
+    Test {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The status of every connection.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Forget a connection's tokens and keep its settings.
+    Disconnect {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Start the built-in simulated tenant, point the connection "sandbox" at it, serve until Ctrl-C.
+    Sandbox {
+        /// Print the sandbox's values as one JSON object on the first line of stdout.
+        #[arg(long)]
+        json: bool,
+        /// Port of the redirect URI the simulated API client is registered with.
+        #[arg(long, default_value_t = connector::loopback::DEFAULT_REDIRECT_PORT)]
+        redirect_port: u16,
+        /// Seed of the generated users and activity.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Activity events in the seven days before start.
+        #[arg(long, default_value_t = 50_000)]
+        events: u64,
+    },
+}
+
+/// The values copied from Workday's "View API Clients".
+#[derive(Debug, Args)]
+pub struct Values {
+    #[arg(long)]
+    pub client_id: String,
+    /// Workday REST API Endpoint.
+    #[arg(long)]
+    pub rest_endpoint: String,
+    /// Token Endpoint.
+    #[arg(long)]
+    pub token_endpoint: String,
+    /// Authorization Endpoint.
+    #[arg(long)]
+    pub authorize_endpoint: String,
+}
+
+#[derive(Debug, Args)]
+pub struct EditValues {
+    #[arg(long)]
+    pub client_id: Option<String>,
+    #[arg(long)]
+    pub rest_endpoint: Option<String>,
+    #[arg(long)]
+    pub token_endpoint: Option<String>,
+    #[arg(long)]
+    pub authorize_endpoint: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ClientAuthArg {
+    Basic,
+    Body,
+}
+
+#[derive(Debug, Args)]
+pub struct Options {
+    /// Port of the loopback redirect URI (must match the one registered in Workday).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub redirect_port: Option<u16>,
+    /// Use http://localhost:PORT/callback as the redirect URI.
+    #[arg(long)]
+    pub localhost: bool,
+    /// Do not use PKCE (only if the API client has it off).
+    #[arg(long)]
+    pub no_pkce: bool,
+    /// How the client authenticates at the token endpoint.
+    #[arg(long, value_enum)]
+    pub client_auth: Option<ClientAuthArg>,
+    /// The tenant signs in through SAML SSO (adds redirect=n to the sign-in URL).
+    #[arg(long)]
+    pub sso: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EditOptions {
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub redirect_port: Option<u16>,
+    /// Redirect URI host form.
+    #[arg(long, value_enum)]
+    pub redirect_host: Option<RedirectHostArg>,
+    #[arg(long)]
+    pub pkce: Option<bool>,
+    #[arg(long, value_enum)]
+    pub client_auth: Option<ClientAuthArg>,
+    #[arg(long)]
+    pub sso: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RedirectHostArg {
+    #[value(name = "127.0.0.1")]
+    Ipv4,
+    Localhost,
+}

@@ -3,10 +3,12 @@
 //! simulated tenant.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::consent_browser;
 use connector::Diagnose;
 use connector::browser::{CommandBrowser, open_in_background};
 use connector::loopback::{
@@ -556,34 +558,6 @@ async fn the_port_is_closed_once_the_flow_ends() {
 }
 
 // ---- a whole consent through the test browser, against a simulated tenant ----
-
-/// `wdc-consent-browser`, built by `cargo build -p e2e --bins`, next to this test's target dir.
-fn consent_browser() -> PathBuf {
-    const NAME: &str = "wdc-consent-browser";
-    let exe = format!("{NAME}{}", std::env::consts::EXE_SUFFIX);
-    let mut candidates = Vec::new();
-    // This test runs from <target>/debug/deps/.
-    if let Ok(me) = std::env::current_exe()
-        && let Some(debug) = me.parent().and_then(|d| d.parent())
-    {
-        candidates.push(debug.join(&exe));
-    }
-    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
-        candidates.push(PathBuf::from(dir).join("debug").join(&exe));
-    }
-    candidates.push(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../target/debug")
-            .join(&exe),
-    );
-    candidates
-        .iter()
-        .find(|p| p.is_file())
-        .cloned()
-        .unwrap_or_else(|| {
-            panic!("{NAME} is missing (looked in {candidates:?}): build it first with `cargo build -p e2e --bins`")
-        })
-}
 
 fn pkce_challenge(verifier: &str) -> String {
     use base64::Engine;

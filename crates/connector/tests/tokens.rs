@@ -1,0 +1,212 @@
+//! The token manager against a simulated tenant and the real OS keyring: single-flight refresh,
+//! early refresh, rotated refresh tokens stored first, `invalid_grant` final, transient failures
+//! retried with the refresh token kept.
+
+mod common;
+
+use std::sync::Arc;
+
+use connector::Diagnose;
+use connector::secrets::SecretKind;
+use connector::tokens::TokenManager;
+use secrecy::ExposeSecret;
+use workday_sim::{FaultScope, Faults, RequestRecord, Storm, TokenExpiry};
+
+fn token_calls(log: &[RequestRecord]) -> usize {
+    log.iter().filter(|r| r.path.ends_with("/token")).count()
+}
+
+async fn manager(
+    sim: &workday_sim::SimHandle,
+    test: &str,
+) -> (Arc<TokenManager>, Arc<connector::secrets::SecretStore>) {
+    let store = common::secret_store(test);
+    (
+        Arc::new(TokenManager::new(
+            "acme",
+            common::oauth_client(sim),
+            store.clone(),
+        )),
+        store,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_callers_share_one_refresh() {
+    let (sim, port) = common::sim_with(|_| {}).await;
+    let tokens = common::sign_in(&sim, port).await;
+    let (mgr, store) = manager(&sim, "single-flight").await;
+    store
+        .set(
+            "acme",
+            SecretKind::RefreshToken,
+            tokens.refresh_token.as_ref().unwrap(),
+        )
+        .await
+        .unwrap();
+    sim.clear_request_log();
+
+    let calls: Vec<_> = (0..20)
+        .map(|_| {
+            let mgr = mgr.clone();
+            tokio::spawn(async move {
+                mgr.access_token()
+                    .await
+                    .map(|t| t.expose_secret().to_string())
+            })
+        })
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    for c in calls {
+        seen.insert(c.await.unwrap().expect("a token"));
+    }
+    assert_eq!(seen.len(), 1, "every caller got the one refreshed token");
+    assert_eq!(
+        token_calls(&sim.request_log()),
+        1,
+        "one refresh for twenty callers"
+    );
+    store.delete_all("acme").await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refreshes_early_and_treats_minus_one_as_an_hour() {
+    let (sim, port) = common::sim_with(|s| s.access_token_lifetime_secs = 2).await;
+    let tokens = common::sign_in(&sim, port).await;
+    assert_eq!(tokens.expires_in.as_secs(), 2);
+    let (mgr, store) = manager(&sim, "early").await;
+    mgr.accept(tokens).await.unwrap();
+    sim.clear_request_log();
+
+    let first = mgr.access_token().await.unwrap();
+    assert_eq!(
+        token_calls(&sim.request_log()),
+        0,
+        "a fresh token is used as it is"
+    );
+    // 80% of a 2 s life has passed: the manager refreshes before the tenant would refuse it.
+    tokio::time::sleep(std::time::Duration::from_millis(1700)).await;
+    let second = mgr.access_token().await.unwrap();
+    assert_eq!(token_calls(&sim.request_log()), 1);
+    assert_ne!(first.expose_secret(), second.expose_secret());
+
+    // With 60-minute expiry off, Workday answers expires_in -1: that means an hour, not "expired".
+    sim.update_switches(|s| s.token_expiry = TokenExpiry::MinusOne);
+    mgr.invalidate().await;
+    mgr.access_token().await.unwrap();
+    let calls = token_calls(&sim.request_log());
+    mgr.access_token().await.unwrap();
+    mgr.access_token().await.unwrap();
+    assert_eq!(
+        token_calls(&sim.request_log()),
+        calls,
+        "a -1 token is not refreshed on every call"
+    );
+    store.delete_all("acme").await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rotated_refresh_token_is_stored_before_use() {
+    let (sim, port) = common::sim_with(|s| s.rotate_refresh_tokens = true).await;
+    let tokens = common::sign_in(&sim, port).await;
+    let original = tokens
+        .refresh_token
+        .as_ref()
+        .unwrap()
+        .expose_secret()
+        .to_string();
+    let (mgr, store) = manager(&sim, "rotation").await;
+    mgr.accept(tokens).await.unwrap();
+    mgr.invalidate().await;
+    mgr.access_token().await.unwrap();
+
+    let stored = store
+        .get("acme", SecretKind::RefreshToken)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(
+        stored.expose_secret(),
+        original,
+        "the rotated token replaced the old one"
+    );
+    // The retired token no longer works, the stored one does: a new process can go on.
+    let (fresh, _) = manager(&sim, "rotation").await;
+    fresh
+        .access_token()
+        .await
+        .expect("the stored, rotated refresh token works");
+    store.delete_all("acme").await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn invalid_grant_is_final_and_not_retried() {
+    let (sim, port) = common::sim_with(|_| {}).await;
+    let tokens = common::sign_in(&sim, port).await;
+    let (mgr, store) = manager(&sim, "invalid-grant").await;
+    mgr.accept(tokens).await.unwrap();
+    mgr.invalidate().await;
+    sim.revoke_refresh_tokens();
+    sim.clear_request_log();
+
+    let err = mgr
+        .access_token()
+        .await
+        .expect_err("a revoked refresh token fails");
+    assert!(err.needs_sign_in());
+    assert_eq!(err.problem().code, "token.invalid_grant");
+    assert_eq!(
+        token_calls(&sim.request_log()),
+        1,
+        "invalid_grant is never retried"
+    );
+    // The refresh token is kept: the user sees the state, and a new sign-in replaces it.
+    assert!(
+        store
+            .get("acme", SecretKind::RefreshToken)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    store.delete_all("acme").await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn transient_failures_are_retried_and_keep_the_refresh_token() {
+    let (sim, port) = common::sim_with(|_| {}).await;
+    let tokens = common::sign_in(&sim, port).await;
+    let (mgr, store) = manager(&sim, "transient").await;
+    mgr.accept(tokens).await.unwrap();
+    mgr.invalidate().await;
+    sim.set_faults(Faults {
+        storm: Some(Storm {
+            status: 503,
+            remaining: 2,
+            retry_after_secs: 0,
+            scope: FaultScope::Token,
+        }),
+        ..Default::default()
+    });
+    sim.clear_request_log();
+    mgr.access_token()
+        .await
+        .expect("the third attempt succeeds");
+    assert_eq!(token_calls(&sim.request_log()), 3);
+    assert!(
+        store
+            .get("acme", SecretKind::RefreshToken)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    store.delete_all("acme").await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_refresh_token_means_not_signed_in() {
+    let (sim, _) = common::sim_with(|_| {}).await;
+    let (mgr, _) = manager(&sim, "none").await;
+    let err = mgr.access_token().await.expect_err("nothing stored");
+    assert_eq!(err.problem().code, "token.not_signed_in");
+    assert!(err.needs_sign_in());
+}

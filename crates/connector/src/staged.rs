@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use chrono::{Duration as ChronoDuration, Timelike, Utc};
 use serde::Serialize;
-use workday_client::rest::{ActivityQuery, ApiError, RestClient};
+use workday_client::rest::{ActivityQuery, ApiError, Page, RestClient};
 
 use crate::problem::{Diagnose, Problem};
 use crate::status::Status;
@@ -142,26 +142,40 @@ pub async fn run(connection: &str, tokens: &TokenManager, rest: &RestClient) -> 
 
 type StepOutcome = (StepResult, Option<ApiError>);
 
-async fn users_step(tokens: &TokenManager, rest: &RestClient) -> StepOutcome {
+/// What a REST step saw when its call succeeded.
+struct Seen {
+    verdict: Verdict,
+    detail: String,
+    warning: Option<Problem>,
+}
+
+/// Runs one REST step: the call (with a refresh and one retry on 401), then its verdict.
+async fn rest_step<Fut>(
+    step: Step,
+    tokens: &TokenManager,
+    call: impl Fn(secrecy::SecretString) -> Fut,
+    judge: impl FnOnce(&Page) -> Seen,
+) -> StepOutcome
+where
+    Fut: std::future::Future<Output = Result<Page, ApiError>>,
+{
     let started = Instant::now();
-    match with_token(tokens, |t| async move { rest.workers(&t, 1, 0).await }).await {
+    match with_token(tokens, call).await {
         Ok(page) => {
-            let detail = format!("{} workers visible to the API client.", page.total);
-            (
-                result(
-                    Step::Users,
-                    Verdict::Pass,
-                    started,
-                    Some(200),
-                    Some(detail),
-                    None,
-                ),
-                None,
-            )
+            let seen = judge(&page);
+            let r = result(
+                step,
+                seen.verdict,
+                started,
+                Some(200),
+                Some(seen.detail),
+                seen.warning,
+            );
+            (r, None)
         }
         Err(Failure::Api(e)) => {
             let r = result(
-                Step::Users,
+                step,
                 Verdict::Fail,
                 started,
                 e.http_status(),
@@ -170,22 +184,24 @@ async fn users_step(tokens: &TokenManager, rest: &RestClient) -> StepOutcome {
             );
             (r, Some(e))
         }
-        Err(Failure::Token(e)) => (
-            result(
-                Step::Users,
-                Verdict::Fail,
-                started,
-                None,
-                None,
-                Some(e.problem()),
-            ),
-            None,
-        ),
+        Err(Failure::Token(e)) => {
+            let r = result(step, Verdict::Fail, started, None, None, Some(e.problem()));
+            (r, None)
+        }
     }
 }
 
+async fn users_step(tokens: &TokenManager, rest: &RestClient) -> StepOutcome {
+    let call = |t: secrecy::SecretString| async move { rest.workers(&t, 1, 0).await };
+    rest_step(Step::Users, tokens, call, |page| Seen {
+        verdict: Verdict::Pass,
+        detail: format!("{} workers visible to the API client.", page.total),
+        warning: None,
+    })
+    .await
+}
+
 async fn activity_step(tokens: &TokenManager, rest: &RestClient) -> StepOutcome {
-    let started = Instant::now();
     // A settled window: events are published late, so read up to two minutes ago.
     let to = Utc::now().with_nanosecond(0).unwrap_or_else(Utc::now) - ChronoDuration::minutes(2);
     let query = ActivityQuery {
@@ -194,65 +210,27 @@ async fn activity_step(tokens: &TokenManager, rest: &RestClient) -> StepOutcome 
         limit: 1,
         offset: 0,
     };
-    match with_token(tokens, |t| async move { rest.activity(&t, &query).await }).await {
-        Ok(page) if page.total == 0 => {
-            let warning = Problem::new(
-                "activity.empty",
-                "The activity log answered, but it holds no events for the last ten minutes.",
-                "If the tenant was in use, check Edit Tenant Setup - System > Enable User Activity Logging in Workday.",
-            );
-            (
-                result(
-                    Step::ActivityLog,
-                    Verdict::Warn,
-                    started,
-                    Some(200),
-                    Some("0 events in the last ten minutes.".into()),
-                    Some(warning),
-                ),
-                None,
-            )
+    let call = |t: secrecy::SecretString| async move { rest.activity(&t, &query).await };
+    rest_step(Step::ActivityLog, tokens, call, |page| {
+        if page.total == 0 {
+            Seen {
+                verdict: Verdict::Warn,
+                detail: "0 events in the last ten minutes.".into(),
+                warning: Some(Problem::new(
+                    "activity.empty",
+                    "The activity log answered, but it holds no events for the last ten minutes.",
+                    "If the tenant was in use, check Edit Tenant Setup - System > Enable User Activity Logging in Workday.",
+                )),
+            }
+        } else {
+            Seen {
+                verdict: Verdict::Pass,
+                detail: format!("{} events in the last ten minutes (up to two minutes ago).", page.total),
+                warning: None,
+            }
         }
-        Ok(page) => {
-            let detail = format!(
-                "{} events in the last ten minutes (up to two minutes ago).",
-                page.total
-            );
-            (
-                result(
-                    Step::ActivityLog,
-                    Verdict::Pass,
-                    started,
-                    Some(200),
-                    Some(detail),
-                    None,
-                ),
-                None,
-            )
-        }
-        Err(Failure::Api(e)) => {
-            let r = result(
-                Step::ActivityLog,
-                Verdict::Fail,
-                started,
-                e.http_status(),
-                None,
-                Some(api_problem(&e)),
-            );
-            (r, Some(e))
-        }
-        Err(Failure::Token(e)) => (
-            result(
-                Step::ActivityLog,
-                Verdict::Fail,
-                started,
-                None,
-                None,
-                Some(e.problem()),
-            ),
-            None,
-        ),
-    }
+    })
+    .await
 }
 
 enum Failure {

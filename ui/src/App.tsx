@@ -1,150 +1,201 @@
-// The app's first screen: what Workday Connector is, the overall status, and the sandbox tenant.
-import { useEffect, useState } from "preact/hooks";
-import type { api as realApi, AppInfo, Problem, SandboxInfo } from "./api";
-import { statusLabel, toProblem } from "./api";
+// The app: top bar (name, overall status, navigation), a small state router, live status from
+// the shell, and the tray's navigation requests.
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import type { Api, AppInfo, Connection, ConnectionState, Problem, TestReport } from "./api";
+import { toProblem } from "./api";
+import { StatusBadge } from "./components";
+import { withState, worstStatus } from "./format";
+import { ConnectionScreen, ConnectionsScreen, SettingsScreen } from "./screens";
+import { Wizard } from "./Wizard";
+import type { StepId } from "./wizardState";
 
-export type Api = typeof realApi;
+export type Route =
+  | { view: "connections" }
+  | { view: "connection"; name: string }
+  | { view: "wizard"; start: StepId; name: string | null; key: number }
+  | { view: "settings" };
+
+let wizardKey = 0;
 
 export function App({ api }: { api: Api }) {
+  const [route, setRoute] = useState<Route>({ view: "connections" });
   const [info, setInfo] = useState<AppInfo | null>(null);
-  const [sandbox, setSandbox] = useState<SandboxInfo | null>(null);
-  const [starting, setStarting] = useState(false);
+  const [connections, setConnections] = useState<Connection[] | null>(null);
   const [problem, setProblem] = useState<Problem | null>(null);
+  const [notice, setNotice] = useState("");
+  const [startingSandbox, setStartingSandbox] = useState(false);
+  const [reports, setReports] = useState<Record<string, TestReport>>({});
+  const known = useRef<ReadonlySet<string>>(new Set());
 
-  useEffect(() => {
-    let unlisten: (() => void) | undefined;
-    let gone = false;
-    const load = async () => {
-      try {
-        unlisten = await api.onSandboxChanged(setSandbox);
-        const [app, current] = await Promise.all([api.appInfo(), api.sandboxInfo()]);
-        if (gone) return;
-        setInfo(app);
-        if (current) setSandbox(current);
-        else if (app.sandbox_requested) setStarting(true);
-      } catch (error) {
-        if (!gone) setProblem(toProblem(error));
-      }
-    };
-    void load();
-    return () => {
-      gone = true;
-      unlisten?.();
-    };
+  const reload = useCallback(async (): Promise<Connection[] | null> => {
+    try {
+      const list = await api.listConnections();
+      known.current = new Set(list.map((c) => c.name));
+      setConnections(list);
+      return list;
+    } catch (error) {
+      setProblem(toProblem(error));
+      return null;
+    }
   }, [api]);
 
   useEffect(() => {
-    if (sandbox) setStarting(false);
-  }, [sandbox]);
+    let live = true;
+    const unlisteners: Array<() => void> = [];
+    const keep = (p: Promise<() => void>) =>
+      void p.then(
+        (un) => (live ? unlisteners.push(un) : un()),
+        (error: unknown) => live && setProblem(toProblem(error)),
+      );
+    keep(
+      api.onStatus((all: Record<string, ConnectionState>) => {
+        if (!live) return;
+        setConnections((list) => list && list.map((c) => { const s = all[c.name]; return s ? withState(c, s) : c; }));
+        if (Object.keys(all).some((name) => !known.current.has(name))) void reload();
+      }),
+    );
+    keep(
+      api.onNavigate((name) => {
+        if (!live) return;
+        setRoute(name === null ? { view: "connections" } : { view: "connection", name });
+      }),
+    );
+    keep(
+      api.onSandboxChanged(() => {
+        if (live) void reload();
+      }),
+    );
+    api.appInfo().then(
+      (i) => live && setInfo(i),
+      (error: unknown) => live && setProblem(toProblem(error)),
+    );
+    void reload();
+    return () => {
+      live = false;
+      for (const un of unlisteners) un();
+    };
+  }, [api, reload]);
+
+  const openWizard = (start: StepId, name: string | null) =>
+    setRoute({ view: "wizard", start, name, key: ++wizardKey });
 
   const startSandbox = async () => {
     setProblem(null);
-    setStarting(true);
+    setNotice("");
+    setStartingSandbox(true);
     try {
-      setSandbox(await api.sandboxStart());
+      await api.startSandbox();
+      const list = await reload();
+      const sandbox = list?.find((c) => c.simulated && c.name === "sandbox") ?? list?.find((c) => c.simulated);
+      if (sandbox) openWizard("signin", sandbox.name);
     } catch (error) {
       setProblem(toProblem(error));
     } finally {
-      setStarting(false);
+      setStartingSandbox(false);
     }
+  };
+
+  const onReport = (report: TestReport) => setReports((r) => ({ ...r, [report.connection]: report }));
+  const list = connections ?? [];
+  const overall = worstStatus(list.map((c) => c.status));
+  const version = info?.version ?? "";
+
+  let screen;
+  switch (route.view) {
+    case "connections":
+      screen = (
+        <ConnectionsScreen
+          connections={connections}
+          problem={problem}
+          notice={notice || (info?.sandbox_requested && !list.some((c) => c.simulated) ? "Starting the sandbox…" : "")}
+          startingSandbox={startingSandbox}
+          onOpen={(name) => setRoute({ view: "connection", name })}
+          onAdd={() => openWizard("prerequisites", null)}
+          onSandbox={() => void startSandbox()}
+        />
+      );
+      break;
+    case "connection": {
+      const name = route.name;
+      screen = (
+        <ConnectionScreen
+          key={name}
+          api={api}
+          connection={list.find((c) => c.name === name)}
+          report={reports[name]}
+          appVersion={version}
+          onReport={onReport}
+          onSignIn={() => openWizard("signin", name)}
+          onEdit={() => openWizard("details", name)}
+          onRemoved={(removed) => {
+            setReports((r) => {
+              const rest = { ...r };
+              delete rest[removed];
+              return rest;
+            });
+            setNotice(`Removed the connection “${removed}”.`);
+            setRoute({ view: "connections" });
+            void reload();
+          }}
+          onChanged={() => void reload()}
+          onBack={() => setRoute({ view: "connections" })}
+        />
+      );
+      break;
+    }
+    case "wizard":
+      screen = (
+        <Wizard
+          key={route.key}
+          api={api}
+          start={route.start}
+          connection={route.name === null ? undefined : list.find((c) => c.name === route.name)}
+          connections={list}
+          appVersion={version}
+          reports={reports}
+          onSaved={() => void reload()}
+          onReport={onReport}
+          onClose={(name) => setRoute(name ? { view: "connection", name } : { view: "connections" })}
+        />
+      );
+      break;
+    case "settings":
+      screen = <SettingsScreen api={api} />;
+      break;
+  }
+
+  const nav = (label: string, view: "connections" | "settings") => {
+    const current = route.view === view || (view === "connections" && route.view === "connection");
+    return (
+      <button
+        type="button"
+        class="nav-link"
+        aria-current={current ? "page" : undefined}
+        onClick={() => {
+          setNotice("");
+          setRoute({ view });
+        }}
+      >
+        {label}
+      </button>
+    );
   };
 
   return (
     <div class="shell">
       <header class="topbar">
         <h1>Workday Connector</h1>
-        {info && (
-          <p class="status" role="status" aria-live="polite">
-            <span class={`status-dot ${info.status.state}`} aria-hidden="true" />
-            {statusLabel(info.status)}
-          </p>
-        )}
+        <p class="overall" aria-live="polite">
+          <span class="visually-hidden">Overall status: </span>
+          <StatusBadge status={overall} />
+        </p>
+        <nav aria-label="Main">
+          {nav("Connections", "connections")}
+          {nav("Settings", "settings")}
+        </nav>
       </header>
-      <main>
-        {problem && <ProblemView problem={problem} />}
-        {sandbox ? (
-          <SandboxCard sandbox={sandbox} />
-        ) : (
-          <section class="card welcome" aria-labelledby="welcome-title">
-            <h2 id="welcome-title">Connect a Workday tenant</h2>
-            <p>
-              Workday Connector registers an API client in your Workday tenant, signs in through your
-              browser, keeps the secrets in this computer's credential store, and collects the tenant's
-              user-activity log.
-            </p>
-            <p>Try every step first on the built-in sandbox, a simulated tenant that needs no Workday account.</p>
-            <button type="button" class="primary" onClick={() => void startSandbox()} disabled={starting}>
-              {starting ? "Starting the sandbox…" : "Try the sandbox"}
-            </button>
-          </section>
-        )}
-      </main>
+      <main>{screen}</main>
       {info && <footer class="footer">Version {info.version}</footer>}
     </div>
-  );
-}
-
-function ProblemView({ problem }: { problem: Problem }) {
-  return (
-    <section class="card problem" role="alert">
-      <h2>{problem.message}</h2>
-      <p>
-        <strong>Fix:</strong> {problem.fix}
-      </p>
-      <p class="code">
-        Error code: <code>{problem.code}</code>
-      </p>
-    </section>
-  );
-}
-
-const SANDBOX_FIELDS: Array<[keyof SandboxInfo, string]> = [
-  ["client_id", "Client ID"],
-  ["rest_api_endpoint", "Workday REST API Endpoint"],
-  ["token_endpoint", "Token Endpoint"],
-  ["authorization_endpoint", "Authorization Endpoint"],
-  ["redirect_uri", "Redirection URI"],
-];
-
-function SandboxCard({ sandbox }: { sandbox: SandboxInfo }) {
-  return (
-    <section class="card sandbox" aria-labelledby="sandbox-title">
-      <p class="badge simulated">Simulation</p>
-      <h2 id="sandbox-title">Sandbox tenant “{sandbox.tenant}” is running</h2>
-      <p>
-        A simulated Workday tenant on this computer. It behaves like Workday, with generated users
-        and seven days of activity; nothing leaves this machine.
-      </p>
-      <dl class="values">
-        {SANDBOX_FIELDS.map(([key, label]) => (
-          <div class="value-row" key={key}>
-            <dt>{label}</dt>
-            <dd>
-              <code>{String(sandbox[key])}</code>
-              <CopyButton text={String(sandbox[key])} label={label} />
-            </dd>
-          </div>
-        ))}
-      </dl>
-      <p class="hint">The client secret stays inside the app; it is never shown here.</p>
-    </section>
-  );
-}
-
-function CopyButton({ text, label }: { text: string; label: string }) {
-  const [copied, setCopied] = useState(false);
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(text);
-      setCopied(true);
-      setTimeout(() => setCopied(false), 1500);
-    } catch {
-      setCopied(false);
-    }
-  };
-  return (
-    <button type="button" class="copy" aria-label={`Copy ${label}`} onClick={() => void copy()}>
-      {copied ? "Copied" : "Copy"}
-    </button>
   );
 }

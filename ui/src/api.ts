@@ -1,4 +1,6 @@
-// Typed calls into the desktop shell. The UI never reaches Workday or the keyring itself.
+// Typed calls into the desktop shell: the contract between the UI and src-tauri/src/commands.rs.
+// The UI never reaches Workday or the keyring itself, and holds a client secret only while the
+// person types it.
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 
@@ -7,19 +9,23 @@ export interface Problem {
   code: string;
   message: string;
   fix: string;
+  /** Every problem when there are several (e.g. all invalid fields); the first is repeated above. */
+  details?: Problem[];
 }
 
 export type Status =
   | { state: "not_configured" | "signing_in" | "connected" | "syncing" }
   | { state: "degraded" | "sign_in_required" | "offline"; reason: string };
 
+export type StatusState = Status["state"];
+
 export interface AppInfo {
   version: string;
+  /** The app was launched with `--sandbox`: it starts the sandbox at launch. */
   sandbox_requested: boolean;
-  status: Status;
 }
 
-/** The sandbox tenant's values, as Workday's "View API Clients" shows them, less the secret. */
+/** What the sandbox tenant shows on its "View API Clients" page, less the secret. */
 export interface SandboxInfo {
   simulated: true;
   tenant: string;
@@ -28,6 +34,132 @@ export interface SandboxInfo {
   token_endpoint: string;
   authorization_endpoint: string;
   redirect_uri: string;
+}
+
+export type RedirectHost = "ipv4_literal" | "localhost";
+export type ClientAuth = "basic" | "body";
+
+export interface SyncSettings {
+  poll_interval_secs: number;
+  backfill_days: number;
+  publish_lag_secs: number;
+  page_size: number;
+  rate_limit_per_sec: number;
+}
+
+/** A connection's settings as the person enters them (never the client secret). */
+export interface ProfileInput {
+  name: string;
+  client_id: string;
+  rest_api_endpoint: string;
+  token_endpoint: string;
+  authorization_endpoint: string;
+  redirect_port: number;
+  redirect_host: RedirectHost;
+  pkce: boolean;
+  client_auth: ClientAuth;
+  sso: boolean;
+}
+
+export interface ConnectionState {
+  status: Status;
+  last_success?: string;
+  last_check?: string;
+  last_error?: Problem;
+}
+
+/** A connection as the shell reports it: settings, exact redirect URI, runtime state. */
+export interface Connection extends ProfileInput, ConnectionState {
+  redirect_uri: string;
+  sync: SyncSettings;
+  /** The connection points at the built-in simulated tenant. */
+  simulated: boolean;
+}
+
+/**
+ * The field a finding is about: one of the five values (`client_id`, `client_secret`,
+ * `rest_api`, `token`, `authorization`) or a setting (`name`, `redirect_port`, ...).
+ */
+export interface Finding {
+  field: string;
+  severity: "error" | "warning";
+  code: string;
+  message: string;
+  fix: string;
+}
+
+/** Values recognised in text pasted from Workday's "View API Clients" page. */
+export interface PastedValues {
+  client_id?: string | null;
+  client_secret?: string | null;
+  rest_api?: string | null;
+  token?: string | null;
+  authorization?: string | null;
+}
+
+export interface DomainPermission {
+  functional_area: string;
+  domain: string;
+  report_task: string;
+  integration: string;
+  needed_for: string;
+}
+
+export interface TenantSetting {
+  task: string;
+  setting: string;
+  value: string;
+  why: string;
+}
+
+export interface RegisterField {
+  field: string;
+  value: string;
+  note: string;
+}
+
+export interface Guide {
+  security_group_permissions: DomainPermission[];
+  tenant_settings: TenantSetting[];
+  register_api_client: RegisterField[];
+  notes: string[];
+}
+
+export type StepName = "token" | "users" | "activity_log";
+export type Verdict = "pass" | "warn" | "fail" | "skipped";
+
+export interface StepResult {
+  step: StepName;
+  title: string;
+  verdict: Verdict;
+  http_status?: number;
+  needs: string;
+  detail?: string;
+  problem?: Problem;
+  duration_ms: number;
+}
+
+export interface TestReport {
+  connection: string;
+  passed: boolean;
+  steps: StepResult[];
+  status: Status;
+}
+
+/** Sent while a sign-in waits for the browser: show the link (with copy) and the time left. */
+export interface SignInWaiting {
+  name: string;
+  url: string;
+  redirect_uri: string;
+  timeout_secs: number;
+  /** The browser could not be opened: the person must open the link themselves. */
+  browser_failed?: string;
+}
+
+export interface Settings {
+  start_at_login: boolean;
+  notifications: boolean;
+  check_interval_minutes: number;
 }
 
 export function isProblem(value: unknown): value is Problem {
@@ -40,17 +172,23 @@ export function isProblem(value: unknown): value is Problem {
 export class ProblemError extends Error implements Problem {
   readonly code: string;
   readonly fix: string;
+  readonly details?: Problem[];
   constructor(problem: Problem) {
     super(problem.message);
     this.name = "ProblemError";
     this.code = problem.code;
     this.fix = problem.fix;
+    if (problem.details) this.details = problem.details;
   }
 }
 
 /** Any rejection as a plain Problem, so every screen shows failures the same way. */
 export function toProblem(error: unknown): Problem {
-  if (isProblem(error)) return { code: error.code, message: error.message, fix: error.fix };
+  if (isProblem(error)) {
+    const p: Problem = { code: error.code, message: error.message, fix: error.fix };
+    if (error.details) p.details = error.details;
+    return p;
+  }
   return {
     code: "app.unexpected",
     message: typeof error === "string" ? error : "Something unexpected went wrong.",
@@ -68,13 +206,42 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 
 export const api = {
   appInfo: () => call<AppInfo>("app_info"),
+  listConnections: () => call<Connection[]>("connections_list"),
+  guide: (redirectPort: number, redirectHost: RedirectHost) =>
+    call<Guide>("guide", { redirectPort, redirectHost }),
+  /** Checks the values as typed (not the secret): every error and warning, per field. */
+  checkValues: (input: ProfileInput) => call<Finding[]>("check_values", { input }),
+  parsePaste: (text: string) => call<PastedValues>("parse_paste", { text }),
+  addConnection: (input: ProfileInput, clientSecret: string) =>
+    call<{ warnings: Problem[] }>("connection_add", { input, clientSecret }),
+  /** `clientSecret` null keeps the stored one. */
+  editConnection: (name: string, input: ProfileInput, clientSecret: string | null) =>
+    call<{ warnings: Problem[] }>("connection_edit", { name, input, clientSecret }),
+  removeConnection: (name: string) => call<null>("connection_remove", { name }),
+  /** Opens the system browser; resolves once signed in. Progress comes as `onSignInWaiting`. */
+  connect: (name: string) => call<null>("connection_connect", { name }),
+  cancelSignIn: (name: string) => call<null>("signin_cancel", { name }),
+  test: (name: string) => call<TestReport>("connection_test", { name }),
+  disconnect: (name: string) => call<null>("connection_disconnect", { name }),
+  /** Starts the simulated tenant and creates or refreshes the connection "sandbox". */
+  startSandbox: () => call<SandboxInfo>("sandbox_start"),
   sandboxInfo: () => call<SandboxInfo | null>("sandbox_info"),
-  sandboxStart: () => call<SandboxInfo>("sandbox_start"),
+  getSettings: () => call<Settings>("settings_get"),
+  setSettings: (settings: Settings) => call<Settings>("settings_set", { settings }),
+  onStatus: (handler: (all: Record<string, ConnectionState>) => void): Promise<UnlistenFn> =>
+    listen<Record<string, ConnectionState>>("status-changed", (event) => handler(event.payload)),
+  onSignInWaiting: (handler: (waiting: SignInWaiting) => void): Promise<UnlistenFn> =>
+    listen<SignInWaiting>("signin-waiting", (event) => handler(event.payload)),
   onSandboxChanged: (handler: (info: SandboxInfo) => void): Promise<UnlistenFn> =>
     listen<SandboxInfo>("sandbox-changed", (event) => handler(event.payload)),
+  /** The tray asked to show one connection (or the list, with null). */
+  onNavigate: (handler: (name: string | null) => void): Promise<UnlistenFn> =>
+    listen<string | null>("navigate", (event) => handler(event.payload)),
 };
 
-const STATUS_LABELS: Record<Status["state"], string> = {
+export type Api = typeof api;
+
+const STATUS_LABELS: Record<StatusState, string> = {
   not_configured: "Not configured",
   signing_in: "Signing in",
   connected: "Connected",

@@ -66,6 +66,17 @@ const FINDING_INPUT: Record<string, FieldKey> = {
   redirect_port: "redirect_port",
 };
 
+/** The fields in screen order, to focus the first one in error. */
+const FIELD_ORDER: readonly FieldKey[] = [
+  "name",
+  "client_id",
+  "secret",
+  "rest_api_endpoint",
+  "token_endpoint",
+  "authorization_endpoint",
+  "redirect_port",
+];
+
 const ADVANCED: ReadonlySet<FieldKey> = new Set(["redirect_port"]);
 
 function inputId(key: FieldKey): string {
@@ -210,13 +221,11 @@ export function Wizard(props: WizardProps) {
     setTouched((t) => (t.has(key) ? t : new Set([...t, key])));
 
   const focusFirstError = (list: Finding[]) => {
-    for (const f of list) {
-      const key = FINDING_INPUT[f.field];
-      if (f.severity !== "error" || key === undefined) continue;
-      if (ADVANCED.has(key)) setAdvancedOpen(true);
-      window.setTimeout(() => document.getElementById(inputId(key))?.focus(), 0);
-      return;
-    }
+    const keys = new Set(list.filter((f) => f.severity === "error").map((f) => FINDING_INPUT[f.field]));
+    const key = FIELD_ORDER.find((k) => keys.has(k));
+    if (key === undefined) return;
+    if (ADVANCED.has(key)) setAdvancedOpen(true);
+    window.setTimeout(() => document.getElementById(inputId(key))?.focus(), 0);
   };
 
   const submitDetails = async () => {
@@ -555,7 +564,7 @@ export function Wizard(props: WizardProps) {
         <p class="step-count">
           Step {state.step + 1} of {STEPS.length}
         </p>
-        <h2 id="wizard-step-title" tabIndex={-1}>
+        <h2 id="wizard-step-title" tabIndex={-1} ref={title}>
           {step.title}
         </h2>
         {body}

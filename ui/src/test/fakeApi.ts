@@ -1,0 +1,211 @@
+// A fake shell for the UI tests: every command of the contract as a vi.fn with a sensible answer,
+// and the shell's events as emitters the tests fire.
+import { vi } from "vitest";
+import type {
+  Api,
+  Connection,
+  ConnectionState,
+  Guide,
+  ProfileInput,
+  SandboxInfo,
+  Settings,
+  SignInWaiting,
+  TestReport,
+} from "../api";
+
+export const GUIDE: Guide = {
+  security_group_permissions: [
+    {
+      functional_area: "System",
+      domain: "System Auditing",
+      report_task: "View",
+      integration: "Get",
+      needed_for: "Reading the activity log (test step 3)",
+    },
+    {
+      functional_area: "Staffing",
+      domain: "Worker Data: Public Worker Reports",
+      report_task: "View",
+      integration: "Get",
+      needed_for: "Reading users (test step 2)",
+    },
+  ],
+  tenant_settings: [
+    {
+      task: "Edit Tenant Setup - System",
+      setting: "Enable User Activity Logging",
+      value: "Checked",
+      why: "Without it the activity log stays empty.",
+    },
+    {
+      task: "Edit Tenant Setup - Security",
+      setting: "OAuth 2.0 Clients Enabled",
+      value: "Checked",
+      why: "Without it the token endpoint answers invalid_client.",
+    },
+  ],
+  register_api_client: [
+    { field: "Client Grant Type", value: "Authorization Code Grant", note: "" },
+    { field: "Redirection URI", value: "http://127.0.0.1:8413/callback", note: "Character for character." },
+  ],
+  notes: [
+    "The account that signs in needs a UI sign-in: Integration System Users usually have \"Do Not Allow UI Sessions\".",
+    "Use the task \"Register API Client\", not \"Register API Client for Integrations\".",
+  ],
+};
+
+export function guideFor(port: number, host: string): Guide {
+  const h = host === "localhost" ? "localhost" : "127.0.0.1";
+  return {
+    ...GUIDE,
+    register_api_client: GUIDE.register_api_client.map((f) =>
+      f.field === "Redirection URI" ? { ...f, value: `http://${h}:${port}/callback` } : f,
+    ),
+  };
+}
+
+export function connection(name: string, overrides: Partial<Connection> = {}): Connection {
+  return {
+    name,
+    client_id: `${name}-client-id`,
+    rest_api_endpoint: `https://wd2-impl-services1.workday.com/ccx/api/v1/${name}_tenant`,
+    token_endpoint: `https://wd2-impl-services1.workday.com/ccx/oauth2/${name}_tenant/token`,
+    authorization_endpoint: `https://impl.workday.com/${name}_tenant/authorize`,
+    redirect_port: 8413,
+    redirect_host: "ipv4_literal",
+    pkce: true,
+    client_auth: "basic",
+    sso: false,
+    redirect_uri: "http://127.0.0.1:8413/callback",
+    sync: { poll_interval_secs: 300, backfill_days: 7, publish_lag_secs: 120, page_size: 1000, rate_limit_per_sec: 10 },
+    simulated: false,
+    status: { state: "connected" },
+    ...overrides,
+  };
+}
+
+export const SANDBOX_INFO: SandboxInfo = {
+  simulated: true,
+  tenant: "acme_sandbox",
+  client_id: "Y2xpZW50LWlk",
+  rest_api_endpoint: "http://127.0.0.1:41001/ccx/api/v1/acme_sandbox",
+  token_endpoint: "http://127.0.0.1:41001/ccx/oauth2/acme_sandbox/token",
+  authorization_endpoint: "http://127.0.0.1:41000/acme_sandbox/authorize",
+  redirect_uri: "http://127.0.0.1:8413/callback",
+};
+
+export const REPORT: TestReport = {
+  connection: "acme",
+  passed: false,
+  status: { state: "degraded", reason: "The activity log is not readable." },
+  steps: [
+    { step: "token", title: "Token", verdict: "pass", http_status: 200, needs: "OAuth 2.0 Clients Enabled", duration_ms: 120 },
+    { step: "users", title: "Users", verdict: "warn", http_status: 200, needs: "Staffing scope", detail: "No workers returned.", duration_ms: 80 },
+    {
+      step: "activity_log",
+      title: "Activity log",
+      verdict: "fail",
+      http_status: 403,
+      needs: "System scope and the System Auditing domain",
+      problem: {
+        code: "activity.permission_denied",
+        message: "The activity log answered 403 permission denied.",
+        fix: "Add System Auditing (View, Get) to the security group, then Activate Pending Security Policy Changes.",
+      },
+      duration_ms: 95,
+    },
+  ],
+};
+
+type Handler<T> = (value: T) => void;
+
+class Emitter<T> {
+  handlers: Array<Handler<T>> = [];
+  listen = (handler: Handler<T>) => {
+    this.handlers.push(handler);
+    return Promise.resolve(() => {
+      this.handlers = this.handlers.filter((h) => h !== handler);
+    });
+  };
+  emit(value: T) {
+    for (const h of [...this.handlers]) h(value);
+  }
+}
+
+export interface FakeShell {
+  api: Api;
+  status: Emitter<Record<string, ConnectionState>>;
+  waiting: Emitter<SignInWaiting>;
+  navigate: Emitter<string | null>;
+  sandbox: Emitter<SandboxInfo>;
+  connections: Connection[];
+  settings: Settings;
+}
+
+/** A shell with `connections` stored; add/edit/remove change them like the real one would. */
+export function fakeShell(initial: Connection[] = [], overrides: Partial<Api> = {}): FakeShell {
+  const status = new Emitter<Record<string, ConnectionState>>();
+  const waiting = new Emitter<SignInWaiting>();
+  const navigate = new Emitter<string | null>();
+  const sandbox = new Emitter<SandboxInfo>();
+  const shell: FakeShell = {
+    status,
+    waiting,
+    navigate,
+    sandbox,
+    connections: [...initial],
+    settings: { start_at_login: false, notifications: true, check_interval_minutes: 15 },
+    api: undefined as unknown as Api,
+  };
+  const api: Api = {
+    appInfo: vi.fn(() => Promise.resolve({ version: "0.1.0", sandbox_requested: false })),
+    listConnections: vi.fn(() => Promise.resolve(shell.connections.map((c) => ({ ...c })))),
+    guide: vi.fn((port: number, host: "ipv4_literal" | "localhost") => Promise.resolve(guideFor(port, host))),
+    checkValues: vi.fn(() => Promise.resolve([])),
+    parsePaste: vi.fn(() => Promise.resolve({})),
+    addConnection: vi.fn((input: ProfileInput) => {
+      shell.connections.push(connection(input.name, { ...input, status: { state: "not_configured" } }));
+      return Promise.resolve({ warnings: [] });
+    }),
+    editConnection: vi.fn((name: string, input: ProfileInput) => {
+      shell.connections = shell.connections.map((c) => (c.name === name ? { ...c, ...input } : c));
+      return Promise.resolve({ warnings: [] });
+    }),
+    removeConnection: vi.fn((name: string) => {
+      shell.connections = shell.connections.filter((c) => c.name !== name);
+      return Promise.resolve(null);
+    }),
+    connect: vi.fn(() => Promise.resolve(null)),
+    cancelSignIn: vi.fn(() => Promise.resolve(null)),
+    test: vi.fn((name: string) => Promise.resolve({ ...REPORT, connection: name })),
+    disconnect: vi.fn(() => Promise.resolve(null)),
+    startSandbox: vi.fn(() => {
+      if (!shell.connections.some((c) => c.name === "sandbox")) {
+        shell.connections.push(
+          connection("sandbox", {
+            simulated: true,
+            client_id: SANDBOX_INFO.client_id,
+            rest_api_endpoint: SANDBOX_INFO.rest_api_endpoint,
+            token_endpoint: SANDBOX_INFO.token_endpoint,
+            authorization_endpoint: SANDBOX_INFO.authorization_endpoint,
+            status: { state: "not_configured" },
+          }),
+        );
+      }
+      return Promise.resolve(SANDBOX_INFO);
+    }),
+    sandboxInfo: vi.fn(() => Promise.resolve(null)),
+    getSettings: vi.fn(() => Promise.resolve({ ...shell.settings })),
+    setSettings: vi.fn((s: Settings) => {
+      shell.settings = { ...s };
+      return Promise.resolve({ ...s });
+    }),
+    onStatus: vi.fn(status.listen),
+    onSignInWaiting: vi.fn(waiting.listen),
+    onSandboxChanged: vi.fn(sandbox.listen),
+    onNavigate: vi.fn(navigate.listen),
+    ...overrides,
+  };
+  shell.api = api;
+  return shell;
+}

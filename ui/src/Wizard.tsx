@@ -794,8 +794,11 @@ function Register({
         </table>
       </div>
       <p class="callout">
-        <Icon shape="check" /> Recommended: tick <strong>Support Proof Key for Code Exchange (PKCE)</strong> and{" "}
-        <strong>Enforce 60 Minute Access Token Expiry</strong>.
+        <Icon shape="check" />
+        <span>
+          Recommended: tick <strong>Support Proof Key for Code Exchange (PKCE)</strong> and{" "}
+          <strong>Enforce 60 Minute Access Token Expiry</strong>.
+        </span>
       </p>
       <h3>Good to know</h3>
       <ul class="notes">

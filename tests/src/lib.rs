@@ -1,6 +1,8 @@
-//! Shared helpers for the end-to-end tests: locating the built binaries, driving the desktop app
-//! through `tauri-driver`, and where screenshots go.
+//! Shared helpers for the end-to-end tests: locating the built binaries, running `wdconnect`
+//! against a simulated tenant (`cli`), driving the desktop app through `tauri-driver`, and where
+//! screenshots go.
 
+pub mod cli;
 pub mod desktop;
 pub mod webdriver;
 

@@ -347,6 +347,15 @@ impl SimHandle {
         self.tenant.grants().refresh.clear();
     }
 
+    /// **For tests only** (the end-to-end secret scan; Workday has no such call): every access and
+    /// refresh token the tenant holds, which is every one it issued except refresh tokens retired
+    /// by rotation or [`revoke_refresh_tokens`](Self::revoke_refresh_tokens), and expired access
+    /// tokens pruned once more than 10,000 are held.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        let g = self.tenant.grants();
+        g.access.keys().chain(g.refresh.keys()).cloned().collect()
+    }
+
     pub fn request_log(&self) -> Vec<RequestRecord> {
         self.tenant.log.snapshot()
     }

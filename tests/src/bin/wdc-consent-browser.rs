@@ -6,20 +6,34 @@
 //! Environment:
 //! - `WDC_CONSENT` = `allow` (default) | `deny` | `ignore` (do nothing and exit 0: a browser that
 //!   never comes back);
-//! - `WDC_CONSENT_LOG=FILE`: append each URL visited, one per line, for tests to assert on.
+//! - `WDC_CONSENT_LOG=FILE`: append each URL visited, one per line, for tests to assert on;
+//! - `WDC_CONSENT_PRELUDE` = `wrong-state` | `flood`: before consenting, hit the loopback callback
+//!   (the authorize URL's `redirect_uri`) with a forged callback carrying a wrong state, or with
+//!   hundreds of concurrent stray requests (other paths, other methods, no or wrong state, a forged
+//!   `error=access_denied`, malformed HTTP, connections closed at once). Each appends one
+//!   `prelude ...` line with what the listener answered to the log; a stray request that gets a
+//!   2xx fails the browser, since only the real callback may succeed.
 //!
 //! On failure it prints one line to stderr and exits non-zero. Every request has a timeout, so it
 //! never hangs.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use reqwest::redirect::Policy;
 use reqwest::{Client, Response, Url};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::task::JoinSet;
 
 /// Redirect hops followed by hand before giving up (Workday's authorize needs none; SSO needs one).
 const MAX_HOPS: usize = 5;
+
+/// Stray requests of the `flood` prelude, and how many are in flight at once.
+const FLOOD_REQUESTS: usize = 400;
+const FLOOD_CONCURRENCY: usize = 64;
 
 fn main() -> ExitCode {
     // `$BROWSER` conventions pass the URL last; anything before it is ignored.
@@ -37,6 +51,13 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let prelude = std::env::var("WDC_CONSENT_PRELUDE").unwrap_or_default();
+    if !matches!(prelude.as_str(), "" | "wrong-state" | "flood") {
+        eprintln!(
+            "wdc-consent-browser: WDC_CONSENT_PRELUDE must be wrong-state or flood, not {prelude:?}"
+        );
+        return ExitCode::from(2);
+    }
     log_visit(&url);
     if decision == "ignore" {
         return ExitCode::SUCCESS;
@@ -53,7 +74,13 @@ fn main() -> ExitCode {
     };
     // A last guard on top of the per-request timeouts: the whole visit is bounded.
     let outcome = runtime.block_on(async {
-        tokio::time::timeout(Duration::from_secs(30), consent(&url, &decision))
+        let visit = async {
+            if !prelude.is_empty() {
+                run_prelude(&prelude, &url).await?;
+            }
+            consent(&url, &decision).await
+        };
+        tokio::time::timeout(Duration::from_secs(30), visit)
             .await
             .unwrap_or_else(|_| Err("gave up after 30 s".into()))
     });
@@ -80,15 +107,155 @@ fn log_visit(url: &str) {
     }
 }
 
-async fn consent(url: &str, decision: &str) -> Result<(), String> {
-    let client = Client::builder()
+fn client() -> Result<Client, String> {
+    Client::builder()
         .redirect(Policy::none())
         .connect_timeout(Duration::from_secs(5))
         .timeout(Duration::from_secs(10))
         // Everything is on loopback; a proxy from the environment must not intercept it.
         .no_proxy()
         .build()
-        .map_err(|e| format!("cannot build an HTTP client: {e}"))?;
+        .map_err(|e| format!("cannot build an HTTP client: {e}"))
+}
+
+/// The loopback callback the authorize URL names in `redirect_uri`.
+fn callback_of(authorize: &str) -> Result<Url, String> {
+    let url = Url::parse(authorize).map_err(|e| format!("not a URL: {authorize}: {e}"))?;
+    let redirect = url
+        .query_pairs()
+        .find(|(k, _)| k == "redirect_uri")
+        .map(|(_, v)| v.into_owned())
+        .ok_or("the authorize URL has no redirect_uri")?;
+    Url::parse(&redirect).map_err(|e| format!("redirect_uri {redirect:?} is not a URL: {e}"))
+}
+
+async fn run_prelude(kind: &str, authorize: &str) -> Result<(), String> {
+    let callback = callback_of(authorize)?;
+    let client = client()?;
+    match kind {
+        "wrong-state" => {
+            let mut forged = callback.clone();
+            forged
+                .query_pairs_mut()
+                .append_pair("code", "forged-code")
+                .append_pair("state", "forged-state");
+            let status = client
+                .get(forged)
+                .send()
+                .await
+                .map_err(|e| format!("the forged callback failed: {}", chain(&e.without_url())))?
+                .status();
+            log_visit(&format!("prelude wrong-state: {}", status.as_u16()));
+            if status.is_success() {
+                return Err(format!(
+                    "the listener accepted a callback with a wrong state ({status})"
+                ));
+            }
+            Ok(())
+        }
+        _ => flood(&client, &callback).await,
+    }
+}
+
+/// One stray request of the flood; `Ok(status)` or `Ok(0)` when no HTTP answer came.
+async fn stray(client: Client, callback: Url, i: usize) -> Result<u16, String> {
+    let mut url = callback.clone();
+    let send = |r: reqwest::RequestBuilder| async move {
+        r.send()
+            .await
+            .map(|r| r.status().as_u16())
+            .map_err(|e| chain(&e.without_url()))
+    };
+    match i % 8 {
+        0 => {
+            url.set_path("/favicon.ico");
+            send(client.get(url)).await
+        }
+        1 => send(client.get(url)).await,
+        2 => {
+            url.set_query(Some(&format!("code=stolen-{i}&state=wrong-{i}")));
+            send(client.get(url)).await
+        }
+        3 => {
+            // A forged denial must not end the real sign-in either.
+            url.set_query(Some(&format!("error=access_denied&state=wrong-{i}")));
+            send(client.get(url)).await
+        }
+        4 => send(client.post(url).form(&[("code", "x"), ("state", "y")])).await,
+        5 => {
+            url.set_path("/elsewhere");
+            url.set_query(Some("code=x&state=y"));
+            send(client.get(url)).await
+        }
+        n => {
+            let addr = format!(
+                "{}:{}",
+                callback.host_str().unwrap_or("127.0.0.1"),
+                callback.port_or_known_default().unwrap_or(80)
+            );
+            let mut stream = TcpStream::connect(&addr)
+                .await
+                .map_err(|e| format!("connect {addr}: {e}"))?;
+            if n == 6 {
+                // Malformed HTTP: answered with an error or closed, never a panic.
+                let _ = stream.write_all(b"GARBAGE \x00\x01 NOT HTTP\r\n\r\n").await;
+                let mut sink = Vec::new();
+                let _ = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut sink))
+                    .await;
+                let status = std::str::from_utf8(&sink)
+                    .ok()
+                    .and_then(|s| s.strip_prefix("HTTP/1.1 "))
+                    .and_then(|s| s.get(..3))
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(0);
+                return Ok(status);
+            }
+            // Connected and gone at once.
+            drop(stream);
+            Ok(0)
+        }
+    }
+}
+
+/// Hundreds of concurrent stray requests at the listener; returns once all are answered.
+async fn flood(client: &Client, callback: &Url) -> Result<(), String> {
+    let mut tally: BTreeMap<String, usize> = BTreeMap::new();
+    let mut record = |r: Result<Result<u16, String>, tokio::task::JoinError>| {
+        let key = match r {
+            Ok(Ok(0)) => "no-answer".to_string(),
+            Ok(Ok(status)) => status.to_string(),
+            Ok(Err(_)) | Err(_) => "error".to_string(),
+        };
+        *tally.entry(key).or_default() += 1;
+    };
+    let mut set = JoinSet::new();
+    for i in 0..FLOOD_REQUESTS {
+        while set.len() >= FLOOD_CONCURRENCY {
+            if let Some(r) = set.join_next().await {
+                record(r);
+            }
+        }
+        set.spawn(stray(client.clone(), callback.clone(), i));
+    }
+    while let Some(r) = set.join_next().await {
+        record(r);
+    }
+    let summary: Vec<String> = tally.iter().map(|(k, n)| format!("{k}={n}")).collect();
+    log_visit(&format!(
+        "prelude flood: {FLOOD_REQUESTS} requests: {}",
+        summary.join(" ")
+    ));
+    if tally.keys().any(|k| k.starts_with('2')) {
+        return Err(format!(
+            "a stray request got a success answer: {}",
+            summary.join(" ")
+        ));
+    }
+    Ok(())
+}
+
+async fn consent(url: &str, decision: &str) -> Result<(), String> {
+    let client = client()?;
     let start = Url::parse(url).map_err(|e| format!("not a URL: {url}: {e}"))?;
     let (page_url, page) = get_page(&client, start).await?;
     let form = Form::find(&page, "consent").ok_or_else(|| {

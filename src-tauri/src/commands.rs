@@ -1,36 +1,60 @@
-//! The app's Tauri commands: each is a short call into `connector`; failures reach the UI as
-//! `{code, message, fix}` unchanged.
+//! The app's Tauri commands: each a short call into `connector`. Failures reach the UI as
+//! `{code, message, fix, details?}`, unchanged from the connector's problems.
 
-use connector::{Diagnose, Problem, Sandbox, SandboxInfo, SandboxOptions, Status};
-use serde::Serialize;
+use std::sync::Arc;
+
+use connector::connections::{ConnectionView, ConnectorError};
+use connector::guide::Guide;
+use connector::loopback::RedirectHost;
+use connector::profile::{self, ClientAuth, Profile, ProfileFinding, Setting, Subject};
+use connector::settings::AppSettings;
+use connector::signin::{SignInOptions, SignInProgress};
+use connector::staged::TestReport;
+use connector::{Diagnose, Problem, SandboxInfo, SandboxOptions};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Emitter, Manager, Runtime, State};
-use tokio::sync::Mutex;
+use tokio_util::sync::CancellationToken;
+use workday_client::endpoints::Severity;
 
-use crate::{LaunchOptions, tray};
+use crate::state::AppState;
+use crate::{monitors, opener::OpenerBrowser};
 
-/// Shared state of the running app.
-#[derive(Debug)]
-pub struct AppState {
-    launch: LaunchOptions,
-    sandbox: Mutex<Option<Sandbox>>,
+/// What a command's failure looks like to the UI: the first problem, and all of them.
+#[derive(Debug, Serialize)]
+pub struct CommandError {
+    #[serde(flatten)]
+    first: Problem,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    details: Vec<Problem>,
 }
 
-impl AppState {
-    pub fn new(launch: LaunchOptions) -> Self {
+impl From<Problem> for CommandError {
+    fn from(first: Problem) -> Self {
         Self {
-            launch,
-            sandbox: Mutex::new(None),
+            first,
+            details: Vec::new(),
         }
     }
 }
 
-/// What the UI needs to know about the app itself.
+impl From<ConnectorError> for CommandError {
+    fn from(e: ConnectorError) -> Self {
+        let all = e.problems();
+        let first = all.first().cloned().unwrap_or_else(|| {
+            Problem::new("app.unexpected", "The operation failed.", "Try again.")
+        });
+        let details = if all.len() > 1 { all } else { Vec::new() };
+        Self { first, details }
+    }
+}
+
+type Result<T> = std::result::Result<T, CommandError>;
+
 #[derive(Debug, Serialize)]
 pub struct AppInfo {
     pub version: &'static str,
-    /// The app was launched with `--sandbox`; the UI shows the sandbox while it starts.
     pub sandbox_requested: bool,
-    pub status: Status,
 }
 
 #[tauri::command]
@@ -38,18 +62,263 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
     AppInfo {
         version: env!("CARGO_PKG_VERSION"),
         sandbox_requested: state.launch.sandbox,
-        status: Status::NotConfigured,
     }
 }
 
-/// Starts the simulated tenant (once) and returns its values, never its client secret.
+/// A connection as the UI shows it.
+#[derive(Debug, Serialize)]
+pub struct ConnectionDto {
+    #[serde(flatten)]
+    view: ConnectionView,
+    simulated: bool,
+}
+
+impl From<ConnectionView> for ConnectionDto {
+    fn from(view: ConnectionView) -> Self {
+        let simulated = view.profile.name == connector::sandbox::SANDBOX_CONNECTION;
+        Self { view, simulated }
+    }
+}
+
 #[tauri::command]
-pub async fn sandbox_start<R: Runtime>(app: AppHandle<R>) -> Result<SandboxInfo, Problem> {
+pub fn connections_list(state: State<'_, AppState>) -> Result<Vec<ConnectionDto>> {
+    Ok(state
+        .connector
+        .list()?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
+
+#[tauri::command]
+pub fn guide(redirect_port: u16, redirect_host: RedirectHost) -> Guide {
+    connector::guide::guide(redirect_port, redirect_host)
+}
+
+/// The settings the UI edits; the sync settings stay as they are.
+#[derive(Debug, Deserialize)]
+pub struct ProfileInput {
+    name: String,
+    client_id: String,
+    rest_api_endpoint: String,
+    token_endpoint: String,
+    authorization_endpoint: String,
+    redirect_port: u16,
+    redirect_host: RedirectHost,
+    pkce: bool,
+    client_auth: ClientAuth,
+    sso: bool,
+}
+
+impl ProfileInput {
+    fn apply(self, p: &mut Profile) {
+        p.name = self.name;
+        p.client_id = self.client_id;
+        p.rest_api_endpoint = self.rest_api_endpoint;
+        p.token_endpoint = self.token_endpoint;
+        p.authorization_endpoint = self.authorization_endpoint;
+        p.redirect_port = self.redirect_port;
+        p.redirect_host = self.redirect_host;
+        p.pkce = self.pkce;
+        p.client_auth = self.client_auth;
+        p.sso = self.sso;
+    }
+
+    fn into_profile(self) -> Profile {
+        let mut p = Profile::new(self.name.clone());
+        self.apply(&mut p);
+        p
+    }
+}
+
+/// Every finding about the values as typed (the client secret is checked on submit only).
+#[tauri::command]
+pub fn check_values(input: ProfileInput) -> Vec<ProfileFinding> {
+    let mut profile = input.into_profile();
+    let mut findings = Vec::new();
+    if let Err(e) = profile::validate_name(&profile.name) {
+        let p = e.problem();
+        findings.push(ProfileFinding {
+            field: Subject::Setting(Setting::Name),
+            severity: Severity::Error,
+            code: e.code(),
+            message: p.message,
+            fix: p.fix,
+        });
+    }
+    profile.normalise();
+    findings.extend(match profile::check_profile(&profile) {
+        Ok(warnings) => warnings,
+        Err(all) => all,
+    });
+    findings
+}
+
+/// The values recognised in text pasted from Workday's "View API Clients" page.
+#[derive(Debug, Serialize)]
+pub struct PastedDto {
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    rest_api: Option<String>,
+    token: Option<String>,
+    authorization: Option<String>,
+}
+
+#[tauri::command]
+pub fn parse_paste(text: String) -> PastedDto {
+    // The text came from the UI, secret included if pasted: it goes back only to fill the form.
+    let v = workday_client::endpoints::parse_view_api_clients(&text);
+    PastedDto {
+        client_id: v.client_id,
+        client_secret: v.client_secret,
+        rest_api: v.rest_api,
+        token: v.token,
+        authorization: v.authorization,
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Saved {
+    warnings: Vec<Problem>,
+}
+
+#[tauri::command]
+pub async fn connection_add<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    input: ProfileInput,
+    client_secret: String,
+) -> Result<Saved> {
+    let name = input.name.trim().to_string();
+    let mut profile = input.into_profile();
+    profile.normalise();
+    let warnings = state
+        .connector
+        .add(profile, SecretString::from(client_secret))
+        .await?;
+    monitors::start(&app, &name);
+    Ok(Saved { warnings })
+}
+
+#[tauri::command]
+pub async fn connection_edit<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    name: String,
+    input: ProfileInput,
+    client_secret: Option<String>,
+) -> Result<Saved> {
+    let secret = client_secret
+        .filter(|s| !s.is_empty())
+        .map(SecretString::from);
+    let warnings = state
+        .connector
+        .edit(
+            &name,
+            |p| {
+                input.apply(p);
+                p.normalise();
+            },
+            secret,
+        )
+        .await?;
+    monitors::start(&app, &name);
+    Ok(Saved { warnings })
+}
+
+#[tauri::command]
+pub async fn connection_remove<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    name: String,
+) -> Result<()> {
+    monitors::stop(&app, &name);
+    state.connector.remove(&name).await?;
+    Ok(())
+}
+
+/// What the UI shows while a sign-in waits for the browser.
+#[derive(Debug, Clone, Serialize)]
+struct SignInWaiting {
+    name: String,
+    url: String,
+    redirect_uri: String,
+    timeout_secs: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    browser_failed: Option<String>,
+}
+
+#[tauri::command]
+pub async fn connection_connect<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    name: String,
+) -> Result<()> {
+    let cancel = CancellationToken::new();
+    state
+        .signins
+        .lock()
+        .await
+        .insert(name.clone(), cancel.clone());
+    let options = SignInOptions {
+        cancel,
+        ..SignInOptions::default()
+    };
+    let timeout_secs = options.timeout.as_secs();
+    let emitter = app.clone();
+    let mut waiting = SignInWaiting {
+        name: name.clone(),
+        url: String::new(),
+        redirect_uri: String::new(),
+        timeout_secs,
+        browser_failed: None,
+    };
+    let progress = move |p: SignInProgress| {
+        match p {
+            SignInProgress::Waiting { url, redirect_uri } => {
+                waiting.url = url;
+                waiting.redirect_uri = redirect_uri;
+            }
+            SignInProgress::BrowserFailed { reason } => waiting.browser_failed = Some(reason),
+        }
+        let _ = emitter.emit("signin-waiting", &waiting);
+    };
+    let browser = Arc::new(OpenerBrowser::new(app.clone()));
+    let outcome = state
+        .connector
+        .connect(&name, browser, options, progress)
+        .await;
+    state.signins.lock().await.remove(&name);
+    outcome?;
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn signin_cancel(state: State<'_, AppState>, name: String) -> Result<()> {
+    if let Some(token) = state.signins.lock().await.remove(&name) {
+        token.cancel();
+    }
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn connection_test(state: State<'_, AppState>, name: String) -> Result<TestReport> {
+    Ok(state.connector.test(&name).await?)
+}
+
+#[tauri::command]
+pub async fn connection_disconnect(state: State<'_, AppState>, name: String) -> Result<()> {
+    Ok(state.connector.disconnect(&name).await?)
+}
+
+/// Starts the simulated tenant (once) and points the connection "sandbox" at it.
+#[tauri::command]
+pub async fn sandbox_start<R: Runtime>(app: AppHandle<R>) -> Result<SandboxInfo> {
     start_sandbox(&app).await
 }
 
 #[tauri::command]
-pub async fn sandbox_info(state: State<'_, AppState>) -> Result<Option<SandboxInfo>, Problem> {
+pub async fn sandbox_info(state: State<'_, AppState>) -> Result<Option<SandboxInfo>> {
     Ok(state
         .sandbox
         .lock()
@@ -58,20 +327,50 @@ pub async fn sandbox_info(state: State<'_, AppState>) -> Result<Option<SandboxIn
         .map(|s| s.info().clone()))
 }
 
-/// Starts the sandbox unless it runs already, then tells the UI and the tray.
-pub async fn start_sandbox<R: Runtime>(app: &AppHandle<R>) -> Result<SandboxInfo, Problem> {
+pub async fn start_sandbox<R: Runtime>(
+    app: &AppHandle<R>,
+) -> std::result::Result<SandboxInfo, CommandError> {
     let state = app.state::<AppState>();
     let mut slot = state.sandbox.lock().await;
     if let Some(sandbox) = slot.as_ref() {
         return Ok(sandbox.info().clone());
     }
-    let sandbox = Sandbox::start(SandboxOptions::default())
-        .await
-        .map_err(|e| e.problem())?;
+    let sandbox = state
+        .connector
+        .start_sandbox(SandboxOptions::default())
+        .await?;
     let info = sandbox.info().clone();
     *slot = Some(sandbox);
     drop(slot);
-    tray::refresh(app, Some(&info));
+    monitors::start(app, connector::sandbox::SANDBOX_CONNECTION);
     let _ = app.emit("sandbox-changed", &info);
     Ok(info)
+}
+
+#[tauri::command]
+pub async fn settings_get(state: State<'_, AppState>) -> Result<AppSettings> {
+    Ok(state.settings.lock().await.clone())
+}
+
+#[tauri::command]
+pub async fn settings_set<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    settings: AppSettings,
+) -> Result<AppSettings> {
+    state
+        .settings_store
+        .save(&settings)
+        .map_err(|e| CommandError::from(e.problem()))?;
+    crate::autostart::apply(&app, settings.start_at_login);
+    let interval_changed = {
+        let mut current = state.settings.lock().await;
+        let changed = current.check_interval_minutes != settings.check_interval_minutes;
+        *current = settings.clone();
+        changed
+    };
+    if interval_changed {
+        monitors::restart_all(&app);
+    }
+    Ok(settings)
 }

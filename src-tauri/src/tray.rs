@@ -1,13 +1,17 @@
-//! The tray icon, built in code. Linux trays deliver no clicks, so every action lives in the
-//! menu, and the status is the icon plus a disabled first menu line.
+//! The tray icon, built in code and re-rendered from the one status channel. Linux trays deliver
+//! no clicks, so every action lives in the menu, and the status is the icon plus a disabled
+//! first menu line.
 
-use connector::{SandboxInfo, Status};
+use connector::Status;
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuBuilder, MenuItemBuilder};
 use tauri::tray::TrayIconBuilder;
-use tauri::{AppHandle, Manager, Runtime};
+use tauri::{AppHandle, Emitter, Manager, Runtime};
+
+use crate::state::AppState;
 
 pub const TRAY_ID: &str = "main";
+const CONNECTION_PREFIX: &str = "connection:";
 
 /// The tray image for a status; each status has its own shape (see `icons/src`).
 fn icon_for(status: &Status) -> Image<'static> {
@@ -22,53 +26,113 @@ fn icon_for(status: &Status) -> Image<'static> {
     Image::from_bytes(bytes).expect("tray icons are valid PNGs")
 }
 
-fn menu<R: Runtime>(
-    app: &AppHandle<R>,
-    status: &Status,
-    sandbox: Option<&SandboxInfo>,
-) -> tauri::Result<Menu<R>> {
-    let headline = MenuItemBuilder::with_id("status", format!("Workday Connector: {status}"))
-        .enabled(false)
-        .build(app)?;
-    let mut builder = MenuBuilder::new(app).item(&headline);
-    if let Some(info) = sandbox {
-        let line =
-            MenuItemBuilder::with_id("sandbox", format!("Sandbox (simulated): {}", info.tenant))
-                .enabled(false)
-                .build(app)?;
-        builder = builder.item(&line);
+/// Every connection's name and status, in name order.
+fn connections<R: Runtime>(app: &AppHandle<R>) -> Vec<(String, Status, bool)> {
+    let state = app.state::<AppState>();
+    match state.connector.list() {
+        Ok(all) => all
+            .into_iter()
+            .map(|c| {
+                let simulated = c.profile.name == connector::sandbox::SANDBOX_CONNECTION;
+                (c.profile.name, c.state.status, simulated)
+            })
+            .collect(),
+        Err(_) => Vec::new(),
     }
-    builder
-        .separator()
-        .text("open", "Open Workday Connector")
-        .separator()
-        .text("quit", "Quit")
-        .build()
+}
+
+fn menu<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<(Menu<R>, Status)> {
+    let all = connections(app);
+    let overall = Status::overall(all.iter().map(|(_, s, _)| s));
+    let headline = if all.is_empty() {
+        "Workday Connector: no connections yet".to_string()
+    } else {
+        format!("Workday Connector: {}", overall.label())
+    };
+    let mut builder = MenuBuilder::new(app).item(
+        &MenuItemBuilder::with_id("status", headline)
+            .enabled(false)
+            .build(app)?,
+    );
+    let signing_in = all.iter().any(|(_, s, _)| *s == Status::SigningIn);
+    for (name, status, simulated) in &all {
+        let label = if *simulated {
+            format!("{name} (simulation): {status}")
+        } else {
+            format!("{name}: {status}")
+        };
+        builder = builder.item(
+            &MenuItemBuilder::with_id(format!("{CONNECTION_PREFIX}{name}"), label).build(app)?,
+        );
+    }
+    builder = builder.separator().text("open", "Open Workday Connector");
+    if !all.is_empty() {
+        builder = builder.text("test-all", "Test all now");
+    }
+    if signing_in {
+        builder = builder.text("cancel-signin", "Cancel sign-in");
+    }
+    Ok((builder.separator().text("quit", "Quit").build()?, overall))
 }
 
 pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
-    let status = Status::NotConfigured;
+    let (menu, overall) = menu(app)?;
     TrayIconBuilder::with_id(TRAY_ID)
-        .icon(icon_for(&status))
+        .icon(icon_for(&overall))
         .tooltip("Workday Connector")
-        .menu(&menu(app, &status, None)?)
-        .on_menu_event(|app, event| match event.id().as_ref() {
-            "open" => show_main_window(app),
-            "quit" => app.exit(0),
-            _ => {}
-        })
+        .menu(&menu)
+        .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
         .build(app)?;
     Ok(())
 }
 
-/// Re-renders the tray after a change.
-pub fn refresh<R: Runtime>(app: &AppHandle<R>, sandbox: Option<&SandboxInfo>) {
-    let status = Status::NotConfigured;
-    if let Some(tray) = app.tray_by_id(TRAY_ID) {
-        if let Ok(menu) = menu(app, &status, sandbox) {
-            let _ = tray.set_menu(Some(menu));
+fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
+    match id {
+        "open" => {
+            show_main_window(app);
+            let _ = app.emit("navigate", None::<String>);
         }
-        let _ = tray.set_icon(Some(icon_for(&status)));
+        "test-all" => test_all(app),
+        "cancel-signin" => {
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move {
+                let state = app.state::<AppState>();
+                for (_, token) in state.signins.lock().await.drain() {
+                    token.cancel();
+                }
+            });
+        }
+        "quit" => app.exit(0),
+        other => {
+            if let Some(name) = other.strip_prefix(CONNECTION_PREFIX) {
+                show_main_window(app);
+                let _ = app.emit("navigate", Some(name.to_string()));
+            }
+        }
+    }
+}
+
+fn test_all<R: Runtime>(app: &AppHandle<R>) {
+    for (name, _, _) in connections(app) {
+        let app = app.clone();
+        tauri::async_runtime::spawn(async move {
+            let state = app.state::<AppState>();
+            if let Err(e) = state.connector.test(&name).await {
+                tracing::warn!(connection = %name, error = %e, "test from the tray failed to run");
+            }
+        });
+    }
+}
+
+/// Re-renders the tray after a status change.
+pub fn refresh<R: Runtime>(app: &AppHandle<R>) {
+    let Some(tray) = app.tray_by_id(TRAY_ID) else {
+        return;
+    };
+    if let Ok((menu, overall)) = menu(app) {
+        let _ = tray.set_menu(Some(menu));
+        let _ = tray.set_icon(Some(icon_for(&overall)));
+        let _ = tray.set_tooltip(Some(format!("Workday Connector: {}", overall.label())));
     }
 }
 

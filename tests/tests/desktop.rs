@@ -1,5 +1,5 @@
 //! The real desktop binary under Xvfb: its window opens on the app's UI, and launched with
-//! `--sandbox` it starts the simulated tenant and shows its values.
+//! `--sandbox` it starts the simulated tenant and shows the sandbox connection.
 
 use std::time::Duration;
 
@@ -9,7 +9,11 @@ use e2e::desktop::TauriDriver;
 async fn window_shows_the_app_and_the_sandbox_tenant() {
     let app = e2e::binary("workday-connector");
     let mut driver = TauriDriver::start();
-    let session = driver.launch(&app, &["--sandbox"]).await;
+    let home = tempfile::tempdir().unwrap();
+    let home_arg = home.path().to_str().unwrap();
+    let session = driver
+        .launch(&app, &["--sandbox", "--home", home_arg])
+        .await;
 
     let title = session
         .wait_for_text("h1", Duration::from_secs(60), |t| t == "Workday Connector")
@@ -18,26 +22,15 @@ async fn window_shows_the_app_and_the_sandbox_tenant() {
     assert_eq!(title, "Workday Connector");
     assert_eq!(session.title().await.unwrap(), "Workday Connector");
 
-    let heading = session
-        .wait_for_text("#sandbox-title", Duration::from_secs(60), |t| {
-            t.contains("is running")
-        })
+    let card = session
+        .wait_for_text(
+            "[data-connection=\"sandbox\"]",
+            Duration::from_secs(60),
+            |t| t.contains("Simulation"),
+        )
         .await
-        .expect("the sandbox tenant starts and its card appears");
-    assert!(heading.contains("acme_sandbox"), "{heading}");
-    let badge = session.find(".badge.simulated").await.unwrap();
-    assert_eq!(session.text(&badge).await.unwrap(), "Simulation");
-    let values = session.find(".values").await.unwrap();
-    let values = session.text(&values).await.unwrap();
-    assert!(
-        values.contains("http://127.0.0.1:8413/callback"),
-        "{values}"
-    );
-    assert!(
-        values.contains("/ccx/oauth2/acme_sandbox/token"),
-        "{values}"
-    );
-
+        .expect("the sandbox connection appears, labelled as a simulation");
+    assert!(card.contains("acme_sandbox"), "{card}");
     session
         .screenshot(&e2e::screenshot_dir().join("home-sandbox.png"))
         .await

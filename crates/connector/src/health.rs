@@ -14,14 +14,24 @@ use crate::status::Status;
 /// Default time between two checks of a connection.
 pub const DEFAULT_CHECK_INTERVAL: Duration = Duration::from_secs(15 * 60);
 
-/// Watches one connection until `cancel` fires.
+/// Watches one connection on the current tokio runtime until `cancel` fires.
 pub fn spawn_monitor(
     connector: Arc<Connector>,
     name: String,
     every: Duration,
     cancel: CancellationToken,
 ) -> JoinHandle<()> {
-    tokio::spawn(async move {
+    tokio::spawn(monitor(connector, name, every, cancel))
+}
+
+/// The monitor itself, for callers that spawn it on a runtime of their own.
+pub async fn monitor(
+    connector: Arc<Connector>,
+    name: String,
+    every: Duration,
+    cancel: CancellationToken,
+) {
+    {
         let mut changes = connector.hub().subscribe();
         loop {
             let status = connector.hub().get(&name).status;
@@ -53,5 +63,5 @@ pub fn spawn_monitor(
                 }
             }
         }
-    })
+    }
 }

@@ -4,6 +4,7 @@
 
 pub mod browser;
 pub mod connections;
+mod files;
 pub mod guide;
 pub mod health;
 pub mod loopback;
@@ -12,6 +13,7 @@ pub mod problem;
 pub mod profile;
 pub mod sandbox;
 pub mod secrets;
+pub mod settings;
 pub mod signin;
 pub mod staged;
 pub mod state;

@@ -121,21 +121,11 @@ impl StatusHub {
             version: STATE_VERSION,
             connections: self.tx.borrow().clone(),
         };
-        if let Err(e) = write_atomically(&self.path, &file) {
+        if let Err(e) = crate::files::write_json_atomically(&self.path, &file) {
             // Runtime facts only: a failed write costs the history of checks, never a connection.
             tracing::warn!(path = %self.path.display(), error = %e, "could not write the state file");
         }
     }
-}
-
-fn write_atomically(path: &Path, value: &impl Serialize) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    serde_json::to_writer_pretty(&mut tmp, value)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }
 
 #[cfg(test)]

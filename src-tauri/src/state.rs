@@ -1,0 +1,66 @@
+//! The shell's shared state: the connector, the running sandbox, sign-ins in progress, the
+//! monitors, and the app settings.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use connector::Sandbox;
+use connector::connections::Connector;
+use connector::paths::Home;
+use connector::settings::{AppSettings, SettingsStore};
+use tokio::sync::Mutex;
+use tokio_util::sync::CancellationToken;
+
+use crate::LaunchOptions;
+
+#[derive(Debug)]
+pub struct AppState {
+    pub launch: LaunchOptions,
+    pub connector: Arc<Connector>,
+    pub sandbox: Mutex<Option<Sandbox>>,
+    /// Cancel handles of the sign-ins waiting for the browser, by connection.
+    pub signins: Mutex<HashMap<String, CancellationToken>>,
+    /// Stop handles of the health monitors, by connection.
+    pub monitors: std::sync::Mutex<HashMap<String, CancellationToken>>,
+    pub settings: Mutex<AppSettings>,
+    pub settings_store: SettingsStore,
+}
+
+impl AppState {
+    pub fn new(launch: LaunchOptions, home: Home) -> Result<Self, connector::Problem> {
+        let settings_store = SettingsStore::new(home.root().join("settings.json"));
+        let settings = settings_store.load().unwrap_or_else(|e| {
+            // The file is kept as it is; the app runs on defaults and the Settings screen saves anew.
+            tracing::warn!(error = %e, "settings unreadable; using defaults");
+            AppSettings::default()
+        });
+        let connector = Connector::open(home).map_err(|e| {
+            e.problems().into_iter().next().unwrap_or_else(|| {
+                connector::Problem::new(
+                    "app.start_failed",
+                    "The app could not start.",
+                    "Restart it.",
+                )
+            })
+        })?;
+        Ok(Self {
+            launch,
+            connector: Arc::new(connector),
+            sandbox: Mutex::new(None),
+            signins: Mutex::new(HashMap::new()),
+            monitors: std::sync::Mutex::new(HashMap::new()),
+            settings: Mutex::new(settings),
+            settings_store,
+        })
+    }
+
+    /// Minutes between checks, readable from synchronous code (tray, setup).
+    pub fn check_interval(&self) -> std::time::Duration {
+        let minutes = self
+            .settings
+            .try_lock()
+            .map(|s| s.check_interval_minutes)
+            .unwrap_or(AppSettings::default().check_interval_minutes);
+        std::time::Duration::from_secs(u64::from(minutes) * 60)
+    }
+}

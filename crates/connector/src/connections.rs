@@ -77,9 +77,9 @@ pub struct ConnectionView {
 
 /// Everything one connection needs to talk to its tenant, built once per process.
 #[derive(Debug)]
-struct Session {
-    tokens: TokenManager,
-    rest: RestClient,
+pub(crate) struct Session {
+    pub(crate) tokens: TokenManager,
+    pub(crate) rest: RestClient,
 }
 
 #[derive(Debug)]
@@ -389,7 +389,8 @@ impl Connector {
             })
     }
 
-    async fn session(&self, name: &str) -> Result<Arc<Session>, ConnectorError> {
+    /// The session of `name`, built on first use (the activity sync uses it too).
+    pub(crate) async fn session(&self, name: &str) -> Result<Arc<Session>, ConnectorError> {
         if let Some(s) = self.sessions.lock().await.get(name) {
             return Ok(s.clone());
         }

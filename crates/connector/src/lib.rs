@@ -2,6 +2,7 @@
 //!
 //! Tauri-free by design (see `design.md`): the shell and the CLI are thin fronts over this crate.
 
+pub mod activity;
 pub mod browser;
 pub mod connections;
 mod files;

@@ -1,0 +1,202 @@
+//! Exports of stored events: a table for terminals, CSV with a header and every column, and
+//! NDJSON of the raw events; CSV and NDJSON read back to the same events.
+
+use std::io::{BufRead, Write};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::Value;
+
+use super::store::StoredEvent;
+
+/// The CSV columns, in order.
+pub const CSV_COLUMNS: &[&str] = &[
+    "request_time",
+    "system_account",
+    "activity_action",
+    "task_display_name",
+    "task_id",
+    "session_id",
+    "ip_address",
+    "user_agent",
+    "device_type",
+    "target_id",
+    "target_descriptor",
+    "target_href",
+    "own_call",
+    "fingerprint",
+    "ordinal",
+    "raw",
+];
+
+fn time(t: Option<DateTime<Utc>>) -> String {
+    t.map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true))
+        .unwrap_or_default()
+}
+
+fn opt(v: &Option<String>) -> &str {
+    v.as_deref().unwrap_or("")
+}
+
+/// CSV with a header row. An absent field is an empty cell; `raw` keeps the exact event, so
+/// nothing is lost that an empty cell cannot tell apart.
+pub fn write_csv(events: &[StoredEvent], out: impl Write) -> std::io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(CSV_COLUMNS)?;
+    for e in events {
+        w.write_record([
+            time(e.request_time).as_str(),
+            opt(&e.system_account),
+            opt(&e.activity_action),
+            opt(&e.task_display_name),
+            opt(&e.task_id),
+            opt(&e.session_id),
+            opt(&e.ip_address),
+            opt(&e.user_agent),
+            opt(&e.device_type),
+            opt(&e.target_id),
+            opt(&e.target_descriptor),
+            opt(&e.target_href),
+            if e.own_call { "true" } else { "false" },
+            &e.fingerprint,
+            &e.ordinal.to_string(),
+            &e.raw.to_string(),
+        ])?;
+    }
+    w.flush()
+}
+
+/// Reads a CSV export back. The columns come from `raw` (what Workday sent), so a re-import
+/// equals the stored events.
+pub fn read_csv(input: impl std::io::Read) -> Result<Vec<StoredEvent>, String> {
+    let mut r = csv::Reader::from_reader(input);
+    let header: Vec<String> = r
+        .headers()
+        .map_err(|e| e.to_string())?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    if header != CSV_COLUMNS {
+        return Err(format!("unexpected CSV header {header:?}"));
+    }
+    let mut out = Vec::new();
+    for rec in r.records() {
+        let rec = rec.map_err(|e| e.to_string())?;
+        let raw: Value = serde_json::from_str(&rec[15]).map_err(|e| e.to_string())?;
+        let ordinal = rec[14].parse().map_err(|_| "bad ordinal".to_string())?;
+        let mut e = from_raw(raw, rec[13].to_string(), ordinal);
+        e.own_call = &rec[12] == "true";
+        out.push(e);
+    }
+    Ok(out)
+}
+
+/// A stored event rebuilt from Workday's JSON and its key.
+pub fn from_raw(raw: Value, fingerprint: String, ordinal: u32) -> StoredEvent {
+    let text = |k: &str| raw.get(k).and_then(Value::as_str).map(str::to_string);
+    let target = |k: &str| {
+        raw.get("target")
+            .and_then(|t| t.get(k))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    StoredEvent {
+        fingerprint,
+        ordinal,
+        request_time: super::store::request_time_ms(&raw).and_then(DateTime::from_timestamp_millis),
+        system_account: text("systemAccount"),
+        activity_action: text("activityAction"),
+        task_display_name: text("taskDisplayName"),
+        task_id: text("taskId"),
+        session_id: text("sessionId"),
+        ip_address: text("ipAddress"),
+        user_agent: text("userAgent"),
+        device_type: text("deviceType"),
+        target_id: target("id"),
+        target_descriptor: target("descriptor"),
+        target_href: target("href"),
+        own_call: super::store::is_own_call(&raw),
+        raw,
+    }
+}
+
+/// One raw Workday event per line, as the tenant sent it.
+pub fn write_ndjson(events: &[StoredEvent], mut out: impl Write) -> std::io::Result<()> {
+    for e in events {
+        serde_json::to_writer(&mut out, &e.raw)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()
+}
+
+/// Reads NDJSON back into raw events (blank lines skipped).
+pub fn read_ndjson(input: impl BufRead) -> Result<Vec<Value>, String> {
+    let mut out = Vec::new();
+    for (i, line) in input.lines().enumerate() {
+        let line = line.map_err(|e| e.to_string())?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        out.push(serde_json::from_str(&line).map_err(|e| format!("line {}: {e}", i + 1))?);
+    }
+    Ok(out)
+}
+
+/// A table for a terminal: time, user, action, task, IP, device; long cells cut.
+pub fn write_table(events: &[StoredEvent], mut out: impl Write) -> std::io::Result<()> {
+    let cut = |s: &str, n: usize| -> String {
+        if s.chars().count() > n {
+            let mut t: String = s.chars().take(n - 1).collect();
+            t.push('…');
+            t
+        } else {
+            s.to_string()
+        }
+    };
+    writeln!(
+        out,
+        "{:<24}  {:<20}  {:<6}  {:<40}  {:<15}  {:<7}",
+        "TIME", "USER", "ACTION", "TASK", "IP", "DEVICE"
+    )?;
+    for e in events {
+        writeln!(
+            out,
+            "{:<24}  {:<20}  {:<6}  {:<40}  {:<15}  {:<7}",
+            time(e.request_time),
+            cut(opt(&e.system_account), 20),
+            cut(opt(&e.activity_action), 6),
+            cut(opt(&e.task_display_name), 40),
+            cut(opt(&e.ip_address), 15),
+            cut(opt(&e.device_type), 7),
+        )?;
+    }
+    out.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activity::fingerprint::fingerprint;
+    use serde_json::json;
+
+    fn sample() -> Vec<StoredEvent> {
+        let a = json!({"requestTime": "2026-04-17T08:02:58.655Z", "systemAccount": "ann, \"the\" admin", "taskDisplayName": "View Worker", "target": {"id": "w", "descriptor": "Line\nbreak"}});
+        let b = json!({"taskId": ""});
+        [a, b]
+            .into_iter()
+            .map(|r| from_raw(r.clone(), fingerprint(&r), 0))
+            .collect()
+    }
+
+    #[test]
+    fn csv_and_ndjson_round_trip() {
+        let events = sample();
+        let mut csv = Vec::new();
+        write_csv(&events, &mut csv).unwrap();
+        assert!(String::from_utf8_lossy(&csv).starts_with("request_time,system_account,"));
+        assert_eq!(read_csv(&csv[..]).unwrap(), events);
+        let mut nd = Vec::new();
+        write_ndjson(&events, &mut nd).unwrap();
+        let raw: Vec<Value> = events.iter().map(|e| e.raw.clone()).collect();
+        assert_eq!(read_ndjson(&nd[..]).unwrap(), raw);
+    }
+}

@@ -1,0 +1,178 @@
+//! Activity collection: the sync engine, the per-connection SQLite store, fingerprints and
+//! exports, and the `Connector` methods the fronts call (`sync`, `events`, `activity_store`).
+
+pub mod export;
+pub mod fingerprint;
+pub mod store;
+pub mod sync;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use sha2::{Digest, Sha256};
+
+pub use store::{Checkpoint, EventFilter, Store, StoreError, StoredEvent};
+pub use sync::{SyncError, SyncOptions, SyncProgress, SyncReport};
+
+use crate::connections::{Connector, ConnectorError};
+use crate::problem::Diagnose;
+use crate::status::Status;
+
+/// The store's file name for a connection: lower-case ASCII letters, digits, `-` and `_`; any
+/// other name also gets a short hash of itself, so two names never share a file (even on a
+/// case-insensitive disk).
+pub fn store_file_name(connection: &str) -> String {
+    let clean: String = connection
+        .chars()
+        .map(|c| match c {
+            'a'..='z' | '0'..='9' | '-' | '_' => c,
+            'A'..='Z' => c.to_ascii_lowercase(),
+            _ => '_',
+        })
+        .collect();
+    if clean == connection && !clean.is_empty() {
+        format!("{clean}.sqlite3")
+    } else {
+        let h = Sha256::digest(connection.as_bytes());
+        let tag: String = h[..4].iter().map(|b| format!("{b:02x}")).collect();
+        format!("{clean}-{tag}.sqlite3")
+    }
+}
+
+/// The status a failed sync leaves: sign-in required when only the user can mend it, degraded
+/// for a lost permission, offline for an unreachable or overloaded tenant.
+fn status_after(e: &SyncError, before: Status) -> Status {
+    let reason = e.problem().message;
+    match e {
+        SyncError::Token(t) if t.needs_sign_in() => Status::SignInRequired(reason),
+        SyncError::Token(_) => Status::Offline(reason),
+        SyncError::Api(a) if a.code() == "api.unauthorized" => Status::SignInRequired(reason),
+        SyncError::Api(a) if a.is_transient() => Status::Offline(reason),
+        SyncError::Api(_) => Status::Degraded(reason),
+        // The store is this computer's problem, not the connection's.
+        SyncError::Store(_) => before,
+    }
+}
+
+impl Connector {
+    /// Where the activity store of `connection` lives.
+    pub fn activity_store_path(&self, connection: &str) -> PathBuf {
+        self.home()
+            .data_dir()
+            .join("activity")
+            .join(store_file_name(connection))
+    }
+
+    fn open_store(&self, connection: &str) -> Result<Store, ConnectorError> {
+        Store::open(&self.activity_store_path(connection))
+            .map_err(|e| ConnectorError::Failed(e.problem()))
+    }
+
+    /// One sync pass of `connection` (see [`sync::run`]); the status is Syncing meanwhile and
+    /// Connected after, or what the failure calls for, with the problem as `last_error`.
+    pub async fn sync(
+        &self,
+        connection: &str,
+        options: &SyncOptions,
+        mut progress: impl FnMut(&SyncProgress) + Send,
+    ) -> Result<SyncReport, ConnectorError> {
+        let profile = self.get(connection)?.profile;
+        let session = self.session(connection).await?;
+        let name = connection.to_string();
+        let store = tokio::task::spawn_blocking({
+            let path = self.activity_store_path(connection);
+            move || Store::open(&path)
+        })
+        .await
+        .map_err(|e| {
+            ConnectorError::Failed(crate::Problem::new(
+                "store.unavailable",
+                format!("The activity store could not be opened: {e}."),
+                "Try again.",
+            ))
+        })?
+        .map_err(|e| ConnectorError::Failed(e.problem()))?;
+        let store = Arc::new(Mutex::new(store));
+        let hub = self.hub();
+        let before = match hub.get(&name).status {
+            // Left by a sync that was killed.
+            Status::Syncing => Status::Connected,
+            s => s,
+        };
+        hub.update(&name, |s| s.status = Status::Syncing);
+        let api = sync::Api {
+            tokens: &session.tokens,
+            rest: &session.rest,
+        };
+        let outcome = sync::run(&name, api, store, &profile.sync, options, &mut progress).await;
+        let now = chrono::Utc::now();
+        match outcome {
+            Ok(report) => {
+                hub.update(&name, |s| {
+                    s.status = Status::Connected;
+                    s.last_success = Some(now);
+                    s.last_check = Some(now);
+                    s.last_error = None;
+                });
+                Ok(report)
+            }
+            Err(e) => {
+                let problem = e.problem();
+                let status = status_after(&e, before);
+                hub.update(&name, |s| {
+                    s.status = status;
+                    s.last_check = Some(now);
+                    s.last_error = Some(problem.clone());
+                });
+                Err(ConnectorError::Failed(problem))
+            }
+        }
+    }
+
+    /// The stored events of `connection` matching `filter`, newest first.
+    pub async fn events(
+        &self,
+        connection: &str,
+        filter: EventFilter,
+    ) -> Result<Vec<StoredEvent>, ConnectorError> {
+        self.get(connection)?;
+        let store = self.open_store(connection)?;
+        tokio::task::spawn_blocking(move || store.query(&filter))
+            .await
+            .map_err(|e| {
+                ConnectorError::Failed(crate::Problem::new(
+                    "store.unavailable",
+                    format!("The activity store could not be read: {e}."),
+                    "Try again.",
+                ))
+            })?
+            .map_err(|e| ConnectorError::Failed(e.problem()))
+    }
+
+    /// Where the sync of `connection` stands (None before its first sync).
+    pub fn activity_checkpoint(
+        &self,
+        connection: &str,
+    ) -> Result<Option<Checkpoint>, ConnectorError> {
+        self.get(connection)?;
+        self.open_store(connection)?
+            .checkpoint()
+            .map_err(|e| ConnectorError::Failed(e.problem()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_names_are_safe_and_distinct() {
+        assert_eq!(store_file_name("acme_prod"), "acme_prod.sqlite3");
+        let a = store_file_name("Acme");
+        let b = store_file_name("acme");
+        assert_ne!(a, b);
+        let c = store_file_name("../x y.é");
+        assert!(!c.contains('/') && !c.contains(' '), "{c}");
+        assert!(c.ends_with(".sqlite3"));
+    }
+}

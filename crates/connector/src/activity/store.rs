@@ -1,0 +1,539 @@
+//! The activity store of one connection: a SQLite file (WAL) holding every event read, keyed by
+//! fingerprint + ordinal so re-reads never duplicate, with the sync checkpoint advanced in the
+//! same transaction as the rows it covers. Schema versioned by `PRAGMA user_version`.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, ErrorCode, OptionalExtension, params, params_from_iter};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::fingerprint::Keyed;
+use crate::problem::{Diagnose, Problem};
+
+/// Each entry migrates from version `i` to `i + 1`; never edit one that has shipped.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE events (
+    id                INTEGER PRIMARY KEY,
+    fingerprint       TEXT    NOT NULL,
+    ordinal           INTEGER NOT NULL,
+    request_time      INTEGER,            -- ms since the epoch; NULL when Workday sent none
+    system_account    TEXT,
+    activity_action   TEXT,
+    task_display_name TEXT,
+    task_id           TEXT,
+    session_id        TEXT,
+    ip_address        TEXT,
+    user_agent        TEXT,
+    device_type       TEXT,
+    target_id         TEXT,
+    target_descriptor TEXT,
+    target_href       TEXT,
+    own_call          INTEGER NOT NULL DEFAULT 0,
+    raw               TEXT    NOT NULL,   -- the event as Workday sent it
+    UNIQUE (fingerprint, ordinal)
+);
+CREATE INDEX events_time   ON events (request_time);
+CREATE INDEX events_user   ON events (system_account, request_time);
+CREATE INDEX events_task   ON events (task_display_name, request_time);
+CREATE INDEX events_action ON events (activity_action, request_time);
+CREATE INDEX events_ip     ON events (ip_address, request_time);
+CREATE INDEX events_device ON events (device_type, request_time);
+-- One row: where the backfill started and the end of the last fully committed window.
+CREATE TABLE checkpoint (
+    id           INTEGER PRIMARY KEY CHECK (id = 1),
+    origin       INTEGER NOT NULL,
+    synced_until INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+);
+"#];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// Task names of the connector's own API calls, as the tenant logs them.
+const OWN_CALL_TASKS: &[&str] = &[
+    "privacy/activityLogging/userActivity (GET)",
+    "staffing/workers (GET)",
+];
+
+/// True for an event that records one of this connector's own API calls: a known task name, or
+/// the shape those names have (`area/path (METHOD)`), which no person-facing task has.
+pub fn is_own_call(event: &Value) -> bool {
+    let Some(task) = event.get("taskDisplayName").and_then(Value::as_str) else {
+        return false;
+    };
+    if OWN_CALL_TASKS.contains(&task) {
+        return true;
+    }
+    let Some((path, method)) = task.rsplit_once(" (") else {
+        return false;
+    };
+    matches!(method, "GET)" | "POST)" | "PUT)" | "PATCH)" | "DELETE)")
+        && path.contains('/')
+        && !path.contains(' ')
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    #[error("the activity store {path} is damaged or not a database: {detail}")]
+    Corrupt { path: PathBuf, detail: String },
+    #[error(
+        "the activity store {path} has schema version {found}, newer than this app's {SCHEMA_VERSION}"
+    )]
+    UnsupportedVersion { path: PathBuf, found: u32 },
+    #[error("the activity store {path} could not be used: {detail}")]
+    Unavailable { path: PathBuf, detail: String },
+}
+
+impl Diagnose for StoreError {
+    fn problem(&self) -> Problem {
+        match self {
+            StoreError::Corrupt { path, .. } => Problem::new(
+                "store.corrupt",
+                self.to_string(),
+                format!(
+                    "The file was left as it is. Move {} aside (or restore it from a backup); \
+                     the next sync then builds a new store from the tenant's log.",
+                    path.display()
+                ),
+            ),
+            StoreError::UnsupportedVersion { .. } => Problem::new(
+                "store.unsupported_version",
+                self.to_string(),
+                "A newer version of Workday Connector wrote this store: update the app (or the \
+                 wdconnect tool), or use the newer one.",
+            ),
+            StoreError::Unavailable { path, .. } => Problem::new(
+                "store.unavailable",
+                self.to_string(),
+                format!(
+                    "Check that {} is on a writable disk with free space and that no other \
+                     program holds it locked.",
+                    path.display()
+                ),
+            ),
+        }
+    }
+}
+
+/// Where a connection's sync stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Checkpoint {
+    /// The start of the backfill: nothing earlier is read.
+    pub origin: DateTime<Utc>,
+    /// Every event in `[origin, synced_until)` is stored (up to the publishing lag).
+    pub synced_until: DateTime<Utc>,
+}
+
+/// The viewer's filters. Text filters: `user`, `action`, `ip`, `device` match exactly (case
+/// insensitive); `task` matches a part of the task name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventFilter {
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    pub user: Option<String>,
+    pub task: Option<String>,
+    pub action: Option<String>,
+    pub ip: Option<String>,
+    pub device: Option<String>,
+    pub limit: Option<u64>,
+    /// The connector's own API calls are hidden unless this is set.
+    pub include_own_calls: bool,
+}
+
+/// One stored event: its key, Workday's fields as columns, and the raw JSON.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredEvent {
+    pub fingerprint: String,
+    pub ordinal: u32,
+    pub request_time: Option<DateTime<Utc>>,
+    pub system_account: Option<String>,
+    pub activity_action: Option<String>,
+    pub task_display_name: Option<String>,
+    pub task_id: Option<String>,
+    pub session_id: Option<String>,
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
+    pub device_type: Option<String>,
+    pub target_id: Option<String>,
+    pub target_descriptor: Option<String>,
+    pub target_href: Option<String>,
+    pub own_call: bool,
+    pub raw: Value,
+}
+
+/// An open store.
+#[derive(Debug)]
+pub struct Store {
+    path: PathBuf,
+    conn: Connection,
+}
+
+fn ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+fn from_ms(v: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(v).unwrap_or_default()
+}
+
+/// requestTime as ms since the epoch, when present and readable.
+pub fn request_time_ms(event: &Value) -> Option<i64> {
+    let s = event.get("requestTime")?.as_str()?;
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc).timestamp_millis())
+}
+
+fn text(event: &Value, key: &str) -> Option<String> {
+    event.get(key).and_then(Value::as_str).map(str::to_string)
+}
+
+fn target(event: &Value, key: &str) -> Option<String> {
+    event
+        .get("target")
+        .and_then(|t| t.get(key))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
+const COLUMNS: &str = "fingerprint, ordinal, request_time, system_account, activity_action, \
+    task_display_name, task_id, session_id, ip_address, user_agent, device_type, target_id, \
+    target_descriptor, target_href, own_call, raw";
+
+impl Store {
+    /// Opens (creating when absent) and migrates the store at `path`. A file that is not a
+    /// database or has a newer schema is an error naming it; it is never deleted or reset.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let unavailable = |detail: String| StoreError::Unavailable {
+            path: path.to_path_buf(),
+            detail,
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| unavailable(e.to_string()))?;
+        }
+        let conn = Connection::open(path).map_err(|e| classify(path, e))?;
+        let mut store = Store {
+            path: path.to_path_buf(),
+            conn,
+        };
+        store.setup().map_err(|e| classify(path, e))?;
+        let found: u32 = store
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(|e| classify(path, e))?;
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::UnsupportedVersion {
+                path: path.to_path_buf(),
+                found,
+            });
+        }
+        store.migrate(found).map_err(|e| classify(path, e))?;
+        Ok(store)
+    }
+
+    fn setup(&mut self) -> rusqlite::Result<()> {
+        self.conn.busy_timeout(Duration::from_secs(10))?;
+        // WAL: the viewer reads while a sync writes. NORMAL: a power cut may lose the last
+        // commits but never corrupts, and lost windows are simply read again.
+        let _: String = self
+            .conn
+            .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        Ok(())
+    }
+
+    fn migrate(&mut self, from: u32) -> rusqlite::Result<()> {
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
+            let tx = self.conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", (i + 1) as u32)?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn err(&self, e: rusqlite::Error) -> StoreError {
+        classify(&self.path, e)
+    }
+
+    pub fn checkpoint(&self) -> Result<Option<Checkpoint>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT origin, synced_until FROM checkpoint WHERE id = 1",
+                [],
+                |r| {
+                    Ok(Checkpoint {
+                        origin: from_ms(r.get(0)?),
+                        synced_until: from_ms(r.get(1)?),
+                    })
+                },
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Records where a first backfill starts (nothing synced yet); kept if already set, so a
+    /// restarted backfill keeps its range.
+    pub fn start_at(&mut self, origin: DateTime<Utc>) -> Result<Checkpoint, StoreError> {
+        self.conn
+            .execute(
+                "INSERT OR IGNORE INTO checkpoint (id, origin, synced_until, updated_at) \
+                 VALUES (1, ?1, ?1, ?2)",
+                params![ms(origin), Utc::now().timestamp_millis()],
+            )
+            .map_err(|e| self.err(e))?;
+        self.checkpoint()?.ok_or_else(|| StoreError::Unavailable {
+            path: self.path.clone(),
+            detail: "the checkpoint was not kept".into(),
+        })
+    }
+
+    /// Stores one window's keyed events and moves the checkpoint to `until` (never back), in one
+    /// transaction: a crash leaves both or neither. Returns how many events were new.
+    pub fn commit_window(
+        &mut self,
+        events: &[Keyed],
+        until: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let path = self.path.clone();
+        let run = |conn: &mut Connection| -> rusqlite::Result<u64> {
+            let tx = conn.transaction()?;
+            let mut added = 0u64;
+            {
+                let mut insert = tx.prepare_cached(&format!(
+                    "INSERT OR IGNORE INTO events ({COLUMNS}) VALUES \
+                     (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+                ))?;
+                for k in events {
+                    let e = &k.event;
+                    added += insert.execute(params![
+                        k.fingerprint,
+                        k.ordinal,
+                        request_time_ms(e),
+                        text(e, "systemAccount"),
+                        text(e, "activityAction"),
+                        text(e, "taskDisplayName"),
+                        text(e, "taskId"),
+                        text(e, "sessionId"),
+                        text(e, "ipAddress"),
+                        text(e, "userAgent"),
+                        text(e, "deviceType"),
+                        target(e, "id"),
+                        target(e, "descriptor"),
+                        target(e, "href"),
+                        is_own_call(e),
+                        e.to_string(),
+                    ])? as u64;
+                }
+            }
+            tx.execute(
+                "UPDATE checkpoint SET synced_until = MAX(synced_until, ?1), updated_at = ?2 \
+                 WHERE id = 1",
+                params![ms(until), Utc::now().timestamp_millis()],
+            )?;
+            tx.commit()?;
+            Ok(added)
+        };
+        run(&mut self.conn).map_err(|e| classify(&path, e))
+    }
+
+    /// Every stored event (own calls included).
+    pub fn count(&self) -> Result<u64, StoreError> {
+        self.conn
+            .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
+    /// The events matching `f`, newest first (then by key, so the order is stable).
+    pub fn query(&self, f: &EventFilter) -> Result<Vec<StoredEvent>, StoreError> {
+        let mut clauses: Vec<&str> = Vec::new();
+        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        use rusqlite::types::Value as V;
+        if let Some(t) = f.since {
+            clauses.push("request_time >= ?");
+            args.push(V::Integer(ms(t)));
+        }
+        if let Some(t) = f.until {
+            clauses.push("request_time < ?");
+            args.push(V::Integer(ms(t)));
+        }
+        let exact = [
+            ("system_account = ? COLLATE NOCASE", &f.user),
+            ("activity_action = ? COLLATE NOCASE", &f.action),
+            ("ip_address = ?", &f.ip),
+            ("device_type = ? COLLATE NOCASE", &f.device),
+        ];
+        for (clause, v) in exact {
+            if let Some(v) = v {
+                clauses.push(clause);
+                args.push(V::Text(v.clone()));
+            }
+        }
+        if let Some(task) = &f.task {
+            clauses.push("instr(lower(task_display_name), lower(?)) > 0");
+            args.push(V::Text(task.clone()));
+        }
+        if !f.include_own_calls {
+            clauses.push("own_call = 0");
+        }
+        let mut sql = format!("SELECT {COLUMNS} FROM events");
+        if !clauses.is_empty() {
+            sql.push_str(" WHERE ");
+            sql.push_str(&clauses.join(" AND "));
+        }
+        sql.push_str(" ORDER BY request_time DESC, fingerprint, ordinal");
+        if let Some(n) = f.limit {
+            sql.push_str(" LIMIT ?");
+            args.push(V::Integer(n.min(i64::MAX as u64) as i64));
+        }
+        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params_from_iter(args), |r| {
+                let raw: String = r.get(15)?;
+                Ok(StoredEvent {
+                    fingerprint: r.get(0)?,
+                    ordinal: r.get(1)?,
+                    request_time: r.get::<_, Option<i64>>(2)?.map(from_ms),
+                    system_account: r.get(3)?,
+                    activity_action: r.get(4)?,
+                    task_display_name: r.get(5)?,
+                    task_id: r.get(6)?,
+                    session_id: r.get(7)?,
+                    ip_address: r.get(8)?,
+                    user_agent: r.get(9)?,
+                    device_type: r.get(10)?,
+                    target_id: r.get(11)?,
+                    target_descriptor: r.get(12)?,
+                    target_href: r.get(13)?,
+                    own_call: r.get(14)?,
+                    raw: serde_json::from_str(&raw).unwrap_or(Value::String(raw)),
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+}
+
+/// A file that is not a database (or is damaged) is `store.corrupt`; anything else unavailable.
+fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
+    let code = e.sqlite_error_code();
+    if matches!(
+        code,
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt)
+    ) {
+        StoreError::Corrupt {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        }
+    } else {
+        StoreError::Unavailable {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activity::fingerprint::key_window;
+    use serde_json::json;
+
+    fn ev(t: &str, user: &str, task: &str) -> Value {
+        json!({"requestTime": t, "systemAccount": user, "taskDisplayName": task, "activityAction": "READ", "target": {"id": "w1", "descriptor": "Ann", "href": "http://x/w1"}})
+    }
+
+    #[test]
+    fn rereads_never_duplicate_and_twins_stay_two() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.sqlite3");
+        let mut s = Store::open(&path).unwrap();
+        let t0 = DateTime::parse_from_rfc3339("2026-04-17T08:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        s.start_at(t0).unwrap();
+        let twin = ev("2026-04-17T08:02:58.655Z", "ann", "View Worker");
+        let window = vec![
+            twin.clone(),
+            twin.clone(),
+            ev(
+                "2026-04-17T08:03:00.000Z",
+                "bob",
+                "privacy/activityLogging/userActivity (GET)",
+            ),
+        ];
+        let until = t0 + chrono::Duration::hours(1);
+        assert_eq!(
+            s.commit_window(&key_window(window.clone()), until).unwrap(),
+            3
+        );
+        assert_eq!(s.commit_window(&key_window(window), t0).unwrap(), 0);
+        assert_eq!(s.count().unwrap(), 3);
+        assert_eq!(
+            s.checkpoint().unwrap().unwrap().synced_until,
+            until,
+            "never moves back"
+        );
+        let shown = s.query(&EventFilter::default()).unwrap();
+        assert_eq!(shown.len(), 2, "own calls hidden by default");
+        let all = s
+            .query(&EventFilter {
+                include_own_calls: true,
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(all.len(), 3);
+        assert_eq!(all[0].system_account.as_deref(), Some("bob"));
+        assert!(all[0].own_call);
+        let viewed = s
+            .query(&EventFilter {
+                task: Some("worker".into()),
+                user: Some("ANN".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(viewed.len(), 2);
+        assert_eq!(viewed[0].target_href.as_deref(), Some("http://x/w1"));
+    }
+
+    #[test]
+    fn a_foreign_file_or_newer_schema_is_refused_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.sqlite3");
+        std::fs::write(&path, vec![b'x'; 8192]).unwrap();
+        let e = Store::open(&path).unwrap_err();
+        assert_eq!(e.problem().code, "store.corrupt", "{e}");
+        assert!(e.problem().message.contains("bad.sqlite3"));
+        assert_eq!(std::fs::read(&path).unwrap(), vec![b'x'; 8192]);
+
+        let path = dir.path().join("new.sqlite3");
+        drop(Store::open(&path).unwrap());
+        let c = Connection::open(&path).unwrap();
+        c.pragma_update(None, "user_version", 99).unwrap();
+        drop(c);
+        let e = Store::open(&path).unwrap_err();
+        assert_eq!(e.problem().code, "store.unsupported_version");
+    }
+
+    #[test]
+    fn own_calls_are_recognised() {
+        assert!(is_own_call(
+            &json!({"taskDisplayName": "staffing/workers (GET)"})
+        ));
+        assert!(is_own_call(
+            &json!({"taskDisplayName": "common/v1/workers (POST)"})
+        ));
+        assert!(!is_own_call(
+            &json!({"taskDisplayName": "View Worker (Legacy)"})
+        ));
+        assert!(!is_own_call(&json!({})));
+    }
+}

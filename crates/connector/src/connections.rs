@@ -186,13 +186,18 @@ impl Connector {
             .map_err(|e| ConnectorError::Invalid(vec![e.problem()]))?;
         let warnings = self.check(&profile, &client_secret)?;
         // Refuse a duplicate before touching the keyring: storing first would overwrite the
-        // secret of the existing connection.
-        if self.profiles.get(&profile.name).is_ok() {
-            return self
-                .profiles
-                .add(profile)
-                .map(|_| Vec::new())
-                .map_err(input_or_failed);
+        // secret of the existing connection. Only a name known to be free goes on: an unreadable
+        // config file cannot tell, and the delete on the way out would then lose that secret.
+        match self.profiles.get(&profile.name) {
+            Err(profile::ProfileError::NotFound { .. }) => {}
+            Err(e) => return Err(input_or_failed(e)),
+            Ok(_) => {
+                return self
+                    .profiles
+                    .add(profile)
+                    .map(|_| Vec::new())
+                    .map_err(input_or_failed);
+            }
         }
         self.secrets
             .set(&profile.name, SecretKind::ClientSecret, &client_secret)

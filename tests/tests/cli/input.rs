@@ -274,6 +274,31 @@ async fn a_corrupt_config_file_is_reported_and_left_untouched() {
     );
 }
 
+/// A config file damaged after a connection was added: `add` of the same name fails with
+/// `config.corrupt` and leaves that connection's client secret in the credential store as it
+/// was (it cannot tell a duplicate from a new name, so it must not store first).
+#[tokio::test(flavor = "multi_thread")]
+async fn add_on_a_corrupt_config_keeps_the_existing_secret() {
+    let cli = Cli::new();
+    add(&cli, "acme", REST, TOKEN, AUTHORIZE).await.ok();
+    let garbage = b"not json at all".to_vec();
+    std::fs::write(cli.config_file(), &garbage).unwrap();
+
+    let run = cli
+        .cmd(["add", "acme"])
+        .values(ID, REST, TOKEN, AUTHORIZE)
+        .stdin("wdc-a-second-secret-5e1c")
+        .run()
+        .await;
+    run.error(1, "config.corrupt");
+    assert_eq!(std::fs::read(cli.config_file()).unwrap(), garbage);
+    assert_eq!(
+        cli.keyring("acme", "client-secret").as_deref(),
+        Some(SECRET),
+        "the existing connection's client secret was lost"
+    );
+}
+
 /// The human output of a refusal goes to stderr with the code and fix (and exit 2), for people.
 #[tokio::test(flavor = "multi_thread")]
 async fn human_errors_name_code_and_fix_on_stderr() {

@@ -176,6 +176,18 @@ async fn no_secret_is_written_or_printed_even_at_trace_level() {
             .into_iter()
             .map(|t| ("a token the tenant issued".into(), t)),
     );
+    // The one-time authorization code, as the browser carried it to the callback.
+    let log = cli.consent_log();
+    let code = log
+        .lines()
+        .filter(|l| l.contains("/callback?"))
+        .find_map(|l| {
+            l.split(['?', '&'])
+                .find_map(|p| p.strip_prefix("code="))
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| panic!("no callback in the consent log:\n{log}"));
+    secrets.push(("authorization code".into(), code));
     for (what, s) in &secrets {
         assert!(s.len() >= 32, "{what} is distinctive enough to scan for");
     }

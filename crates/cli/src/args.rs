@@ -103,6 +103,24 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Collect the activity log into this computer's store (first a backfill, then new events).
+    Sync {
+        name: String,
+        #[command(flatten)]
+        args: SyncArgs,
+        /// Print the final report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show or export the collected events.
+    Events {
+        name: String,
+        #[command(flatten)]
+        args: EventsArgs,
+        /// Errors as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Start the built-in simulated tenant, point the connection "sandbox" at it, serve until Ctrl-C.
     Sandbox {
         /// Print the sandbox's values as one JSON object on the first line of stdout.
@@ -118,6 +136,62 @@ pub enum Command {
         #[arg(long, default_value_t = 50_000)]
         events: u64,
     },
+}
+
+/// How `events` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EventFormat {
+    /// Aligned columns for a terminal.
+    Table,
+    /// A header row and every column (with the raw event).
+    Csv,
+    /// The raw Workday events, one JSON object per line.
+    Ndjson,
+}
+
+/// The collection flags of `sync`.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Days read back on the first sync (default: the connection's setting, 7).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=30))]
+    pub backfill_days: Option<u32>,
+    /// One pass, then exit (default: keep polling every poll interval until Ctrl-C).
+    #[arg(long)]
+    pub once: bool,
+}
+
+/// The filters and output of `events`.
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    /// Events at or after T: RFC 3339 (2026-04-17T08:00:00Z) or that long ago (30m, 2h, 7d).
+    #[arg(long, value_name = "T")]
+    pub since: Option<String>,
+    /// Events before T (same forms as --since).
+    #[arg(long, value_name = "T")]
+    pub until: Option<String>,
+    /// The account (systemAccount), exactly, ignoring case.
+    #[arg(long)]
+    pub user: Option<String>,
+    /// A part of the task name, ignoring case.
+    #[arg(long)]
+    pub task: Option<String>,
+    /// READ, WRITE or OTHER.
+    #[arg(long)]
+    pub action: Option<String>,
+    /// The IP address, exactly.
+    #[arg(long)]
+    pub ip: Option<String>,
+    /// At most N events (the newest).
+    #[arg(long)]
+    pub limit: Option<u64>,
+    #[arg(long, value_enum, default_value_t = EventFormat::Table)]
+    pub format: EventFormat,
+    /// Write to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Also show the connector's own API calls, which the tenant logs too.
+    #[arg(long)]
+    pub include_own_calls: bool,
 }
 
 /// The values copied from Workday's "View API Clients".

@@ -181,6 +181,12 @@ pub async fn run(cli: Cli) -> u8 {
             )
             .await;
         }
+        Command::Sync { name, args, json } => {
+            return crate::activity::sync(&connector, &name, &args, json).await;
+        }
+        Command::Events { name, args, json } => {
+            return crate::activity::events(&connector, &name, &args, json).await;
+        }
     };
     match result {
         Ok(()) => EXIT_OK,
@@ -200,7 +206,9 @@ fn json_flag(command: &Command) -> bool {
         | Command::Test { json, .. }
         | Command::Status { json }
         | Command::Disconnect { json, .. }
-        | Command::Sandbox { json, .. } => *json,
+        | Command::Sandbox { json, .. }
+        | Command::Sync { json, .. }
+        | Command::Events { json, .. } => *json,
     }
 }
 

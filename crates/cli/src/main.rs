@@ -1,5 +1,6 @@
 //! `wdconnect`: the command-line twin of the desktop app, a thin clap front over `connector`.
 
+mod activity;
 mod args;
 mod commands;
 mod output;

@@ -25,6 +25,8 @@ const CONSISTENT_READS: u32 = 3;
 pub struct SyncOptions {
     /// Days read back on the first sync; None: the connection's `backfill_days`.
     pub backfill_days: Option<u32>,
+    /// A backfill span finer than days (tests; a "last hour" choice); wins over `backfill_days`.
+    pub backfill: Option<Duration>,
     /// Width of the windows the range is cut into (before any split).
     pub window: Duration,
     /// Re-read before the checkpoint, for events published later than the lag allowed for.
@@ -40,6 +42,7 @@ impl Default for SyncOptions {
     fn default() -> Self {
         SyncOptions {
             backfill_days: None,
+            backfill: None,
             window: Duration::from_secs(3600),
             overlap: Duration::from_secs(600),
             concurrency: 4,
@@ -135,13 +138,13 @@ pub fn plan(from: DateTime<Utc>, to: DateTime<Utc>, width: Duration) -> Vec<Span
 pub fn range(
     checkpoint: Option<Checkpoint>,
     now: DateTime<Utc>,
-    backfill_days: u32,
+    backfill: Duration,
     lag: Duration,
     overlap: Duration,
 ) -> (DateTime<Utc>, DateTime<Utc>) {
     let to = whole_seconds(now - chrono::Duration::seconds(lag.as_secs() as i64));
     let from = match checkpoint {
-        None => whole_seconds(to - chrono::Duration::days(i64::from(backfill_days))),
+        None => whole_seconds(to - chrono::Duration::seconds(backfill.as_secs() as i64)),
         Some(c) => {
             let back = c.synced_until - chrono::Duration::seconds(overlap.as_secs() as i64);
             whole_seconds(back.max(c.origin))
@@ -304,7 +307,10 @@ pub async fn run(
 ) -> Result<SyncReport, SyncError> {
     let started = Instant::now();
     let now = Utc::now();
-    let backfill = options.backfill_days.unwrap_or(settings.backfill_days);
+    let days = options.backfill_days.unwrap_or(settings.backfill_days);
+    let backfill = options
+        .backfill
+        .unwrap_or(Duration::from_secs(u64::from(days) * 86_400));
     let lag = Duration::from_secs(settings.publish_lag_secs);
     let existing = blocking(&store, |s| s.checkpoint()).await?;
     let (from, to) = range(existing, now, backfill, lag, options.overlap);
@@ -416,7 +422,7 @@ mod tests {
         let now = Utc.with_ymd_and_hms(2026, 4, 17, 12, 0, 0).unwrap();
         let lag = Duration::from_secs(120);
         let overlap = Duration::from_secs(600);
-        let (f, t) = range(None, now, 7, lag, overlap);
+        let (f, t) = range(None, now, Duration::from_secs(7 * 86_400), lag, overlap);
         assert_eq!(t, now - chrono::Duration::seconds(120));
         assert_eq!(f, t - chrono::Duration::days(7));
         let c = Checkpoint {
@@ -424,7 +430,7 @@ mod tests {
             synced_until: now - chrono::Duration::minutes(5),
         };
         assert_eq!(
-            range(Some(c), now, 7, lag, overlap).0,
+            range(Some(c), now, Duration::ZERO, lag, overlap).0,
             now - chrono::Duration::minutes(15)
         );
         let c = Checkpoint {
@@ -432,7 +438,7 @@ mod tests {
             ..c
         };
         assert_eq!(
-            range(Some(c), now, 7, lag, overlap).0,
+            range(Some(c), now, Duration::ZERO, lag, overlap).0,
             now - chrono::Duration::minutes(15)
         );
     }

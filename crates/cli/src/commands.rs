@@ -64,6 +64,9 @@ pub async fn run(cli: Cli) -> u8 {
             }
             profile.sso = options.sso;
             // Check the values before asking for the secret: a typo should not cost a paste.
+            if let Err(e) = connector.precheck(&profile) {
+                return output::failure(json, &e);
+            }
             match read_secret(client_secret_stdin, "Client Secret") {
                 Err(p) => Err(ConnectorError::Invalid(vec![p])),
                 Ok(secret) => connector.add(profile, secret).await.map(|warnings| {

@@ -151,6 +151,23 @@ impl Connector {
         self.profiles.get(name).map_err(input_or_failed)
     }
 
+    /// Checks a new connection's name and values, all but the client secret: the CLI does this
+    /// before asking for the secret, so a typo in a URL does not cost a paste.
+    pub fn precheck(&self, profile: &Profile) -> Result<(), ConnectorError> {
+        profile::validate_name(&profile.name)
+            .map_err(|e| ConnectorError::Invalid(vec![e.problem()]))?;
+        let findings = match profile::check_profile(profile) {
+            Ok(warnings) => warnings,
+            Err(all) => all,
+        };
+        let (errors, _) = split_findings(&findings);
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ConnectorError::Invalid(errors))
+        }
+    }
+
     /// Checks a new connection's values; returns the warnings to show.
     pub fn check(
         &self,

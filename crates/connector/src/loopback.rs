@@ -192,7 +192,9 @@ impl Diagnose for SignInError {
                     "A wrong Client ID, or a Redirection URI that differs from the registered one, stops at Workday and \
                      never reaches the app: compare both with Workday's \"View API Clients\" (the Redirection URI must be \
                      exactly {redirect_uri}). If the browser did not open, open the printed link yourself. On an SSO \
-                     tenant, turn on the connection's SSO switch (redirect=n) so Workday's own sign-in page is used."
+                     tenant, turn on the connection's SSO switch (redirect=n) so Workday's own sign-in page is used. \
+                     If the browser showed an error page (HTTP 503), the host or tenant in the Authorization Endpoint \
+                     is wrong."
                 ),
             ),
             Cancelled => Problem::new(

@@ -111,7 +111,10 @@ pub async fn run(connection: &str, tokens: &TokenManager, rest: &RestClient) -> 
         Err(e) => {
             steps.push(skipped(Step::Users));
             steps.push(skipped(Step::ActivityLog));
-            if e.needs_sign_in() {
+            if matches!(e, TokenError::NotSignedIn) {
+                // Never signed in (or disconnected): nothing was refused, there is simply no token.
+                Status::NotConfigured
+            } else if e.needs_sign_in() {
                 Status::SignInRequired(e.problem().message)
             } else if is_unreachable_token(&e) {
                 Status::Offline(e.problem().message)

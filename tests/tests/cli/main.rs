@@ -2,6 +2,7 @@
 //! per test, asserting exit codes, error codes with useful messages and fixes, and that nothing
 //! is lost or changed when a command fails. The fixture is `e2e::cli`.
 
+mod activity;
 mod input;
 mod lifecycle;
 mod sandbox;

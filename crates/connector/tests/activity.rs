@@ -311,10 +311,7 @@ async fn invalid_grant_mid_sync_stops_and_resumes_after_sign_in() {
         .iter()
         .filter(|r| r.path.ends_with("/token"))
         .count();
-    assert!(
-        (1..=o.concurrency).contains(&token_calls),
-        "{token_calls} refreshes: no retry loop"
-    );
+    assert_eq!(token_calls, 1, "one refused refresh, no retry loop");
     let cp = s
         .connector
         .activity_checkpoint("acme")
@@ -326,4 +323,42 @@ async fn invalid_grant_mid_sync_stops_and_resumes_after_sign_in() {
     assert_eq!(report.origin, cp.origin, "the same backfill resumed");
     assert!(report.from <= cp.synced_until);
     assert_store_is_truth(&s, report.origin, report.synced_until).await;
+}
+
+/// A tenant that keeps failing (5xx after every retry) stops the sync with a problem and status
+/// Offline; once it recovers, the next sync resumes at the checkpoint and completes.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_tenant_stops_the_sync_offline_and_the_next_one_resumes() {
+    let s = setup(20_000, |_| {}, |_| {}).await;
+    s.sim.set_faults(Faults {
+        storm: Some(Storm {
+            status: 500,
+            remaining: 1_000,
+            retry_after_secs: 0,
+            scope: FaultScope::Rest,
+        }),
+        ..Default::default()
+    });
+    let o = options(Duration::from_secs(6 * 3600));
+    let err = s
+        .connector
+        .sync("acme", &o, |_| {})
+        .await
+        .expect_err("the tenant keeps failing");
+    assert_eq!(err.problems()[0].code, "api.server_error", "{err}");
+    let state = s.connector.hub().get("acme");
+    assert!(
+        matches!(state.status, Status::Offline(_)),
+        "{:?}",
+        state.status
+    );
+    assert_eq!(
+        state.last_error.map(|p| p.code).as_deref(),
+        Some("api.server_error")
+    );
+
+    s.sim.set_faults(Faults::default());
+    let report = sync(&s, &o).await;
+    assert_store_is_truth(&s, report.origin, report.synced_until).await;
+    assert_eq!(s.connector.hub().get("acme").status, Status::Connected);
 }

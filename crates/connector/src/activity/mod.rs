@@ -50,7 +50,7 @@ fn status_after(e: &SyncError, before: Status) -> Status {
         SyncError::Api(a) if a.is_transient() => Status::Offline(reason),
         SyncError::Api(_) => Status::Degraded(reason),
         // The store is this computer's problem, not the connection's.
-        SyncError::Store(_) => before,
+        SyncError::Store(_) | SyncError::Stopped => before,
     }
 }
 

@@ -2,11 +2,13 @@
 //! publishing lag, splits windows at the offset cap, fetches a few windows at once, and commits
 //! them strictly in order, each with the checkpoint in the same transaction.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
+use secrecy::SecretString;
 use serde::Serialize;
 use serde_json::Value;
 use workday_client::rest::{ActivityQuery, ApiError, Page, RestClient, whole_seconds};
@@ -97,6 +99,9 @@ pub enum SyncError {
     Api(#[from] ApiError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Another window of the same pass failed for good; that window's error is the one reported.
+    #[error("stopped because another window failed")]
+    Stopped,
 }
 
 impl Diagnose for SyncError {
@@ -108,6 +113,11 @@ impl Diagnose for SyncError {
                 Problem::new(r.code, r.message, r.fix)
             }
             SyncError::Store(e) => e.problem(),
+            SyncError::Stopped => Problem::new(
+                "activity.sync_stopped",
+                "The sync stopped because another part of it failed.",
+                "Run the sync again; it resumes at the checkpoint.",
+            ),
         }
     }
 }
@@ -160,21 +170,6 @@ pub struct Api<'a> {
     pub rest: &'a RestClient,
 }
 
-impl Api<'_> {
-    /// One page; a 401 refreshes the token once and retries, a second 401 is final.
-    async fn page(&self, q: &ActivityQuery) -> Result<Page, SyncError> {
-        let token = self.tokens.access_token().await?;
-        match self.rest.activity(&token, q).await {
-            Err(ApiError::Unauthorized { .. }) => {
-                self.tokens.invalidate().await;
-                let token = self.tokens.access_token().await?;
-                Ok(self.rest.activity(&token, q).await?)
-            }
-            r => Ok(r?),
-        }
-    }
-}
-
 enum Leaf {
     Events(Vec<Value>),
     Overfull,
@@ -184,9 +179,42 @@ struct Reader<'a> {
     api: Api<'a>,
     page_size: u32,
     cap: u64,
+    /// Set when the tenant refused the refresh token: the other windows stop instead of each
+    /// asking the token endpoint again (one refusal, no loop).
+    sign_in_needed: AtomicBool,
+    token_gate: tokio::sync::Mutex<()>,
 }
 
 impl Reader<'_> {
+    /// An access token. One caller at a time, and none after a refusal: waiters queued behind
+    /// a refresh that was refused would otherwise each ask the token endpoint again.
+    async fn token(&self) -> Result<SecretString, SyncError> {
+        let _one = self.token_gate.lock().await;
+        if self.sign_in_needed.load(Ordering::SeqCst) {
+            return Err(SyncError::Stopped);
+        }
+        match self.api.tokens.access_token().await {
+            Err(t) if t.needs_sign_in() => {
+                self.sign_in_needed.store(true, Ordering::SeqCst);
+                Err(SyncError::Token(t))
+            }
+            r => Ok(r?),
+        }
+    }
+
+    /// One page; a 401 refreshes the token once and retries, a second 401 is final.
+    async fn page(&self, q: &ActivityQuery) -> Result<Page, SyncError> {
+        let token = self.token().await?;
+        match self.api.rest.activity(&token, q).await {
+            Err(ApiError::Unauthorized { .. }) => {
+                self.api.tokens.invalidate().await;
+                let token = self.token().await?;
+                Ok(self.api.rest.activity(&token, q).await?)
+            }
+            r => Ok(r?),
+        }
+    }
+
     /// All pages of one window, or `Overfull` when it reaches the offset cap. Every page must
     /// report the same total and the pages must add up to it: a total that moved means an
     /// event was published mid-read and offsets shifted, so the window is read again.
@@ -199,7 +227,7 @@ impl Reader<'_> {
                 limit: self.page_size,
                 offset,
             };
-            let first = self.api.page(&q(0)).await?;
+            let first = self.page(&q(0)).await?;
             if first.total >= self.cap {
                 return Ok(Leaf::Overfull);
             }
@@ -207,7 +235,7 @@ impl Reader<'_> {
             let mut consistent = true;
             let mut events = first.data;
             while (events.len() as u64) < total {
-                let page = match self.api.page(&q(events.len() as u64)).await {
+                let page = match self.page(&q(events.len() as u64)).await {
                     Ok(p) => p,
                     // An offset refused below the reported total: the cap is lower than thought.
                     Err(SyncError::Api(ApiError::BadRequest { .. })) => return Ok(Leaf::Overfull),
@@ -287,7 +315,7 @@ impl Reader<'_> {
                 limit: self.page_size,
                 offset: events.len() as u64,
             };
-            match self.api.page(&q).await {
+            match self.page(&q).await {
                 Ok(p) if !p.data.is_empty() => events.extend(p.data),
                 Ok(_) | Err(SyncError::Api(ApiError::BadRequest { .. })) => return Ok(events),
                 Err(e) => return Err(e),
@@ -328,6 +356,8 @@ pub async fn run(
         api,
         page_size: settings.page_size.clamp(1, 1000),
         cap: options.offset_cap.max(2),
+        sign_in_needed: AtomicBool::new(false),
+        token_gate: tokio::sync::Mutex::new(()),
     };
     let total = windows.len();
     let mut report = SyncReport {
@@ -353,7 +383,21 @@ pub async fn run(
     .buffered(options.concurrency.max(1));
     let mut done = 0;
     while let Some(result) = fetched.next().await {
-        let (span, (keyed, splits, warnings)) = result?;
+        let (span, (keyed, splits, warnings)) = match result {
+            Ok(r) => r,
+            Err(SyncError::Stopped) => {
+                // Commit nothing more; find the failure that stopped this window.
+                while let Some(r) = fetched.next().await {
+                    if let Err(e) = r
+                        && !matches!(e, SyncError::Stopped)
+                    {
+                        return Err(e);
+                    }
+                }
+                return Err(SyncError::Stopped);
+            }
+            Err(e) => return Err(e),
+        };
         report.splits += splits;
         report.warnings.extend(warnings);
         report.events_read += keyed.len() as u64;

@@ -18,8 +18,9 @@ as_root() {
 # Build and runtime libraries of the desktop app (Tauri 2 on WebKitGTK 4.1).
 APT_BUILD=(build-essential pkg-config libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev
   librsvg2-dev libsoup-3.0-dev libssl-dev libdbus-1-dev ca-certificates)
-# What the tests add: a display, a WebDriver for WebKitGTK, a D-Bus session and a Secret Service.
-APT_TEST=(xvfb xauth webkit2gtk-driver dbus dbus-x11 gnome-keyring libsecret-tools procps)
+# What the tests add: a display, a WebDriver for WebKitGTK, a D-Bus session and a Secret Service, and
+# xdg-open (xdg-utils), which the app runs to open the sign-in page and which hands it to $BROWSER.
+APT_TEST=(xvfb xauth webkit2gtk-driver dbus dbus-x11 gnome-keyring libsecret-tools procps xdg-utils)
 
 apt_ensure() {
   local missing=()

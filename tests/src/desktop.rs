@@ -1,5 +1,7 @@
-//! Runs the real desktop binary under `tauri-driver` (WebKitWebDriver on Linux) for the tests.
+//! Runs the real desktop binary under `tauri-driver` (WebKitWebDriver on Linux) for the tests,
+//! and the simulated tenant as a process of its own for the tests that bring their own tenant.
 
+use std::io::BufRead;
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -16,10 +18,12 @@ use crate::webdriver::Session;
 pub struct TauriDriver {
     child: Child,
     pub url: String,
-    launched: Vec<std::path::PathBuf>,
+    /// Each app launched, as the command line `pkill -f` finds it by (unique: `--home` differs).
+    launched: Vec<String>,
 }
 
-fn free_port() -> u16 {
+/// A loopback port that was free a moment ago.
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -27,7 +31,10 @@ fn free_port() -> u16 {
 }
 
 impl TauriDriver {
-    pub fn start() -> TauriDriver {
+    /// Starts `tauri-driver` with extra environment variables, which WebKitWebDriver and the apps
+    /// it launches inherit: e.g. `BROWSER` (the opener plugin runs `xdg-open`, which, outside a
+    /// desktop environment, hands the URL to `$BROWSER`) and `WDC_CONSENT`.
+    pub fn start(env: &[(&str, &std::ffi::OsStr)]) -> TauriDriver {
         assert!(
             std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some(),
             "the desktop tests need a display: run them through scripts/test.sh, which starts Xvfb"
@@ -42,6 +49,7 @@ impl TauriDriver {
             .expect("the tauri-driver log can be created");
         let child = Command::new("tauri-driver")
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log handle"))
             .stderr(log)
@@ -67,7 +75,12 @@ impl TauriDriver {
 
     /// A WebDriver session on a fresh instance of the app, launched with `args`.
     pub async fn launch(&mut self, app: &Path, args: &[&str]) -> Session {
-        self.launched.push(app.to_path_buf());
+        let mut line = app.display().to_string();
+        for arg in args {
+            line.push(' ');
+            line.push_str(arg);
+        }
+        self.launched.push(line);
         let caps = json!({ "tauri:options": { "application": app, "args": args } });
         Session::create(&self.url, caps)
             .await
@@ -77,8 +90,8 @@ impl TauriDriver {
 
 impl Drop for TauriDriver {
     fn drop(&mut self) {
-        for app in &self.launched {
-            let pattern = format!("^{}( |$)", app.display());
+        for line in &self.launched {
+            let pattern = format!("^{}( |$)", regex_escape(line));
             let _ = Command::new("pkill")
                 .args(["-TERM", "-f", &pattern])
                 .status();
@@ -96,6 +109,74 @@ impl Drop for TauriDriver {
         let _ = Command::new("kill")
             .args(["-INT", &self.child.id().to_string()])
             .status();
+        let _ = self.child.wait();
+    }
+}
+
+fn regex_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `workday-sim --json` as a child process: the values it printed on its first line, killed on
+/// drop.
+#[derive(Debug)]
+pub struct SimProcess {
+    child: Child,
+    /// `client_id`, `client_secret`, `rest_api_endpoint`, `token_endpoint`,
+    /// `authorization_endpoint`, `redirect_uri`, `control_url`.
+    pub values: serde_json::Value,
+}
+
+impl SimProcess {
+    /// Starts the simulator with `--json` and the given switches; waits (bounded) for its values.
+    pub fn start(args: &[&str]) -> SimProcess {
+        let mut child = Command::new(crate::binary("workday-sim"))
+            .arg("--json")
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("workday-sim starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        // Reads the first line, then drains the rest so the simulator never blocks on a full pipe.
+        std::thread::spawn(move || {
+            let mut lines = std::io::BufReader::new(stdout).lines();
+            let _ = tx.send(lines.next());
+            for _ in lines {}
+        });
+        let first = match rx.recv_timeout(Duration::from_secs(20)) {
+            Ok(Some(Ok(line))) => line,
+            other => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("workday-sim printed no values line: {other:?}");
+            }
+        };
+        let values: serde_json::Value =
+            serde_json::from_str(&first).expect("workday-sim --json prints one JSON object");
+        SimProcess { child, values }
+    }
+
+    /// One of the values as a string.
+    pub fn value(&self, key: &str) -> &str {
+        self.values[key]
+            .as_str()
+            .unwrap_or_else(|| panic!("workday-sim printed no {key}: {}", self.values))
+    }
+}
+
+impl Drop for SimProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }

@@ -112,6 +112,151 @@ impl Session {
         .map(|_| ())
     }
 
+    /// Every element matching `css`, in document order (none is not an error).
+    pub async fn find_all(&self, css: &str) -> Result<Vec<Element>, String> {
+        let v = self
+            .command(
+                reqwest::Method::POST,
+                "/elements",
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .await?;
+        Ok(v.as_array()
+            .map(|all| {
+                all.iter()
+                    .filter_map(|e| e[ELEMENT_KEY].as_str())
+                    .map(|id| Element { id: id.to_string() })
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// An attribute of the element, or None when it has none.
+    pub async fn attribute(&self, element: &Element, name: &str) -> Result<Option<String>, String> {
+        let v = self
+            .command(
+                reqwest::Method::GET,
+                &format!("/element/{}/attribute/{name}", element.id),
+                None,
+            )
+            .await?;
+        Ok(v.as_str().map(str::to_string))
+    }
+
+    /// Types `text` into the element (a real key sequence: the UI sees input events).
+    pub async fn send_keys(&self, element: &Element, text: &str) -> Result<(), String> {
+        self.command(
+            reqwest::Method::POST,
+            &format!("/element/{}/value", element.id),
+            Some(json!({ "text": text })),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Empties an input.
+    pub async fn clear(&self, element: &Element) -> Result<(), String> {
+        self.command(
+            reqwest::Method::POST,
+            &format!("/element/{}/clear", element.id),
+            Some(json!({})),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Clicks the element matching `css`, waiting up to `timeout` for it to exist.
+    pub async fn click_css(&self, css: &str, timeout: Duration) -> Result<(), String> {
+        let el = self.wait_for(css, timeout).await?;
+        self.click(&el).await
+    }
+
+    /// Replaces an input's value with `text`, as a person would: select all, delete, type. (The
+    /// WebDriver clear command sends no `input` event, so a UI that owns the value puts it back.)
+    pub async fn fill(&self, css: &str, text: &str) -> Result<(), String> {
+        let el = self.find(css).await?;
+        // Control+A, release the modifiers, Backspace (W3C key codes).
+        self.send_keys(&el, "\u{E009}a\u{E000}\u{E003}").await?;
+        self.send_keys(&el, text).await
+    }
+
+    /// Runs a script in the page; its return value comes back as JSON.
+    pub async fn execute(&self, script: &str, args: Vec<Value>) -> Result<Value, String> {
+        self.command(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({ "script": script, "args": args })),
+        )
+        .await
+    }
+
+    /// Waits for two animation frames, so a screenshot shows the DOM as it is now, not the paint
+    /// before the last change.
+    pub async fn settle(&self) -> Result<(), String> {
+        self.command(
+            reqwest::Method::POST,
+            "/execute/async",
+            Some(json!({
+                "script": "const done = arguments[arguments.length - 1]; \
+                           requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+                "args": [],
+            })),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Closes the current window: for this app, that hides it to the tray.
+    pub async fn close_window(&self) -> Result<(), String> {
+        self.command(reqwest::Method::DELETE, "/window", None)
+            .await
+            .map(|_| ())
+    }
+
+    /// Waits until an element matches `css`.
+    pub async fn wait_for(&self, css: &str, timeout: Duration) -> Result<Element, String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Ok(el) = self.find(css).await {
+                return Ok(el);
+            }
+            if Instant::now() > deadline {
+                return Err(format!("timed out waiting for {css}"));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until the element matching `css` has attribute `name` satisfying `check`; returns
+    /// its value.
+    pub async fn wait_for_attribute(
+        &self,
+        css: &str,
+        name: &str,
+        timeout: Duration,
+        check: impl Fn(&str) -> bool,
+    ) -> Result<String, String> {
+        let deadline = Instant::now() + timeout;
+        let mut last = String::from("(no element)");
+        loop {
+            if let Ok(el) = self.find(css).await
+                && let Ok(value) = self.attribute(&el, name).await
+            {
+                let value = value.unwrap_or_default();
+                if check(&value) {
+                    return Ok(value);
+                }
+                last = value;
+            }
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "timed out waiting for {css} [{name}]; last value: {last:?}"
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     pub async fn title(&self) -> Result<String, String> {
         Ok(self
             .command(reqwest::Method::GET, "/title", None)
@@ -143,7 +288,7 @@ impl Session {
             if Instant::now() > deadline {
                 return Err(format!("timed out waiting for {css}; last text: {last:?}"));
             }
-            tokio::time::sleep(Duration::from_millis(200)).await;
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 

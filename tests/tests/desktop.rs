@@ -1,39 +1,350 @@
-//! The real desktop binary under Xvfb: its window opens on the app's UI, and launched with
-//! `--sandbox` it starts the simulated tenant and shows the sandbox connection.
+//! The real desktop binary under Xvfb, driven through `tauri-driver`, always on a fresh `--home`:
+//! the sandbox from the empty home to a passing test and a Connected card; a tenant of our own
+//! (a `workday-sim` process without the System scope) set up through every wizard step, whose
+//! test fails on the activity log with a fix naming System Auditing; and a denied consent.
+//!
+//! The app opens the sign-in page through the opener plugin, which on Linux runs `xdg-open`;
+//! outside a desktop environment `xdg-open` hands the URL to `$BROWSER`, here
+//! `wdc-consent-browser` (given to `tauri-driver`, whose environment the app inherits). Its
+//! visit log proves that path was taken. Screenshots of each screen go to
+//! `artifacts/screenshots/`.
+//!
+//! The tests take turns: the app is single-instance, and the sandbox listens on a fixed port.
 
+use std::ffi::OsStr;
+use std::path::PathBuf;
 use std::time::Duration;
 
-use e2e::desktop::TauriDriver;
+use e2e::desktop::{SimProcess, TauriDriver, free_port};
+use e2e::webdriver::Session;
+
+/// One app at a time (see the top of the file).
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Rendering and local IPC.
+const UI: Duration = Duration::from_secs(20);
+/// A sign-in (browser, consent, callback, code exchange) or a staged test.
+const NETWORK: Duration = Duration::from_secs(60);
+
+/// A driver whose apps open URLs in the consent browser with `consent`, logging its visits.
+struct Fixture {
+    driver: TauriDriver,
+    home: tempfile::TempDir,
+    visits: PathBuf,
+}
+
+impl Fixture {
+    fn start(consent: &str) -> Fixture {
+        let browser = e2e::binary("wdc-consent-browser");
+        let home = tempfile::tempdir().unwrap();
+        let visits = home.path().join("browser-visits.log");
+        let driver = TauriDriver::start(&[
+            ("BROWSER", browser.as_os_str()),
+            ("WDC_CONSENT", OsStr::new(consent)),
+            ("WDC_CONSENT_LOG", visits.as_os_str()),
+        ]);
+        Fixture {
+            driver,
+            home,
+            visits,
+        }
+    }
+
+    async fn launch(&mut self, extra: &[&str]) -> Session {
+        let app = e2e::binary("workday-connector");
+        // The app's own config lives in a subdirectory: the browser's log sits beside it.
+        let home = self.home.path().join("home");
+        let home = home.to_str().unwrap().to_string();
+        let mut args: Vec<&str> = extra.to_vec();
+        args.extend(["--home", &home]);
+        self.driver.launch(&app, &args).await
+    }
+
+    /// The URLs the consent browser was asked to open.
+    fn visits(&self) -> String {
+        std::fs::read_to_string(&self.visits).unwrap_or_default()
+    }
+}
+
+/// A screenshot of the window once the last change is painted.
+async fn shot(session: &Session, name: &str) {
+    session.settle().await.expect("the page settles");
+    session
+        .screenshot(&e2e::screenshot_dir().join(format!("{name}.png")))
+        .await
+        .unwrap_or_else(|e| panic!("screenshot {name}: {e}"));
+}
+
+async fn wait_step(session: &Session, title: &str) {
+    session
+        .wait_for_text("#wizard-step-title", UI, |t| t == title)
+        .await
+        .unwrap_or_else(|e| panic!("the wizard shows the step {title:?}: {e}"));
+}
+
+async fn click(session: &Session, css: &str) {
+    session
+        .click_css(css, UI)
+        .await
+        .unwrap_or_else(|e| panic!("click {css}: {e}"));
+}
+
+/// Signs in on the current Sign in step and waits for the outcome; returns its text.
+async fn sign_in(session: &Session) -> String {
+    click(session, "#sign-in").await;
+    session
+        .wait_for_text("#signin-result", NETWORK, |t| !t.is_empty())
+        .await
+        .unwrap_or_else(|e| panic!("the sign-in ends: {e}"))
+}
+
+/// Goes to the Test step, runs the test, and waits for all three steps to have a verdict.
+async fn run_test(session: &Session) {
+    click(session, "#wizard-next").await;
+    wait_step(session, "Test").await;
+    click(session, "#run-test").await;
+    for step in ["token", "users", "activity_log"] {
+        session
+            .wait_for_attribute(
+                &format!("[data-step=\"{step}\"]"),
+                "data-verdict",
+                NETWORK,
+                |v| !v.is_empty(),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("the test reports the {step} step: {e}"));
+    }
+}
+
+async fn verdict(session: &Session, step: &str) -> String {
+    let el = session
+        .find(&format!("[data-step=\"{step}\"]"))
+        .await
+        .unwrap();
+    session
+        .attribute(&el, "data-verdict")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+}
 
 #[tokio::test(flavor = "multi_thread")]
-async fn window_shows_the_app_and_the_sandbox_tenant() {
-    let app = e2e::binary("workday-connector");
-    let mut driver = TauriDriver::start();
-    let home = tempfile::tempdir().unwrap();
-    let home_arg = home.path().to_str().unwrap();
-    let session = driver
-        .launch(&app, &["--sandbox", "--home", home_arg])
-        .await;
+async fn sandbox_from_the_empty_home_to_a_connected_card() {
+    let _turn = SERIAL.lock().await;
+    let mut fx = Fixture::start("allow");
+    let session = fx.launch(&[]).await;
 
-    let title = session
-        .wait_for_text("h1", Duration::from_secs(60), |t| t == "Workday Connector")
+    session
+        .wait_for_text("#welcome-title", UI, |t| t == "Connect a Workday tenant")
         .await
-        .expect("the window shows the app's title");
-    assert_eq!(title, "Workday Connector");
+        .expect("an empty home welcomes the user");
     assert_eq!(session.title().await.unwrap(), "Workday Connector");
+    assert_eq!(
+        session.wait_for_text("h1", UI, |_| true).await.unwrap(),
+        "Workday Connector"
+    );
+    shot(&session, "home").await;
+
+    click(&session, "#try-sandbox").await;
+    wait_step(&session, "Sign in").await;
+    session
+        .wait_for_text(".wizard-head .eyebrow", UI, |t| t.contains("Simulation"))
+        .await
+        .expect("the wizard labels the sandbox as a simulation");
+
+    let outcome = sign_in(&session).await;
+    assert!(outcome.starts_with("Signed in."), "{outcome}");
+    let visits = fx.visits();
+    assert!(
+        visits.lines().any(|l| l.contains("/authorize?")),
+        "xdg-open handed the sign-in page to $BROWSER; visits: {visits:?}"
+    );
+    shot(&session, "wizard-5-signin").await;
+
+    run_test(&session).await;
+    for step in ["token", "users", "activity_log"] {
+        assert_eq!(verdict(&session, step).await, "pass", "{step}");
+    }
+    session
+        .wait_for_text("#report-title", UI, |t| t.contains("Test passed"))
+        .await
+        .expect("the report says the test passed");
+    shot(&session, "wizard-6-test").await;
+
+    // Finish: the connection's own screen.
+    click(&session, "#wizard-next").await;
+    session
+        .wait_for_text(
+            "[data-connection-screen=\"sandbox\"] .screen-head .status",
+            UI,
+            |t| t == "Connected",
+        )
+        .await
+        .expect("the connection screen shows Connected");
+    shot(&session, "connection").await;
+
+    // The list.
+    click(&session, "nav .nav-link:first-child").await;
+    let status = session
+        .wait_for_text("[data-connection=\"sandbox\"] .status", UI, |t| {
+            t == "Connected"
+        })
+        .await
+        .expect("the sandbox card says Connected");
+    assert_eq!(status, "Connected");
+    let card = session
+        .wait_for_text("[data-connection=\"sandbox\"]", UI, |t| {
+            t.contains("Simulation")
+        })
+        .await
+        .unwrap();
+    assert!(card.contains("acme_sandbox"), "{card}");
+    shot(&session, "connections").await;
+
+    click(&session, "nav .nav-link:nth-child(2)").await;
+    session
+        .wait_for_attribute("#setting-interval", "value", UI, |v| v == "15")
+        .await
+        .expect("the settings screen shows the default check interval");
+    shot(&session, "settings").await;
+
+    session.delete().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn own_tenant_without_the_system_scope_fails_on_the_activity_log_with_its_fix() {
+    let _turn = SERIAL.lock().await;
+    let port = free_port();
+    let sim = SimProcess::start(&["--no-system-scope", "--redirect-port", &port.to_string()]);
+    assert_eq!(
+        sim.value("redirect_uri"),
+        format!("http://127.0.0.1:{port}/callback")
+    );
+    let mut fx = Fixture::start("allow");
+    let session = fx.launch(&[]).await;
+
+    click(&session, ".welcome .actions button.primary").await;
+    wait_step(&session, "Prerequisites").await;
+    let domains = session
+        .wait_for_text("table.checklist", UI, |t| t.contains("System Auditing"))
+        .await
+        .expect("the checklist names the domain permissions");
+    assert!(domains.contains("Public Worker Reports"), "{domains}");
+    shot(&session, "wizard-1-prerequisites").await;
+
+    click(&session, "#wizard-next").await;
+    wait_step(&session, "Tenant settings").await;
+    session
+        .wait_for("table tbody tr", UI)
+        .await
+        .expect("the tenant settings table");
+    shot(&session, "wizard-2-tenant").await;
+
+    click(&session, "#wizard-next").await;
+    wait_step(&session, "Register API Client").await;
+    session
+        .wait_for_text("[data-register-field=\"Redirection URI\"]", UI, |t| {
+            t == "http://127.0.0.1:8413/callback"
+        })
+        .await
+        .expect("the exact Redirection URI for the default port");
+    shot(&session, "wizard-3-register").await;
+
+    click(&session, "#wizard-next").await;
+    wait_step(&session, "Details").await;
+    // The port first: the advanced options sit below the values, whose findings come and go
+    // while typing (checked 250 ms after the last key) and move what is below them.
+    click(&session, "details.advanced > summary").await;
+    session
+        .wait_for_attribute("details.advanced", "open", UI, |v| !v.is_empty())
+        .await
+        .expect("the advanced options open");
+    session
+        .fill("#field-redirect_port", &port.to_string())
+        .await
+        .expect("type the redirect port");
+    for (css, value) in [
+        ("#field-name", "acme"),
+        ("#field-client_id", sim.value("client_id")),
+        ("#field-secret", sim.value("client_secret")),
+        ("#field-rest_api_endpoint", sim.value("rest_api_endpoint")),
+        ("#field-token_endpoint", sim.value("token_endpoint")),
+        (
+            "#field-authorization_endpoint",
+            sim.value("authorization_endpoint"),
+        ),
+    ] {
+        session
+            .fill(css, value)
+            .await
+            .unwrap_or_else(|e| panic!("type into {css}: {e}"));
+    }
+    // Past the check's debounce, the values pass: no error shown and Save enabled.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    session
+        .wait_for_attribute("#wizard-next", "disabled", UI, str::is_empty)
+        .await
+        .expect("the values pass the checks");
+    let errors = session.find_all(".finding.error").await.unwrap();
+    assert!(errors.is_empty(), "the typed values raise no error");
+    shot(&session, "wizard-4-details").await;
+
+    click(&session, "#wizard-next").await;
+    wait_step(&session, "Sign in").await;
+    let outcome = sign_in(&session).await;
+    assert!(outcome.starts_with("Signed in."), "{outcome}");
+
+    run_test(&session).await;
+    assert_eq!(verdict(&session, "token").await, "pass");
+    assert_eq!(verdict(&session, "users").await, "pass");
+    assert_eq!(verdict(&session, "activity_log").await, "fail");
+    let fix = session
+        .wait_for_text("[data-step=\"activity_log\"] .fix", UI, |t| !t.is_empty())
+        .await
+        .unwrap();
+    assert!(fix.contains("System Auditing"), "{fix}");
+    session
+        .wait_for_text("#report-title", UI, |t| t.contains("Test failed"))
+        .await
+        .expect("the report says the test failed");
+    shot(&session, "failure").await;
+
+    session.delete().await.unwrap();
+    drop(fx);
+    drop(sim);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn denied_consent_shows_the_problem_and_its_fix() {
+    let _turn = SERIAL.lock().await;
+    let mut fx = Fixture::start("deny");
+    // `--sandbox` starts the simulated tenant at launch.
+    let session = fx.launch(&["--sandbox"]).await;
 
     let card = session
-        .wait_for_text(
-            "[data-connection=\"sandbox\"]",
-            Duration::from_secs(60),
-            |t| t.contains("Simulation"),
-        )
+        .wait_for_text("[data-connection=\"sandbox\"]", UI, |t| {
+            t.contains("Simulation")
+        })
         .await
         .expect("the sandbox connection appears, labelled as a simulation");
     assert!(card.contains("acme_sandbox"), "{card}");
-    session
-        .screenshot(&e2e::screenshot_dir().join("home-sandbox.png"))
+    shot(&session, "home-sandbox").await;
+
+    click(&session, "#try-sandbox").await;
+    wait_step(&session, "Sign in").await;
+    let outcome = sign_in(&session).await;
+    assert!(outcome.contains("Sign-in failed"), "{outcome}");
+    assert!(outcome.contains("Error code: signin.denied"), "{outcome}");
+    assert!(
+        outcome.contains("Access was denied on Workday's consent page"),
+        "{outcome}"
+    );
+    let fix = session
+        .wait_for_text("#signin-result .fix", UI, |t| !t.is_empty())
         .await
-        .expect("a screenshot of the home screen");
+        .unwrap();
+    assert!(fix.contains("Sign in again and choose Allow"), "{fix}");
+    shot(&session, "denied").await;
+
     session.delete().await.unwrap();
 }

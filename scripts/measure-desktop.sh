@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# Figures for the release notes, not a test (CI never runs it): the release binary's size, time
+# from launch to the window's first content, and resident memory with the window open and after a
+# minute hidden in the tray. Runs the release build under its own Xvfb + D-Bus session, on an empty
+# temporary --home. Usage: bash scripts/measure-desktop.sh [--no-build] [--runs N] [--hidden-secs S]
+#
+# How each figure is measured:
+# - launch to first content: wall time from the WebDriver "new session" request to tauri-driver
+#   (WebKitWebDriver then starts the app and connects to its webview) until an `h1` element exists
+#   in the page, polled every 50 ms. It includes WebKitWebDriver's own start-up, so it is an upper
+#   bound of what a person sees; the first run is cold only if the OS page cache is.
+# - memory: RSS and PSS (from /proc/PID/smaps_rollup) summed over the app and every descendant
+#   process (WebKitWebProcess, WebKitNetworkProcess, bubblewrap helpers if any). PSS splits
+#   shared pages between processes, so the PSS sum does not count shared libraries twice.
+#   Measured on the app started as a person starts it (not under WebDriver): 10 s after launch
+#   with the window open, and after --hidden-secs (60) started with `--hidden`, the state a close
+#   leaves it in (window hidden, WebKit processes alive). WebDriver's close-window command cannot
+#   stand in for the close button: it destroys the webview and the app exits.
+source "$(dirname "$0")/lib.sh"
+cd "$REPO_ROOT"
+
+if [ "${CI:-}" = "true" ]; then
+  log "measure-desktop.sh reports figures for a person; it does not run in CI"
+  exit 0
+fi
+
+BUILD=1 RUNS=3 HIDDEN_SECS=60
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --no-build) BUILD=0 ;;
+    --runs) RUNS=$2; shift ;;
+    --hidden-secs) HIDDEN_SECS=$2; shift ;;
+    *) die "unknown option $1 (see the top of $0)" ;;
+  esac
+  shift
+done
+
+TARGET=${CARGO_TARGET_DIR:-$REPO_ROOT/target}
+APP="$TARGET/release/workday-connector"
+if [ $BUILD -eq 1 ]; then
+  ui_build
+  log "Building the release binary (several minutes on 2 cores when cold)"
+  cargo build --release -p workday-connector --locked
+fi
+[ -x "$APP" ] || die "$APP is missing: run without --no-build"
+command -v tauri-driver >/dev/null || die "tauri-driver is missing (cargo install tauri-driver --version '^2')"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/wdc-measure.XXXXXX")
+DRIVER_PID=""
+cleanup() {
+  # The apps this script launched (their --home is under $WORK), then the driver (SIGTERM only:
+  # killed hard, it leaves WebKitWebDriver behind), then the services.
+  pkill -TERM -f "^$APP .*--home $WORK/" 2>/dev/null || true
+  sleep 1
+  [ -n "$DRIVER_PID" ] && kill -TERM "$DRIVER_PID" 2>/dev/null && wait "$DRIVER_PID" 2>/dev/null || true
+  services_stop
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+services_start
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+PORT=$(free_port)
+tauri-driver --port "$PORT" --native-port "$(free_port)" >"$WORK/driver.log" 2>&1 &
+DRIVER_PID=$!
+for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
+WD="http://127.0.0.1:$PORT"
+
+now_ms() { date +%s%3N; }
+wd() { curl -sS --max-time 120 -H 'Content-Type: application/json' "$@"; }
+
+# Launches the app on a fresh home; sets SESSION, HOME_DIR, SESSION_MS and CONTENT_MS.
+launch() {
+  HOME_DIR="$WORK/home-$1"
+  local caps start
+  caps=$(printf '{"capabilities":{"alwaysMatch":{"tauri:options":{"application":"%s","args":["--home","%s"]}}}}' "$APP" "$HOME_DIR")
+  start=$(now_ms)
+  SESSION=$(wd -X POST "$WD/session" -d "$caps" | sed -n 's/.*"sessionId":"\([^"]*\)".*/\1/p')
+  [ -n "$SESSION" ] || die "no WebDriver session (see $WORK/driver.log)"
+  SESSION_MS=$(( $(now_ms) - start ))
+  local deadline=$(( $(now_ms) + 60000 ))
+  until wd -X POST "$WD/session/$SESSION/element" -d '{"using":"css selector","value":"h1"}' | grep -q 'element-6066'; do
+    [ "$(now_ms)" -lt $deadline ] || die "no h1 within 60 s"
+    sleep 0.05
+  done
+  CONTENT_MS=$(( $(now_ms) - start ))
+}
+
+app_pid() { pgrep -n -f "^$APP --home $HOME_DIR( |\$)"; }
+
+descendants() {
+  local pid=$1
+  echo "$pid"
+  for child in $(pgrep -P "$pid"); do descendants "$child"; done
+}
+
+# Prints "RSS_KiB PSS_KiB processes" summed over the app and its descendants.
+memory() {
+  local rss=0 pss=0 names=() pid
+  for pid in $(descendants "$1"); do
+    [ -r "/proc/$pid/smaps_rollup" ] || continue
+    rss=$(( rss + $(awk '/^Rss:/ {print $2}' "/proc/$pid/smaps_rollup") ))
+    pss=$(( pss + $(awk '/^Pss:/ {print $2}' "/proc/$pid/smaps_rollup") ))
+    names+=("$(cat "/proc/$pid/comm")")
+  done
+  echo "$rss $pss ${names[*]}"
+}
+
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
+
+SIZE=$(stat -c %s "$APP")
+echo
+echo "Workday Connector $(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1), release build, $(uname -m), $(nproc) cores, Xvfb $DISPLAY"
+echo "binary: $APP"
+echo "binary size: $(awk -v b="$SIZE" 'BEGIN { printf "%.1f MiB (%d bytes)", b / 1048576, b }')"
+
+times=()
+for run in $(seq "$RUNS"); do
+  launch "$run"
+  echo "launch $run: session created after ${SESSION_MS} ms, first content (h1) after ${CONTENT_MS} ms"
+  times+=("$CONTENT_MS")
+  if [ "$run" -lt "$RUNS" ]; then
+    wd -X DELETE "$WD/session/$SESSION" >/dev/null
+    pkill -TERM -f "^$APP --home $HOME_DIR( |\$)" || true
+    sleep 1
+  fi
+done
+median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+echo "launch to first content: median ${median} ms over $RUNS runs"
+
+wd -X DELETE "$WD/session/$SESSION" >/dev/null
+pkill -TERM -f "^$APP --home $HOME_DIR( |\$)" || true
+sleep 1
+
+# Memory, outside WebDriver: the app as a person starts it, on a fresh home each time.
+# (WebDriver's close-window command destroys the webview, so the app exits rather than hiding;
+# a window manager's close button hides it. `--hidden` starts it in that same state: the window
+# exists, hidden, with its WebKit processes, as after a close.)
+run_plain() {
+  HOME_DIR="$WORK/home-$1"; shift
+  "$APP" "$@" --home "$HOME_DIR" >"$WORK/app-$(basename "$HOME_DIR").log" 2>&1 &
+  echo $!
+}
+PID=$(run_plain open)
+sleep 10
+kill -0 "$PID" 2>/dev/null || die "the app exited (see $WORK/app-home-open.log)"
+read -r RSS PSS NAMES <<<"$(memory "$PID")"
+echo "memory, window open (10 s after launch): RSS $(mib "$RSS"), PSS $(mib "$PSS") over: $NAMES"
+kill -TERM "$PID"; wait "$PID" 2>/dev/null || true
+
+PID=$(run_plain hidden --hidden)
+sleep "$HIDDEN_SECS"
+kill -0 "$PID" 2>/dev/null || die "the app exited (see $WORK/app-home-hidden.log)"
+read -r RSS PSS NAMES <<<"$(memory "$PID")"
+echo "memory, hidden in the tray for ${HIDDEN_SECS} s (--hidden): RSS $(mib "$RSS"), PSS $(mib "$PSS") over: $NAMES"
+kill -TERM "$PID"; wait "$PID" 2>/dev/null || true

@@ -8,6 +8,38 @@ use serde_json::Value;
 
 use super::store::StoredEvent;
 
+/// The file formats of an export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    Csv,
+    Ndjson,
+}
+
+/// Writes `events` to a new file at `path` (replacing one that is there); returns the count.
+pub fn write_file(
+    events: &[StoredEvent],
+    format: ExportFormat,
+    path: &std::path::Path,
+) -> Result<u64, crate::Problem> {
+    let failed = |e: std::io::Error| {
+        crate::Problem::new(
+            "export.unwritable",
+            format!("{} could not be written: {e}.", path.display()),
+            "Choose a file in a folder you can write to, on a disk with free space.",
+        )
+    };
+    let file = std::fs::File::create(path).map_err(failed)?;
+    let mut out = std::io::BufWriter::new(file);
+    match format {
+        ExportFormat::Csv => write_csv(events, &mut out),
+        ExportFormat::Ndjson => write_ndjson(events, &mut out),
+    }
+    .and_then(|()| out.flush())
+    .map_err(failed)?;
+    Ok(events.len() as u64)
+}
+
 /// The CSV columns, in order.
 pub const CSV_COLUMNS: &[&str] = &[
     "request_time",

@@ -6,11 +6,14 @@ pub mod fingerprint;
 pub mod store;
 pub mod sync;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use chrono::{DateTime, Utc};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+pub use export::ExportFormat;
 pub use store::{Checkpoint, EventFilter, Store, StoreError, StoredEvent};
 pub use sync::{SyncError, SyncOptions, SyncProgress, SyncReport};
 
@@ -37,6 +40,25 @@ pub fn store_file_name(connection: &str) -> String {
         let tag: String = h[..4].iter().map(|b| format!("{b:02x}")).collect();
         format!("{clean}-{tag}.sqlite3")
     }
+}
+
+/// One page of a connection's events, newest first, with how many match in all.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventPage {
+    pub events: Vec<StoredEvent>,
+    /// Every event matching the filter, not only this page's.
+    pub total: u64,
+    pub offset: u64,
+    /// Every event before this is stored (None before the first sync).
+    pub synced_until: Option<DateTime<Utc>>,
+}
+
+fn unreadable(e: tokio::task::JoinError) -> ConnectorError {
+    ConnectorError::Failed(crate::Problem::new(
+        "store.unavailable",
+        format!("The activity store could not be read: {e}."),
+        "Try again.",
+    ))
 }
 
 /// The status a failed sync leaves: sign-in required when only the user can mend it, degraded
@@ -147,6 +169,49 @@ impl Connector {
                 ))
             })?
             .map_err(|e| ConnectorError::Failed(e.problem()))
+    }
+
+    /// One page of the stored events of `connection` matching `filter` (`filter.limit` ignored),
+    /// and how many match in all: what a viewer shows without loading every event.
+    pub async fn events_page(
+        &self,
+        connection: &str,
+        filter: EventFilter,
+        offset: u64,
+        limit: u64,
+    ) -> Result<EventPage, ConnectorError> {
+        filter.check().map_err(ConnectorError::Failed)?;
+        self.get(connection)?;
+        let store = self.open_store(connection)?;
+        tokio::task::spawn_blocking(move || -> Result<EventPage, StoreError> {
+            Ok(EventPage {
+                events: store.query_page(&filter, offset, limit)?,
+                total: store.count_matching(&filter)?,
+                offset,
+                synced_until: store.checkpoint()?.map(|c| c.synced_until),
+            })
+        })
+        .await
+        .map_err(unreadable)?
+        .map_err(|e| ConnectorError::Failed(e.problem()))
+    }
+
+    /// Writes the stored events of `connection` matching `filter` to `path` as `format`;
+    /// returns how many were written.
+    pub async fn export_events(
+        &self,
+        connection: &str,
+        filter: EventFilter,
+        format: ExportFormat,
+        path: &Path,
+    ) -> Result<u64, ConnectorError> {
+        filter.check().map_err(ConnectorError::Failed)?;
+        let events = self.events(connection, filter).await?;
+        let path = path.to_path_buf();
+        tokio::task::spawn_blocking(move || export::write_file(&events, format, &path))
+            .await
+            .map_err(unreadable)?
+            .map_err(ConnectorError::Failed)
     }
 
     /// Where the sync of `connection` stands (None before its first sync).

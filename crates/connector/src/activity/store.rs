@@ -144,6 +144,22 @@ pub struct EventFilter {
     pub include_own_calls: bool,
 }
 
+impl EventFilter {
+    /// Refuses a filter that can match nothing by construction: `since` not before `until`.
+    pub fn check(&self) -> Result<(), Problem> {
+        if let (Some(s), Some(u)) = (self.since, self.until)
+            && s >= u
+        {
+            return Err(Problem::new(
+                "input.time_order",
+                format!("The start of the time range ({s}) is not before its end ({u})."),
+                "Swap them, or widen the range.",
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// One stored event: its key, Workday's fields as columns, and the raw JSON.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StoredEvent {
@@ -354,45 +370,47 @@ impl Store {
 
     /// The events matching `f`, newest first (then by key, so the order is stable).
     pub fn query(&self, f: &EventFilter) -> Result<Vec<StoredEvent>, StoreError> {
-        let mut clauses: Vec<&str> = Vec::new();
-        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        self.select(f, f.limit, 0)
+    }
+
+    /// One page of the events matching `f` (`f.limit` ignored): `limit` rows after skipping
+    /// `offset`, in the order of [`Store::query`].
+    pub fn query_page(
+        &self,
+        f: &EventFilter,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        self.select(f, Some(limit), offset)
+    }
+
+    /// How many events match `f` (`f.limit` ignored).
+    pub fn count_matching(&self, f: &EventFilter) -> Result<u64, StoreError> {
+        let (where_sql, args) = where_clause(f);
+        self.conn
+            .query_row(
+                &format!("SELECT COUNT(*) FROM events{where_sql}"),
+                params_from_iter(args),
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    fn select(
+        &self,
+        f: &EventFilter,
+        limit: Option<u64>,
+        offset: u64,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
         use rusqlite::types::Value as V;
-        if let Some(t) = f.since {
-            clauses.push("request_time >= ?");
-            args.push(V::Integer(ms(t)));
-        }
-        if let Some(t) = f.until {
-            clauses.push("request_time < ?");
-            args.push(V::Integer(ms(t)));
-        }
-        let exact = [
-            ("system_account = ? COLLATE NOCASE", &f.user),
-            ("activity_action = ? COLLATE NOCASE", &f.action),
-            ("ip_address = ?", &f.ip),
-            ("device_type = ? COLLATE NOCASE", &f.device),
-        ];
-        for (clause, v) in exact {
-            if let Some(v) = v {
-                clauses.push(clause);
-                args.push(V::Text(v.clone()));
-            }
-        }
-        if let Some(task) = &f.task {
-            clauses.push("instr(lower(task_display_name), lower(?)) > 0");
-            args.push(V::Text(task.clone()));
-        }
-        if !f.include_own_calls {
-            clauses.push("own_call = 0");
-        }
-        let mut sql = format!("SELECT {COLUMNS} FROM events");
-        if !clauses.is_empty() {
-            sql.push_str(" WHERE ");
-            sql.push_str(&clauses.join(" AND "));
-        }
+        let (where_sql, mut args) = where_clause(f);
+        let mut sql = format!("SELECT {COLUMNS} FROM events{where_sql}");
         sql.push_str(" ORDER BY request_time DESC, fingerprint, ordinal");
-        if let Some(n) = f.limit {
-            sql.push_str(" LIMIT ?");
-            args.push(V::Integer(n.min(i64::MAX as u64) as i64));
+        if limit.is_some() || offset > 0 {
+            sql.push_str(" LIMIT ? OFFSET ?");
+            let n = limit.map_or(-1, |n| n.min(i64::MAX as u64) as i64);
+            args.push(V::Integer(n));
+            args.push(V::Integer(offset.min(i64::MAX as u64) as i64));
         }
         let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
         let rows = stmt
@@ -419,6 +437,45 @@ impl Store {
             })
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+}
+
+/// The `WHERE` part (with a leading space, or empty) of a query for `f`, and its arguments.
+fn where_clause(f: &EventFilter) -> (String, Vec<rusqlite::types::Value>) {
+    use rusqlite::types::Value as V;
+    let mut clauses: Vec<&str> = Vec::new();
+    let mut args: Vec<V> = Vec::new();
+    if let Some(t) = f.since {
+        clauses.push("request_time >= ?");
+        args.push(V::Integer(ms(t)));
+    }
+    if let Some(t) = f.until {
+        clauses.push("request_time < ?");
+        args.push(V::Integer(ms(t)));
+    }
+    let exact = [
+        ("system_account = ? COLLATE NOCASE", &f.user),
+        ("activity_action = ? COLLATE NOCASE", &f.action),
+        ("ip_address = ?", &f.ip),
+        ("device_type = ? COLLATE NOCASE", &f.device),
+    ];
+    for (clause, v) in exact {
+        if let Some(v) = v {
+            clauses.push(clause);
+            args.push(V::Text(v.clone()));
+        }
+    }
+    if let Some(task) = &f.task {
+        clauses.push("instr(lower(task_display_name), lower(?)) > 0");
+        args.push(V::Text(task.clone()));
+    }
+    if !f.include_own_calls {
+        clauses.push("own_call = 0");
+    }
+    if clauses.is_empty() {
+        (String::new(), args)
+    } else {
+        (format!(" WHERE {}", clauses.join(" AND ")), args)
     }
 }
 
@@ -502,6 +559,45 @@ mod tests {
             .unwrap();
         assert_eq!(viewed.len(), 2);
         assert_eq!(viewed[0].target_href.as_deref(), Some("http://x/w1"));
+    }
+
+    #[test]
+    fn pages_and_counts_follow_the_filter() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(&dir.path().join("p.sqlite3")).unwrap();
+        let t0 = DateTime::parse_from_rfc3339("2026-04-17T08:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        s.start_at(t0).unwrap();
+        let window: Vec<Value> = (0..25)
+            .map(|i| {
+                let user = if i % 5 == 0 { "bob" } else { "ann" };
+                ev(&format!("2026-04-17T08:{i:02}:00Z"), user, "View Worker")
+            })
+            .collect();
+        s.commit_window(&key_window(window), t0 + chrono::Duration::hours(1))
+            .unwrap();
+        let all = EventFilter::default();
+        assert_eq!(s.count_matching(&all).unwrap(), 25);
+        let first = s.query_page(&all, 0, 10).unwrap();
+        let third = s.query_page(&all, 20, 10).unwrap();
+        assert_eq!(first.len(), 10);
+        assert_eq!(third.len(), 5, "the last page is short");
+        assert_eq!(first[..], s.query(&all).unwrap()[..10], "the same order");
+        let bob = EventFilter {
+            user: Some("bob".into()),
+            since: Some(t0 + chrono::Duration::minutes(5)),
+            ..Default::default()
+        };
+        assert_eq!(s.count_matching(&bob).unwrap(), 4);
+        assert_eq!(s.query_page(&bob, 3, 10).unwrap().len(), 1);
+        let backwards = EventFilter {
+            since: Some(t0),
+            until: Some(t0),
+            ..Default::default()
+        };
+        assert_eq!(backwards.check().unwrap_err().code, "input.time_order");
+        assert!(bob.check().is_ok());
     }
 
     #[test]

@@ -18,6 +18,9 @@ const COMMANDS: &[&str] = &[
     "sandbox_info",
     "settings_get",
     "settings_set",
+    "activity_query",
+    "activity_sync",
+    "activity_export",
 ];
 
 fn main() {

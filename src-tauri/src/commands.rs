@@ -3,6 +3,9 @@
 
 use std::sync::Arc;
 
+use connector::activity::{
+    EventFilter, EventPage, ExportFormat, SyncOptions, SyncProgress, SyncReport,
+};
 use connector::connections::{ConnectionView, ConnectorError};
 use connector::guide::Guide;
 use connector::loopback::RedirectHost;
@@ -14,6 +17,7 @@ use connector::{Diagnose, Problem, SandboxInfo, SandboxOptions};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Emitter, Manager, Runtime, State};
+use tauri_plugin_dialog::DialogExt;
 use tokio_util::sync::CancellationToken;
 use workday_client::endpoints::Severity;
 
@@ -373,4 +377,165 @@ pub async fn settings_set<R: Runtime>(
         monitors::restart_all(&app);
     }
     Ok(settings)
+}
+
+/// The viewer's filter as the UI sends it: times in RFC 3339, empty text as no filter.
+#[derive(Debug, Default, Deserialize)]
+pub struct ActivityFilter {
+    #[serde(default)]
+    since: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(default)]
+    until: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(default)]
+    user: Option<String>,
+    #[serde(default)]
+    task: Option<String>,
+    #[serde(default)]
+    action: Option<String>,
+    #[serde(default)]
+    ip: Option<String>,
+    #[serde(default)]
+    device: Option<String>,
+    #[serde(default)]
+    include_own_calls: bool,
+}
+
+impl From<ActivityFilter> for EventFilter {
+    fn from(f: ActivityFilter) -> Self {
+        let text = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        EventFilter {
+            since: f.since,
+            until: f.until,
+            user: text(f.user),
+            task: text(f.task),
+            action: text(f.action),
+            ip: text(f.ip),
+            device: text(f.device),
+            limit: None,
+            include_own_calls: f.include_own_calls,
+        }
+    }
+}
+
+/// Which rows of the matching events: `limit` (1 to 1000) after skipping `offset`.
+#[derive(Debug, Deserialize)]
+pub struct ActivityPage {
+    offset: u64,
+    limit: u64,
+}
+
+/// One page of the stored events of `name`, newest first, with the total matching.
+#[tauri::command]
+pub async fn activity_query(
+    state: State<'_, AppState>,
+    name: String,
+    filter: ActivityFilter,
+    page: ActivityPage,
+) -> Result<EventPage> {
+    if !(1..=1000).contains(&page.limit) {
+        return Err(Problem::new(
+            "input.bad_limit",
+            format!("A page of {} events cannot be shown.", page.limit),
+            "Ask for 1 to 1000 events a page.",
+        )
+        .into());
+    }
+    Ok(state
+        .connector
+        .events_page(&name, filter.into(), page.offset, page.limit)
+        .await?)
+}
+
+/// Sent after each window a sync commits.
+#[derive(Debug, Clone, Serialize)]
+struct SyncProgressEvent<'a> {
+    name: &'a str,
+    #[serde(flatten)]
+    progress: &'a SyncProgress,
+}
+
+/// Syncs `name`'s activity log now; progress arrives as `sync-progress` events, the status
+/// (Syncing) through `status-changed`. One sync per connection at a time.
+#[tauri::command]
+pub async fn activity_sync<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    name: String,
+) -> Result<SyncReport> {
+    if !state.syncs.lock().await.insert(name.clone()) {
+        return Err(Problem::new(
+            "activity.sync_running",
+            format!("The activity log of \"{name}\" is being synced already."),
+            "Wait for that sync to finish.",
+        )
+        .into());
+    }
+    let emitter = app.clone();
+    let progress = |p: &SyncProgress| {
+        let _ = emitter.emit(
+            "sync-progress",
+            &SyncProgressEvent {
+                name: &name,
+                progress: p,
+            },
+        );
+    };
+    let outcome = state
+        .connector
+        .sync(&name, &SyncOptions::default(), progress)
+        .await;
+    state.syncs.lock().await.remove(&name);
+    Ok(outcome?)
+}
+
+/// Where an export went, and how many events it holds.
+#[derive(Debug, Serialize)]
+pub struct Exported {
+    path: String,
+    count: u64,
+}
+
+/// Asks where to save (a dialog opened from Rust, so the webview needs no dialog permission),
+/// then writes the events matching `filter`. None when the person cancels.
+#[tauri::command]
+pub async fn activity_export<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    name: String,
+    filter: ActivityFilter,
+    format: ExportFormat,
+) -> Result<Option<Exported>> {
+    let filter = EventFilter::from(filter);
+    filter.check()?;
+    state.connector.get(&name)?;
+    let (label, ext) = match format {
+        ExportFormat::Csv => ("CSV", "csv"),
+        ExportFormat::Ndjson => ("NDJSON", "ndjson"),
+    };
+    let dialog = app
+        .dialog()
+        .file()
+        .set_title("Export the activity log")
+        .set_file_name(format!("{name}-activity.{ext}"))
+        .add_filter(label, &[ext]);
+    let chosen = tauri::async_runtime::spawn_blocking(move || dialog.blocking_save_file())
+        .await
+        .map_err(|e| {
+            Problem::new(
+                "app.unexpected",
+                format!("The save dialog failed: {e}."),
+                "Try again.",
+            )
+        })?;
+    let Some(path) = chosen.and_then(|p| p.into_path().ok()) else {
+        return Ok(None);
+    };
+    let count = state
+        .connector
+        .export_events(&name, filter, format, &path)
+        .await?;
+    Ok(Some(Exported {
+        path: path.display().to_string(),
+        count,
+    }))
 }

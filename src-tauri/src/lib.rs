@@ -77,6 +77,7 @@ pub fn build<R: tauri::Runtime>(state: AppState) -> tauri::Builder<R> {
     tauri::Builder::<R>::new()
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_autostart::init(
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
             Some(vec!["--hidden"]),
@@ -99,6 +100,9 @@ pub fn build<R: tauri::Runtime>(state: AppState) -> tauri::Builder<R> {
             commands::sandbox_info,
             commands::settings_get,
             commands::settings_set,
+            commands::activity_query,
+            commands::activity_sync,
+            commands::activity_export,
         ])
         .setup(move |app| {
             let handle = app.handle().clone();

@@ -1,7 +1,7 @@
 //! The shell's shared state: the connector, the running sandbox, sign-ins in progress, the
 //! monitors, and the app settings.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use connector::Sandbox;
@@ -23,6 +23,8 @@ pub struct AppState {
     /// Stop handles of the health monitors, by connection.
     pub monitors: std::sync::Mutex<HashMap<String, CancellationToken>>,
     pub settings: Mutex<AppSettings>,
+    /// Connections whose activity log is being synced from the viewer.
+    pub syncs: Mutex<HashSet<String>>,
     pub settings_store: SettingsStore,
 }
 
@@ -50,6 +52,7 @@ impl AppState {
             signins: Mutex::new(HashMap::new()),
             monitors: std::sync::Mutex::new(HashMap::new()),
             settings: Mutex::new(settings),
+            syncs: Mutex::new(HashSet::new()),
             settings_store,
         })
     }

@@ -408,6 +408,15 @@ fn the_capability_lets_the_ui_commands_through_and_refuses_the_rest() {
     };
     assert_eq!(call("connections_list", json!({})), Ok(json!([])));
     assert!(call("settings_get", json!({})).is_ok());
+    // The viewer's commands get through (and answer with the connector's problem).
+    for cmd in ["activity_query", "activity_sync", "activity_export"] {
+        let err = call(
+            cmd,
+            json!({"name": "nope", "filter": {}, "page": {"offset": 0, "limit": 200}, "format": "csv"}),
+        )
+        .expect_err("no such connection");
+        assert_eq!(err["code"], "profile.not_found", "{cmd}: {err}");
+    }
     assert!(
         call(
             "guide",
@@ -421,6 +430,7 @@ fn the_capability_lets_the_ui_commands_through_and_refuses_the_rest() {
         "plugin:opener|open_url",
         "plugin:notification|notify",
         "plugin:autostart|enable",
+        "plugin:dialog|save",
     ] {
         let err = call(cmd, json!({ "url": "https://example.com/" }))
             .expect_err("refused by the capability");
@@ -436,4 +446,90 @@ fn the_capability_lets_the_ui_commands_through_and_refuses_the_rest() {
         ..request(app.invoke_key(), "connections_list", json!({}))
     };
     assert!(get_ipc_response(&window, foreign).is_err());
+}
+
+/// A stored connection without a keyring entry: enough for the activity commands, which read
+/// the local store only.
+fn stored_connection(h: &Harness, name: &str) {
+    let mut p = connector::profile::Profile::new(name);
+    p.client_id = "ZjQ5YTk5NTktOWFkYS00".into();
+    p.rest_api_endpoint = "https://wd2-impl-services1.workday.com/ccx/api/v1/acme".into();
+    p.token_endpoint = GOOD_TOKEN.into();
+    p.authorization_endpoint = "https://wd2-impl.workday.com/acme/authorize".into();
+    connector::profile::ProfileStore::new(Home::at(h.home.path()).config_file())
+        .add(p)
+        .expect("the connection is stored");
+}
+
+#[test]
+fn activity_query_on_an_empty_store_is_zero_rows_of_zero() {
+    let h = harness();
+    stored_connection(&h, "acme");
+    let page = h
+        .call(
+            "activity_query",
+            json!({
+                "name": "acme",
+                "filter": {"user": "ann", "task": "", "include_own_calls": false},
+                "page": {"offset": 0, "limit": 200},
+            }),
+        )
+        .unwrap_or_else(|e| panic!("activity_query failed: {e}"));
+    assert_eq!(
+        page,
+        json!({"events": [], "total": 0, "offset": 0, "synced_until": null})
+    );
+    // An unknown connection is the usual problem.
+    let err = h
+        .call(
+            "activity_query",
+            json!({"name": "nope", "filter": {}, "page": {"offset": 0, "limit": 200}}),
+        )
+        .unwrap_err();
+    assert_problem(&err);
+    assert_eq!(err["code"], "profile.not_found", "{err}");
+}
+
+#[test]
+fn activity_query_refuses_a_range_that_ends_before_it_starts() {
+    let h = harness();
+    stored_connection(&h, "acme");
+    let err = h
+        .call(
+            "activity_query",
+            json!({
+                "name": "acme",
+                "filter": {
+                    "since": "2026-04-17T09:00:00Z",
+                    "until": "2026-04-17T08:00:00Z",
+                    "include_own_calls": false,
+                },
+                "page": {"offset": 0, "limit": 200},
+            }),
+        )
+        .unwrap_err();
+    assert_problem(&err);
+    assert_eq!(err["code"], "input.time_order", "{err}");
+    assert_eq!(err["fix"], "Swap them, or widen the range.");
+    // So is a page size the viewer never asks for, and the export of a bad range (before any
+    // dialog opens).
+    let err = h
+        .call(
+            "activity_query",
+            json!({"name": "acme", "filter": {}, "page": {"offset": 0, "limit": 0}}),
+        )
+        .unwrap_err();
+    assert_problem(&err);
+    assert_eq!(err["code"], "input.bad_limit", "{err}");
+    let err = h
+        .call(
+            "activity_export",
+            json!({
+                "name": "acme",
+                "filter": {"since": "2026-04-17T09:00:00Z", "until": "2026-04-17T09:00:00Z"},
+                "format": "csv",
+            }),
+        )
+        .unwrap_err();
+    assert_eq!(err["code"], "input.time_order", "{err}");
 }

@@ -5,6 +5,7 @@ import type { Api, AppInfo, Connection, ConnectionState, Problem, TestReport } f
 import { toProblem } from "./api";
 import { StatusBadge } from "./components";
 import { withState, worstStatus } from "./format";
+import { ActivityScreen } from "./Activity";
 import { ConnectionScreen, ConnectionsScreen, SettingsScreen } from "./screens";
 import { Wizard } from "./Wizard";
 import type { StepId } from "./wizardState";
@@ -12,6 +13,7 @@ import type { StepId } from "./wizardState";
 export type Route =
   | { view: "connections" }
   | { view: "connection"; name: string }
+  | { view: "activity"; name: string }
   | { view: "wizard"; start: StepId; name: string | null; key: number }
   | { view: "settings" };
 
@@ -127,6 +129,7 @@ export function App({ api }: { api: Api }) {
           onReport={onReport}
           onSignIn={() => openWizard("signin", name)}
           onEdit={() => openWizard("details", name)}
+          onActivity={() => setRoute({ view: "activity", name })}
           onRemoved={(removed) => {
             setReports((r) => {
               const rest = { ...r };
@@ -139,6 +142,18 @@ export function App({ api }: { api: Api }) {
           }}
           onChanged={() => void reload()}
           onBack={() => setRoute({ view: "connections" })}
+        />
+      );
+      break;
+    }
+    case "activity": {
+      const name = route.name;
+      screen = (
+        <ActivityScreen
+          key={name}
+          api={api}
+          connection={list.find((c) => c.name === name)}
+          onBack={() => setRoute({ view: "connection", name })}
         />
       );
       break;
@@ -165,7 +180,7 @@ export function App({ api }: { api: Api }) {
   }
 
   const nav = (label: string, view: "connections" | "settings") => {
-    const current = route.view === view || (view === "connections" && route.view === "connection");
+    const current = route.view === view || (view === "connections" && (route.view === "connection" || route.view === "activity"));
     return (
       <button
         type="button"

@@ -162,6 +162,91 @@ export interface Settings {
   check_interval_minutes: number;
 }
 
+/** The activity viewer's filter; times in RFC 3339 (UTC), empty text is no filter. */
+export interface ActivityFilter {
+  since?: string;
+  until?: string;
+  /** systemAccount, exactly (case-insensitive). */
+  user?: string;
+  /** A part of the task name. */
+  task?: string;
+  /** READ, WRITE or OTHER. */
+  action?: string;
+  ip?: string;
+  device?: string;
+  /** Show the app's own API calls too (hidden by default). */
+  include_own_calls: boolean;
+}
+
+export interface ActivityPageRequest {
+  offset: number;
+  /** 1 to 1000. */
+  limit: number;
+}
+
+/** One stored event as the viewer shows it. */
+export interface ActivityEvent {
+  fingerprint: string;
+  ordinal: number;
+  request_time: string | null;
+  system_account: string | null;
+  activity_action: string | null;
+  task_display_name: string | null;
+  task_id: string | null;
+  session_id: string | null;
+  ip_address: string | null;
+  user_agent: string | null;
+  device_type: string | null;
+  target_id: string | null;
+  target_descriptor: string | null;
+  target_href: string | null;
+  own_call: boolean;
+  raw: unknown;
+}
+
+export interface ActivityPage {
+  events: ActivityEvent[];
+  /** Every event matching the filter. */
+  total: number;
+  offset: number;
+  /** Every event before this is stored; null before the first sync. */
+  synced_until: string | null;
+}
+
+/** Sent after each window a sync commits. */
+export interface SyncProgress {
+  name: string;
+  windows_done: number;
+  windows_total: number;
+  events_read: number;
+  events_stored: number;
+  events_per_sec: number;
+  eta_secs: number | null;
+  synced_until: string;
+}
+
+export interface SyncReport {
+  connection: string;
+  from: string;
+  to: string;
+  origin: string;
+  synced_until: string;
+  windows: number;
+  splits: number;
+  events_read: number;
+  events_stored: number;
+  events_total: number;
+  elapsed_secs: number;
+  warnings: Problem[];
+}
+
+export type ExportFormat = "csv" | "ndjson";
+
+export interface Exported {
+  path: string;
+  count: number;
+}
+
 export function isProblem(value: unknown): value is Problem {
   if (typeof value !== "object" || value === null) return false;
   const v = value as Record<string, unknown>;
@@ -228,6 +313,16 @@ export const api = {
   sandboxInfo: () => call<SandboxInfo | null>("sandbox_info"),
   getSettings: () => call<Settings>("settings_get"),
   setSettings: (settings: Settings) => call<Settings>("settings_set", { settings }),
+  /** One page of a connection's stored events, newest first, with the total matching. */
+  activityQuery: (name: string, filter: ActivityFilter, page: ActivityPageRequest) =>
+    call<ActivityPage>("activity_query", { name, filter, page }),
+  /** Syncs the activity log now; progress comes as `onSyncProgress`. */
+  activitySync: (name: string) => call<SyncReport>("activity_sync", { name }),
+  /** Asks where to save, then writes the matching events; null when the person cancels. */
+  activityExport: (name: string, filter: ActivityFilter, format: ExportFormat) =>
+    call<Exported | null>("activity_export", { name, filter, format }),
+  onSyncProgress: (handler: (progress: SyncProgress) => void): Promise<UnlistenFn> =>
+    listen<SyncProgress>("sync-progress", (event) => handler(event.payload)),
   onStatus: (handler: (all: Record<string, ConnectionState>) => void): Promise<UnlistenFn> =>
     listen<Record<string, ConnectionState>>("status-changed", (event) => handler(event.payload)),
   onSignInWaiting: (handler: (waiting: SignInWaiting) => void): Promise<UnlistenFn> =>

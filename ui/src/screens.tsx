@@ -129,6 +129,7 @@ export function ConnectionScreen({
   onReport,
   onSignIn,
   onEdit,
+  onActivity,
   onRemoved,
   onChanged,
   onBack,
@@ -140,6 +141,8 @@ export function ConnectionScreen({
   onReport: (report: TestReport) => void;
   onSignIn: () => void;
   onEdit: () => void;
+  /** Opens the activity-log viewer (absent: no Activity button). */
+  onActivity?: () => void;
   onRemoved: (name: string) => void;
   onChanged: () => void;
   onBack: () => void;
@@ -239,6 +242,11 @@ export function ConnectionScreen({
         )}
       </div>
       <div class="actions">
+        {onActivity && (
+          <button type="button" class="primary" onClick={onActivity}>
+            Activity
+          </button>
+        )}
         <button type="button" onClick={onSignIn}>
           Sign in again
         </button>

@@ -2,6 +2,8 @@
 // and the shell's events as emitters the tests fire.
 import { vi } from "vitest";
 import type {
+  ActivityEvent,
+  ActivityFilter,
   Api,
   Connection,
   ConnectionState,
@@ -10,6 +12,7 @@ import type {
   SandboxInfo,
   Settings,
   SignInWaiting,
+  SyncProgress,
   TestReport,
 } from "../api";
 
@@ -117,6 +120,29 @@ export const REPORT: TestReport = {
   ],
 };
 
+/** `n` stored events, newest first, a minute apart from 2026-04-17T08:00Z back. */
+export function activityEvents(n: number): ActivityEvent[] {
+  const start = Date.parse("2026-04-17T08:00:00Z");
+  return Array.from({ length: n }, (_, i) => ({
+    fingerprint: `fp${i}`,
+    ordinal: 0,
+    request_time: new Date(start - i * 60_000).toISOString(),
+    system_account: i % 2 ? "bob@acme" : "ann@acme",
+    activity_action: "READ",
+    task_display_name: `Task ${i}`,
+    task_id: null,
+    session_id: null,
+    ip_address: "10.0.0.1",
+    user_agent: null,
+    device_type: "Desktop",
+    target_id: "w1",
+    target_descriptor: "Worker One",
+    target_href: null,
+    own_call: false,
+    raw: {},
+  }));
+}
+
 type Handler<T> = (value: T) => void;
 
 class Emitter<T> {
@@ -138,6 +164,9 @@ export interface FakeShell {
   waiting: Emitter<SignInWaiting>;
   navigate: Emitter<string | null>;
   sandbox: Emitter<SandboxInfo>;
+  syncProgress: Emitter<SyncProgress>;
+  /** What activity_query pages through (unfiltered: the fake ignores the filter). */
+  events: ActivityEvent[];
   connections: Connection[];
   settings: Settings;
 }
@@ -148,7 +177,10 @@ export function fakeShell(initial: Connection[] = [], overrides: Partial<Api> = 
   const waiting = new Emitter<SignInWaiting>();
   const navigate = new Emitter<string | null>();
   const sandbox = new Emitter<SandboxInfo>();
+  const syncProgress = new Emitter<SyncProgress>();
   const shell: FakeShell = {
+    syncProgress,
+    events: [],
     status,
     waiting,
     navigate,
@@ -200,6 +232,32 @@ export function fakeShell(initial: Connection[] = [], overrides: Partial<Api> = 
       shell.settings = { ...s };
       return Promise.resolve({ ...s });
     }),
+    activityQuery: vi.fn((_name: string, _filter: ActivityFilter, page: { offset: number; limit: number }) =>
+      Promise.resolve({
+        events: shell.events.slice(page.offset, page.offset + page.limit),
+        total: shell.events.length,
+        offset: page.offset,
+        synced_until: "2026-04-17T07:58:00Z",
+      }),
+    ),
+    activitySync: vi.fn((name: string) =>
+      Promise.resolve({
+        connection: name,
+        from: "2026-04-10T08:00:00Z",
+        to: "2026-04-17T07:58:00Z",
+        origin: "2026-04-10T08:00:00Z",
+        synced_until: "2026-04-17T07:58:00Z",
+        windows: 168,
+        splits: 0,
+        events_read: 1000,
+        events_stored: 1000,
+        events_total: 1000,
+        elapsed_secs: 3,
+        warnings: [],
+      }),
+    ),
+    activityExport: vi.fn(() => Promise.resolve({ path: "/home/me/acme-activity.csv", count: shell.events.length })),
+    onSyncProgress: vi.fn(syncProgress.listen),
     onStatus: vi.fn(status.listen),
     onSignInWaiting: vi.fn(waiting.listen),
     onSandboxChanged: vi.fn(sandbox.listen),

@@ -1,0 +1,186 @@
+// The activity viewer on the fake shell: filters become query arguments, server-side paging,
+// sync progress as status text, and export.
+import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/preact";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { App } from "./App";
+import { filterOf, PAGE_SIZE } from "./Activity";
+import { ProblemError } from "./api";
+import { activityEvents, connection, fakeShell } from "./test/fakeApi";
+
+afterEach(cleanup);
+
+async function openActivity(events = 0, overrides = {}) {
+  const shell = fakeShell([connection("acme")], overrides);
+  shell.events = activityEvents(events);
+  render(<App api={shell.api} />);
+  fireEvent.click(await screen.findByRole("button", { name: "acme" }));
+  fireEvent.click(await screen.findByRole("button", { name: "Activity" }));
+  await screen.findByRole("heading", { name: "Activity: acme" });
+  return shell;
+}
+
+const rangeText = () => document.querySelector(".pager-range")?.textContent;
+const lastQuery = (shell: ReturnType<typeof fakeShell>) => vi.mocked(shell.api.activityQuery).mock.lastCall;
+
+describe("activity viewer", () => {
+  it("opens from the connection screen with the first page and hides own calls by default", async () => {
+    const shell = await openActivity(3);
+    await waitFor(() => expect(rangeText()).toBe("Events 1–3 of 3 matching."));
+    expect(lastQuery(shell)).toEqual(["acme", { include_own_calls: false }, { offset: 0, limit: PAGE_SIZE }]);
+    const rows = document.querySelectorAll("table.events tbody tr");
+    expect(rows.length).toBe(3);
+    const time = rows[0]?.querySelector("time");
+    expect(time?.getAttribute("datetime")).toBe("2026-04-17T08:00:00.000Z");
+    expect(time?.getAttribute("title")).toBe("2026-04-17T08:00:00.000Z (UTC)");
+    expect(rows[0]?.textContent).toContain("ann@acme");
+    expect(rows[0]?.textContent).toContain("Worker One");
+    expect(screen.getAllByRole("columnheader").map((h) => h.textContent)).toEqual([
+      "Time",
+      "User",
+      "Action",
+      "Task",
+      "IP",
+      "Device",
+      "Target",
+    ]);
+    expect(screen.getByText(/Synced up to/).querySelector("time")?.getAttribute("datetime")).toBe("2026-04-17T07:58:00Z");
+  });
+
+  it("sends every filter, trimmed, with local times as UTC, and starts again at the first page", async () => {
+    const shell = await openActivity(450);
+    await waitFor(() => expect(rangeText()).toContain("of 450"));
+    fireEvent.click(screen.getByRole("button", { name: "Next" }));
+    await waitFor(() => expect(lastQuery(shell)?.[2]).toEqual({ offset: 200, limit: 200 }));
+    fireEvent.input(screen.getByLabelText("From"), { target: { value: "2026-04-16T08:00" } });
+    fireEvent.input(screen.getByLabelText("To"), { target: { value: "2026-04-17T08:00" } });
+    fireEvent.input(screen.getByLabelText("User"), { target: { value: " ann@acme " } });
+    fireEvent.input(screen.getByLabelText("Task contains"), { target: { value: "worker" } });
+    fireEvent.change(screen.getByLabelText("Action"), { target: { value: "WRITE" } });
+    fireEvent.input(screen.getByLabelText("IP address"), { target: { value: "10.0.0.1" } });
+    fireEvent.input(screen.getByLabelText("Device"), { target: { value: "Phone" } });
+    fireEvent.click(screen.getByLabelText("Show the app's own calls"));
+    fireEvent.click(screen.getByRole("button", { name: "Apply filters" }));
+    await waitFor(() =>
+      expect(lastQuery(shell)).toEqual([
+        "acme",
+        {
+          since: new Date("2026-04-16T08:00").toISOString(),
+          until: new Date("2026-04-17T08:00").toISOString(),
+          user: "ann@acme",
+          task: "worker",
+          action: "WRITE",
+          ip: "10.0.0.1",
+          device: "Phone",
+          include_own_calls: true,
+        },
+        { offset: 0, limit: 200 },
+      ]),
+    );
+  });
+
+  it("quick picks set the start of the range and apply it", async () => {
+    const shell = await openActivity(1);
+    await waitFor(() => expect(rangeText()).toContain("of 1"));
+    const before = Date.now();
+    fireEvent.click(screen.getByRole("button", { name: "Last 24 hours" }));
+    await waitFor(() => expect(lastQuery(shell)?.[1].since).toBeDefined());
+    const since = Date.parse(lastQuery(shell)?.[1].since ?? "");
+    // Minutes precision (a datetime-local input): within a minute of 24 h ago.
+    expect(Math.abs(since - (before - 24 * 3_600_000))).toBeLessThan(61_000);
+    expect(lastQuery(shell)?.[1].until).toBeUndefined();
+    expect(screen.getByLabelText<HTMLInputElement>("From").value).not.toBe("");
+  });
+
+  it("pages with Next and Previous by the server's total, and never asks past the end", async () => {
+    const shell = await openActivity(450);
+    const next = () => screen.getByRole<HTMLButtonElement>("button", { name: "Next" });
+    const previous = () => screen.getByRole<HTMLButtonElement>("button", { name: "Previous" });
+    await waitFor(() => expect(rangeText()).toBe("Events 1–200 of 450 matching."));
+    expect(previous().disabled).toBe(true);
+    fireEvent.click(next());
+    await waitFor(() => expect(rangeText()).toBe("Events 201–400 of 450 matching."));
+    fireEvent.click(next());
+    await waitFor(() => expect(rangeText()).toBe("Events 401–450 of 450 matching."));
+    expect(next().disabled).toBe(true);
+    expect(document.querySelectorAll("table.events tbody tr").length).toBe(50);
+    fireEvent.click(previous());
+    await waitFor(() => expect(rangeText()).toBe("Events 201–400 of 450 matching."));
+    const offsets = vi.mocked(shell.api.activityQuery).mock.calls.map((c) => c[2].offset);
+    expect(offsets).toEqual([0, 200, 400, 200]);
+    expect(Math.max(...vi.mocked(shell.api.activityQuery).mock.calls.map((c) => c[2].limit))).toBe(PAGE_SIZE);
+  });
+
+  it("shows sync progress as status text and a progress bar, then the outcome", async () => {
+    let finish: (v: unknown) => void = () => {};
+    const shell = await openActivity(0);
+    vi.mocked(shell.api.activitySync).mockImplementationOnce(
+      (name: string) =>
+        new Promise((resolve) => {
+          finish = () =>
+            resolve({
+              connection: name, from: "", to: "", origin: "", synced_until: "2026-04-17T07:58:00Z",
+              windows: 10, splits: 0, events_read: 5000, events_stored: 4200, events_total: 4200, elapsed_secs: 9, warnings: [],
+            });
+        }),
+    );
+    await waitFor(() => expect(rangeText()).toBe("No events match."));
+    fireEvent.click(screen.getByRole("button", { name: "Sync now" }));
+    expect(shell.api.activitySync).toHaveBeenCalledWith("acme");
+    await screen.findByRole("button", { name: "Syncing…" });
+    void act(() => {
+      shell.syncProgress.emit({
+        name: "other", windows_done: 9, windows_total: 9, events_read: 1, events_stored: 1, events_per_sec: 1, eta_secs: 0,
+        synced_until: "2026-04-17T07:00:00Z",
+      });
+      shell.syncProgress.emit({
+        name: "acme", windows_done: 3, windows_total: 10, events_read: 1500, events_stored: 1234, events_per_sec: 512.4, eta_secs: 65,
+        synced_until: "2026-04-17T07:00:00Z",
+      });
+    });
+    const status = screen.getByText(/^Syncing:/);
+    expect(status.getAttribute("role")).toBe("status");
+    expect(status.textContent).toBe("Syncing: 3 of 10 windows, 1,234 events stored, 512 events/s, about 1:05 left.");
+    const bar = screen.getByRole<HTMLProgressElement>("progressbar", { name: "Sync progress" });
+    expect(bar.value).toBe(3);
+    expect(bar.max).toBe(10);
+    const queries = vi.mocked(shell.api.activityQuery).mock.calls.length;
+    await act(() => finish(null));
+    await screen.findByText("Sync finished: 4,200 new events, 4,200 stored in all.");
+    expect(screen.queryByRole("progressbar")).toBeNull();
+    await waitFor(() => expect(vi.mocked(shell.api.activityQuery).mock.calls.length).toBe(queries + 1));
+  });
+
+  it("exports the current filter as CSV or NDJSON and says where", async () => {
+    const shell = await openActivity(7);
+    fireEvent.input(screen.getByLabelText("User"), { target: { value: "bob@acme" } });
+    fireEvent.click(screen.getByRole("button", { name: "Apply filters" }));
+    await waitFor(() => expect(lastQuery(shell)?.[1].user).toBe("bob@acme"));
+    fireEvent.click(screen.getByRole("button", { name: "Export CSV…" }));
+    expect(shell.api.activityExport).toHaveBeenCalledWith("acme", { user: "bob@acme", include_own_calls: false }, "csv");
+    await screen.findByText("Exported 7 events to /home/me/acme-activity.csv.");
+    vi.mocked(shell.api.activityExport).mockResolvedValueOnce(null);
+    fireEvent.click(screen.getByRole("button", { name: "Export NDJSON…" }));
+    expect(vi.mocked(shell.api.activityExport).mock.lastCall?.[2]).toBe("ndjson");
+    await screen.findByText("Export cancelled.");
+  });
+
+  it("shows the shell's problem for a rejected filter", async () => {
+    const shell = await openActivity(1);
+    await waitFor(() => expect(rangeText()).toContain("of 1"));
+    vi.mocked(shell.api.activityQuery).mockRejectedValueOnce(
+      new ProblemError({ code: "input.time_order", message: "The start is not before the end.", fix: "Swap them." }),
+    );
+    fireEvent.input(screen.getByLabelText("From"), { target: { value: "2026-04-17T08:00" } });
+    fireEvent.input(screen.getByLabelText("To"), { target: { value: "2026-04-16T08:00" } });
+    fireEvent.click(screen.getByRole("button", { name: "Apply filters" }));
+    const alert = await screen.findByRole("alert");
+    expect(alert.textContent).toContain("The start is not before the end.");
+    expect(alert.textContent).toContain("input.time_order");
+  });
+
+  it("filterOf leaves blank text and unreadable times out", () => {
+    expect(
+      filterOf({ from: "", to: "nonsense", user: "  ", task: "", action: "", ip: "", device: "", ownCalls: false }),
+    ).toEqual({ include_own_calls: false });
+  });
+});

@@ -13,7 +13,7 @@ use crate::webdriver::Session;
 
 /// A running `tauri-driver`; stopped with SIGTERM on drop (never SIGKILL: killed hard it leaves
 /// WebKitWebDriver running, holding the output pipe open). The apps it launched are stopped too:
-/// the app hides to the tray when WebDriver closes its window, so it would outlive the session.
+/// an app that hides to the tray instead of quitting was seen outliving its session.
 #[derive(Debug)]
 pub struct TauriDriver {
     child: Child,

@@ -101,6 +101,8 @@ fn main() {
         i = upto;
     }
     let fill = t.elapsed();
+    // As a sync does when it ends.
+    store.optimize().expect("statistics refresh");
     println!(
         "filled {} events in {:.1} s ({:.0} events/s) into {}",
         store.count().unwrap(),

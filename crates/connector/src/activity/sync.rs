@@ -416,7 +416,11 @@ pub async fn run(
             synced_until: report.synced_until,
         });
     }
-    report.events_total = blocking(&store, |s| s.count()).await?;
+    report.events_total = blocking(&store, |s| {
+        s.optimize()?;
+        s.count()
+    })
+    .await?;
     report.elapsed_secs = started.elapsed().as_secs_f64();
     Ok(report)
 }

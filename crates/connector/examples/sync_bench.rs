@@ -1,0 +1,579 @@
+//! Benchmark (not a test, never run in CI) of the activity-log sync: a seven-day backfill from an
+//! in-process simulated tenant into a fresh store.
+//!
+//! It needs a D-Bus session with an unlocked Secret Service (the tokens go to a keyring service
+//! of its own, `workday-connector-bench-<pid>`, removed at the end), so run it as:
+//!
+//! ```text
+//! bash -c 'source scripts/lib.sh; trap services_stop EXIT; services_start; \
+//!   cargo run --release -p connector --example sync_bench -- --mode real [--events 1000000]'
+//! bash -c 'source scripts/lib.sh; trap services_stop EXIT; services_start; \
+//!   cargo run --release -p connector --example sync_bench -- --mode raw [--events 1000000]'
+//! ```
+//!
+//! Sign-in has no browser: an in-process `Browser` GETs the authorization URL, posts the consent
+//! form's Allow with reqwest and follows the redirect to the connector's loopback listener.
+//!
+//! `--mode real` (as against a real tenant): 300 ms added to every services answer, the
+//! connector at its defaults (10 requests/s, page size 1000, four windows at once); beside it the
+//! way peer collectors work, implemented here with reqwest + rusqlite: one request at a time,
+//! one-hour windows (halved at the offset cap), offset paging, one insert transaction per page,
+//! with page size 1000 over `--peer-hours` (24) and page size 100 over `--peer100-hours` (4),
+//! both extrapolated to the whole range from their events/s (they are too slow to run whole).
+//!
+//! `--mode raw` (efficiency): no added latency and the rate limit lifted to `--rate` (1000/s,
+//! written into the profile file: the settings check allows at most 50); the connector's events/s
+//! and peak resident memory (VmHWM, reset just before the sync), then (a) the Python baseline
+//! `benches/baseline_collector.py`, run as a subprocess with `--python` (python3; needs
+//! `requests`) against the same sim, and (b) the local limit: every page fetched into memory
+//! first, then only parse + key + `commit_window` (+ the final `optimize`) timed. `--no-python`
+//! skips (a).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use connector::activity::fingerprint::key_window;
+use connector::activity::{Store, SyncOptions};
+use connector::browser::Browser;
+use connector::connections::Connector;
+use connector::loopback::{self, RedirectHost};
+use connector::paths::Home;
+use connector::profile::Profile;
+use connector::secrets::SecretStore;
+use connector::signin::SignInOptions;
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{Value, json};
+use workday_client::oauth::{ClientAuth, OAuthClient, authorization_request};
+use workday_sim::{Faults, SimConfig, SimHandle};
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+const NAME: &str = "bench";
+const DAYS: u32 = 7;
+
+fn arg(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+}
+
+fn flag(name: &str) -> bool {
+    std::env::args().any(|a| a == name)
+}
+
+fn num<T: std::str::FromStr>(name: &str, default: T) -> T {
+    arg(name).and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// A field of /proc/self/status, in kB.
+fn status_kb(key: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(key))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Resets VmHWM to the current RSS (Linux 4.0+).
+fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+fn mb(kb: u64) -> f64 {
+    kb as f64 / 1024.0
+}
+
+/// The browser side of consent: the authorization URL, the consent page, Allow; the redirect.
+async fn consent(http: &reqwest::Client, url: &str) -> Result<url::Url, Error> {
+    let url = url::Url::parse(url)?;
+    let html = http.get(url.clone()).send().await?.text().await?;
+    let form = &html[html.find("<form id=\"consent\"").ok_or("no consent form")?..];
+    let attr = |s: &str, name: &str| -> Result<String, Error> {
+        let key = format!("{name}=\"");
+        let at = s.find(&key).ok_or("attribute missing")? + key.len();
+        Ok(s[at..at + s[at..].find('"').ok_or("unquoted")?].to_string())
+    };
+    let action = attr(form, "action")?;
+    let request = attr(
+        &form[form.find("name=\"request\"").ok_or("no request id")?..],
+        "value",
+    )?;
+    let r = http
+        .post(url.join(&action)?)
+        .form(&[("request", request.as_str()), ("decision", "allow")])
+        .send()
+        .await?;
+    let loc = r
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .ok_or("no redirect after consent")?
+        .to_str()?;
+    Ok(url::Url::parse(loc)?)
+}
+
+/// Signs in without a browser: consent over HTTP, then the redirect delivered to the loopback.
+struct FormBrowser {
+    rt: tokio::runtime::Handle,
+    http: reqwest::Client,
+}
+
+impl Browser for FormBrowser {
+    fn open(&self, url: &str) -> Result<(), String> {
+        // Called on a blocking thread (`open_in_background`), so blocking on the runtime is fine.
+        self.rt
+            .block_on(async {
+                let back = consent(&self.http, url).await?;
+                self.http.get(back).send().await?;
+                Ok::<_, Error>(())
+            })
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// An access token of our own for the peers and the Python baseline (PKCE, Basic).
+async fn own_token(sim: &SimHandle, http: &reqwest::Client) -> Result<String, Error> {
+    let v = sim.values();
+    let req = authorization_request(
+        &url::Url::parse(&v.authorization_endpoint)?,
+        &v.client_id,
+        &v.redirect_uri,
+        true,
+        false,
+    );
+    let back = consent(http, req.url.as_str()).await?;
+    let code = back
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .ok_or("no code")?
+        .1
+        .into_owned();
+    let oauth = OAuthClient::new(
+        http.clone(),
+        url::Url::parse(&v.token_endpoint)?,
+        v.client_id.clone(),
+        SecretString::from(v.client_secret.clone()),
+        ClientAuth::Basic,
+    );
+    let tokens = oauth
+        .exchange_code(
+            &SecretString::from(code),
+            &v.redirect_uri,
+            req.pkce_verifier.as_ref(),
+        )
+        .await?;
+    Ok(tokens.access_token.expose_secret().to_string())
+}
+
+/// A connector error as text (it is not a `std::error::Error`).
+fn ce(e: connector::connections::ConnectorError) -> Error {
+    let p: Vec<String> = e
+        .problems()
+        .into_iter()
+        .map(|p| format!("{}: {}", p.code, p.message))
+        .collect();
+    p.join("; ").into()
+}
+
+fn iso(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// Reads `[from, to)` the way the peers do: one request at a time, one-hour windows (halved when
+/// the first page's total reaches the cap), offset paging; `page` gets each page's window index
+/// (a leaf window) and body.
+#[allow(clippy::too_many_arguments)]
+async fn peer_read(
+    http: &reqwest::Client,
+    endpoint: &str,
+    token: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    limit: u32,
+    cap: u64,
+    mut page: impl FnMut(usize, Vec<u8>) -> Result<(), Error>,
+) -> Result<(u64, u64), Error> {
+    let mut todo = std::collections::VecDeque::new();
+    let mut at = from;
+    while at < to {
+        let end = (at + chrono::Duration::hours(1)).min(to);
+        todo.push_back((at, end));
+        at = end;
+    }
+    let (mut pages, mut leaves) = (0u64, 0usize);
+    while let Some((a, b)) = todo.pop_front() {
+        let mut offset = 0u64;
+        loop {
+            let url = format!(
+                "{endpoint}?from={}&to={}&type=userActivity&limit={limit}&offset={offset}&instancesReturned=1",
+                iso(a),
+                iso(b)
+            );
+            let r = http.get(&url).bearer_auth(token).send().await?;
+            if !r.status().is_success() {
+                return Err(format!("{url}: {}", r.status()).into());
+            }
+            let body = r.bytes().await?;
+            pages += 1;
+            // Only the counts are peeked here; the sink parses the page itself.
+            let head: PageHead = serde_json::from_slice(&body)?;
+            if offset == 0 && head.total >= cap && (b - a).num_seconds() > 1 {
+                let mid = a + chrono::Duration::seconds((b - a).num_seconds() / 2);
+                todo.push_front((mid, b));
+                todo.push_front((a, mid));
+                break;
+            }
+            let n = head.data.len() as u64;
+            page(leaves, body.to_vec())?;
+            offset += n;
+            if n == 0 || offset >= head.total {
+                break;
+            }
+        }
+        leaves += 1;
+    }
+    Ok((pages, leaves as u64))
+}
+
+#[derive(serde::Deserialize)]
+struct PageHead {
+    #[serde(default)]
+    total: u64,
+    #[serde(default)]
+    data: Vec<serde::de::IgnoredAny>,
+}
+
+/// The peers' store: one table, an index on time, one transaction per page.
+fn peer_db(path: &std::path::Path) -> Result<rusqlite::Connection, Error> {
+    let db = rusqlite::Connection::open(path)?;
+    db.execute_batch(
+        "CREATE TABLE events (id INTEGER PRIMARY KEY, request_time TEXT, system_account TEXT, \
+         activity_action TEXT, task TEXT, raw TEXT);
+         CREATE INDEX events_time ON events(request_time);",
+    )?;
+    Ok(db)
+}
+
+fn peer_insert(db: &mut rusqlite::Connection, body: &[u8]) -> Result<(), Error> {
+    let page: Value = serde_json::from_slice(body)?;
+    let tx = db.transaction()?;
+    {
+        let mut ins = tx.prepare_cached(
+            "INSERT INTO events (request_time, system_account, activity_action, task, raw) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for e in page["data"].as_array().into_iter().flatten() {
+            let s = |k: &str| e[k].as_str().map(str::to_owned);
+            ins.execute(rusqlite::params![
+                s("requestTime"),
+                s("systemAccount"),
+                s("activityAction"),
+                s("taskDisplayName"),
+                e.to_string()
+            ])?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+struct PeerRun {
+    events: u64,
+    pages: u64,
+    secs: f64,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn peer(
+    http: &reqwest::Client,
+    endpoint: &str,
+    token: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    limit: u32,
+    cap: u64,
+    dir: &std::path::Path,
+) -> Result<PeerRun, Error> {
+    let mut db = peer_db(&dir.join(format!("peer-{limit}.sqlite3")))?;
+    let t = Instant::now();
+    let (pages, _) = peer_read(http, endpoint, token, from, to, limit, cap, |_, body| {
+        peer_insert(&mut db, &body)
+    })
+    .await?;
+    let secs = t.elapsed().as_secs_f64();
+    let events: u64 = db.query_row("SELECT count(*) FROM events", [], |r| r.get(0))?;
+    Ok(PeerRun {
+        events,
+        pages,
+        secs,
+    })
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    let mode = arg("--mode").unwrap_or_else(|| "real".into());
+    let raw = match mode.as_str() {
+        "real" => false,
+        "raw" => true,
+        m => return Err(format!("--mode is real or raw, not {m}").into()),
+    };
+    let events: u64 = num("--events", 1_000_000);
+    let latency: u64 = num("--latency-ms", if raw { 0 } else { 300 });
+    let rate: f64 = num("--rate", if raw { 1000.0 } else { 10.0 });
+    let peer_hours: i64 = num("--peer-hours", 24);
+    let peer100_hours: i64 = num("--peer100-hours", 4);
+    println!(
+        "mode {mode}: {events} events over {DAYS} days, latency {latency} ms, rate limit {rate}/s, \
+         {} cores",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let sim = workday_sim::start(SimConfig {
+        redirect_uri: loopback::redirect_uri(port, RedirectHost::Ipv4Literal),
+        events,
+        ..SimConfig::default()
+    })
+    .await?;
+    let v = sim.values();
+    let cap = sim.switches().offset_cap;
+    let dir = tempfile::tempdir()?;
+    let home = Home::at(dir.path().join("home"));
+    let service = format!("workday-connector-bench-{}", std::process::id());
+    let secrets = || SecretStore::with_service(service.clone(), Duration::from_secs(10));
+
+    let mut profile = Profile::new(NAME);
+    profile.client_id = v.client_id.clone();
+    profile.rest_api_endpoint = v.rest_api_endpoint.clone();
+    profile.token_endpoint = v.token_endpoint.clone();
+    profile.authorization_endpoint = v.authorization_endpoint.clone();
+    profile.redirect_port = port;
+    profile.redirect_host = RedirectHost::Ipv4Literal;
+    profile.sync.rate_limit_per_sec = rate.min(50.0);
+    Connector::with_secrets(home.clone(), secrets())
+        .map_err(ce)?
+        .add(profile, SecretString::from(v.client_secret.clone()))
+        .await
+        .map_err(ce)?;
+    if rate > 50.0 {
+        // Past the settings check (at most 50/s): the limiter takes what the file says.
+        let path = home.config_file();
+        let text = std::fs::read_to_string(&path)?;
+        let needle = "\"rate_limit_per_sec\": 50.0";
+        if !text.contains(needle) {
+            return Err(format!("no {needle} in {}", path.display()).into());
+        }
+        std::fs::write(
+            &path,
+            text.replace(needle, &format!("\"rate_limit_per_sec\": {rate:.1}")),
+        )?;
+    }
+    let connector = Connector::with_secrets(home.clone(), secrets()).map_err(ce)?;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let browser = Arc::new(FormBrowser {
+        rt: tokio::runtime::Handle::current(),
+        http: http.clone(),
+    });
+    connector
+        .connect(NAME, browser, SignInOptions::default(), |_| {})
+        .await
+        .map_err(ce)?;
+    let token = own_token(&sim, &http).await?;
+    let endpoint = v.rest_api_endpoint.replace("/api/v1/", "/api/privacy/v1/") + "/activityLogging";
+    sim.set_faults(Faults {
+        latency_ms: latency,
+        ..Faults::default()
+    });
+
+    // The connector.
+    let rss_before = status_kb("VmRSS:");
+    reset_peak();
+    let options = SyncOptions {
+        backfill_days: Some(DAYS),
+        ..SyncOptions::default()
+    };
+    let t = Instant::now();
+    let report = connector
+        .sync(NAME, &options, |p| {
+            if p.windows_done % 24 == 0 || p.windows_done == p.windows_total {
+                println!(
+                    "  {}/{} windows, {} events, {:.0} events/s, {:.1} MB resident",
+                    p.windows_done,
+                    p.windows_total,
+                    p.events_read,
+                    p.events_per_sec,
+                    mb(status_kb("VmRSS:"))
+                );
+            }
+        })
+        .await
+        .map_err(ce)?;
+    let wall = t.elapsed().as_secs_f64();
+    let peak = status_kb("VmHWM:");
+    let conn_rate = report.events_read as f64 / report.elapsed_secs;
+    println!(
+        "connector: {} events read ({} stored, {} windows, {} splits) in {:.1} s (wall {wall:.1} s): \
+         {conn_rate:.0} events/s; RSS before {:.1} MB, peak during sync {:.1} MB",
+        report.events_read,
+        report.events_stored,
+        report.windows,
+        report.splits,
+        report.elapsed_secs,
+        mb(rss_before),
+        mb(peak)
+    );
+    let (from, to) = (report.from, report.to);
+    let total = report.events_read;
+
+    let mut rows: Vec<(String, String)> = vec![(
+        "connector (4 windows at once, store's insert path)".into(),
+        format!(
+            "{conn_rate:.0} events/s ({:.1} s for {total} events; peak RSS {:.0} MB)",
+            report.elapsed_secs,
+            mb(peak)
+        ),
+    )];
+
+    if !raw {
+        println!(
+            "bound: {:.0} events/s (rate limit x page size)",
+            rate * 1000.0
+        );
+        for (limit, hours) in [(1000u32, peer_hours), (100, peer100_hours)] {
+            let slice_to = (from + chrono::Duration::hours(hours)).min(to);
+            let r = peer(
+                &http,
+                &endpoint,
+                &token,
+                from,
+                slice_to,
+                limit,
+                cap,
+                dir.path(),
+            )
+            .await?;
+            let per_sec = r.events as f64 / r.secs;
+            let line = format!(
+                "{per_sec:.0} events/s ({} events, {} pages in {:.1} s over the first {hours} h; \
+                 the whole {total} events extrapolate to {:.0} s = {:.1} min)",
+                r.events,
+                r.pages,
+                r.secs,
+                total as f64 / per_sec,
+                total as f64 / per_sec / 60.0
+            );
+            println!("peer, sequential, page size {limit}: {line}");
+            rows.push((format!("peer, sequential, page size {limit}"), line));
+        }
+    } else {
+        if !flag("--no-python") {
+            let python = arg("--python").unwrap_or_else(|| "python3".into());
+            let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../benches/baseline_collector.py");
+            let config = dir.path().join("baseline.json");
+            std::fs::write(
+                &config,
+                serde_json::to_vec(&json!({
+                    "endpoint": endpoint,
+                    "token": token,
+                    "from": iso(from),
+                    "to": iso(to),
+                    "page_size": 1000,
+                    "offset_cap": cap,
+                    "db": dir.path().join("baseline.sqlite3"),
+                }))?,
+            )?;
+            let out = tokio::task::spawn_blocking(move || {
+                std::process::Command::new(python)
+                    .arg(script)
+                    .arg(config)
+                    .output()
+            })
+            .await??;
+            if !out.status.success() {
+                return Err(format!(
+                    "the baseline failed: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                )
+                .into());
+            }
+            let b: Value = serde_json::from_slice(&out.stdout)?;
+            let line = format!(
+                "{:.0} events/s ({} events, {} pages in {:.1} s; peak RSS {:.0} MB); connector = {:.2}x",
+                b["events_per_sec"].as_f64().unwrap_or(0.0),
+                b["events"],
+                b["pages"],
+                b["seconds"].as_f64().unwrap_or(0.0),
+                b["peak_rss_kb"].as_f64().unwrap_or(0.0) / 1024.0,
+                conn_rate / b["events_per_sec"].as_f64().unwrap_or(f64::NAN)
+            );
+            println!("baseline (Python, requests + sqlite3, sequential, page 1000): {line}");
+            rows.push((
+                "baseline: Python, requests + sqlite3, sequential, page 1000".into(),
+                line,
+            ));
+        }
+
+        // The local limit: every page in memory first, then only parse + key + commit timed.
+        let mut bodies: Vec<(usize, Vec<u8>)> = Vec::new();
+        let t = Instant::now();
+        peer_read(&http, &endpoint, &token, from, to, 1000, cap, |w, b| {
+            bodies.push((w, b));
+            Ok(())
+        })
+        .await?;
+        println!(
+            "local limit: {} pages fetched into memory in {:.1} s",
+            bodies.len(),
+            t.elapsed().as_secs_f64()
+        );
+        let mut store = Store::open(&dir.path().join("local.sqlite3"))?;
+        store.start_at(from)?;
+        let t = Instant::now();
+        let mut n = 0u64;
+        let mut i = 0;
+        while i < bodies.len() {
+            let w = bodies[i].0;
+            let mut window = Vec::new();
+            while i < bodies.len() && bodies[i].0 == w {
+                let mut page: Value = serde_json::from_slice(&bodies[i].1)?;
+                if let Value::Array(a) = page["data"].take() {
+                    window.extend(a);
+                }
+                i += 1;
+            }
+            n += window.len() as u64;
+            store.commit_window(&key_window(window), to)?;
+        }
+        store.optimize()?;
+        let secs = t.elapsed().as_secs_f64();
+        let line = format!(
+            "{:.0} events/s ({n} events parsed, keyed and committed in {secs:.1} s, optimize \
+             included); connector = {:.0}% of it",
+            n as f64 / secs,
+            100.0 * conn_rate / (n as f64 / secs)
+        );
+        println!("local limit (no HTTP): {line}");
+        rows.push((
+            "local limit: parse + key + commit_window, no HTTP".into(),
+            line,
+        ));
+    }
+
+    println!("\n| collector | result |\n|---|---|");
+    for (k, r) in rows {
+        println!("| {k} | {r} |");
+    }
+    connector.remove(NAME).await.map_err(ce)?;
+    sim.shutdown().await;
+    Ok(())
+}

@@ -68,9 +68,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Remove a connection and its secrets.
+    /// Remove a connection and its secrets (`--all`: every connection, e.g. before uninstalling).
     Remove {
-        name: String,
+        #[arg(required_unless_present = "all")]
+        name: Option<String>,
+        /// Remove every connection and its secrets from the credential store.
+        #[arg(long, conflicts_with = "name")]
+        all: bool,
         #[arg(long)]
         json: bool,
     },

@@ -128,13 +128,20 @@ pub async fn run(cli: Cli) -> u8 {
                 .await
                 .map(|warnings| report_changed(json, "edited", &name, &warnings))
         }
-        Command::Remove { name, json } => connector.remove(&name).await.map(|()| {
+        Command::Remove {
+            name: Some(name),
+            json,
+            ..
+        } => connector.remove(&name).await.map(|()| {
             if json {
                 output::print_json(&serde_json::json!({"removed": name}));
             } else {
                 println!("Removed \"{name}\" and its secrets.");
             }
         }),
+        Command::Remove {
+            name: None, json, ..
+        } => remove_all(&connector, json).await,
         Command::Connect {
             name,
             no_browser,
@@ -410,6 +417,28 @@ fn print_report(json: bool, report: &TestReport) {
         }
     }
     println!("Status: {}", report.status);
+}
+
+/// Removes every connection and its secrets, one after another; on a failure the ones not yet
+/// removed stay whole (profile and secrets), so running it again finishes the job.
+async fn remove_all(connector: &Connector, json: bool) -> Result<(), ConnectorError> {
+    let mut removed = Vec::new();
+    for view in connector.list()? {
+        connector.remove(&view.profile.name).await?;
+        removed.push(view.profile.name);
+    }
+    if json {
+        output::print_json(&serde_json::json!({ "removed": removed }));
+    } else if removed.is_empty() {
+        println!("No connections to remove.");
+    } else {
+        println!(
+            "Removed {} connection(s) and their secrets: {}.",
+            removed.len(),
+            removed.join(", ")
+        );
+    }
+    Ok(())
 }
 
 async fn connect(

@@ -221,3 +221,33 @@ async fn no_secret_is_written_or_printed_even_at_trace_level() {
         }
     }
 }
+
+/// `remove --all`, the step before uninstalling: every connection goes with its secrets, and a
+/// second run finds nothing left. Neither a name nor `--all`, or both, is a usage error that
+/// changes nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn remove_all_takes_every_connection_and_secret() {
+    let tenant = Tenant::start(|_| {}).await;
+    let cli = Cli::new();
+    cli.add("acme", &tenant).await.ok();
+    cli.add("globex", &tenant).await.ok();
+    cli.connect("acme").await;
+    assert!(cli.keyring("acme", "refresh-token").is_some());
+
+    for args in [vec!["remove"], vec!["remove", "acme", "--all"]] {
+        let run = cli.cmd(args.iter().copied()).run().await;
+        assert_eq!(run.code, 2, "{args:?} is a usage error: {run}");
+        assert_eq!(cli.names().await, ["acme", "globex"], "{run}");
+        assert!(cli.keyring("acme", "refresh-token").is_some());
+    }
+
+    let removed = cli.cmd(["remove", "--all"]).run().await.ok();
+    assert_eq!(removed["removed"], serde_json::json!(["acme", "globex"]));
+    assert!(cli.names().await.is_empty());
+    for name in ["acme", "globex"] {
+        assert_eq!(cli.keyring(name, "client-secret"), None, "{name}");
+        assert_eq!(cli.keyring(name, "refresh-token"), None, "{name}");
+    }
+    let again = cli.cmd(["remove", "--all"]).run().await.ok();
+    assert_eq!(again["removed"], serde_json::json!([]));
+}

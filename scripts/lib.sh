@@ -134,3 +134,46 @@ step() {
   "$@"
   log "$name: done in $((SECONDS - start)) s"
 }
+
+# --- The Linux installer: built from the checkout, installed for real, removed again ----------
+
+TAURI_CLI=(node "$REPO_ROOT/ui/node_modules/@tauri-apps/cli/tauri.js")
+
+# The .deb, with wdconnect inside (tauri.installer.conf.json). Prints its path on stdout.
+deb_build() {
+  bash "$REPO_ROOT/scripts/stage-cli.sh" >&2
+  (cd "$REPO_ROOT" && "${TAURI_CLI[@]}" build --ci --bundles deb \
+    --config src-tauri/tauri.installer.conf.json) >&2
+  local dir="${CARGO_TARGET_DIR:-$REPO_ROOT/target}/release/bundle/deb"
+  local deb
+  deb=$(ls -t "$dir"/*.deb | head -n 1) || die "no .deb in $dir"
+  printf '%s\n' "$deb"
+}
+
+# Installs the package as a user would (apt resolves its dependencies), replacing any older one.
+deb_install() {
+  local deb=$1
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --reinstall "$deb" >/dev/null
+  log "Installed $(dpkg-query -W -f='${Package} ${Version}' workday-connector): .deb $(du -h "$deb" | cut -f1)," \
+    "installed $(dpkg-query -W -f='${Installed-Size}' workday-connector) KiB" \
+    "(app $(du -h /usr/bin/workday-connector | cut -f1), wdconnect $(du -h /usr/bin/wdconnect | cut -f1))"
+}
+
+# Removes the package and checks that its files went with it.
+deb_remove() {
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq workday-connector >/dev/null
+  for f in /usr/bin/workday-connector /usr/bin/wdconnect "/usr/share/applications/Workday Connector.desktop"; do
+    [ ! -e "$f" ] || die "$f is still there after apt-get remove"
+  done
+  log "Removed workday-connector; its files are gone"
+}
+
+installer_check() {
+  local deb
+  deb=$(step "Installer: .deb built from the checkout (release)" deb_build)
+  step "Installer: installed with apt" deb_install "$deb"
+  step "Installer: the installed app and wdconnect" \
+    timeout --signal=TERM --kill-after=30 600 \
+    cargo test -p e2e --features installed --test installed --locked
+  step "Installer: removed with apt" deb_remove
+}

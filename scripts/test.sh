@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's second quick-start command: installs whatever is missing, then runs every check
-# and test (formatting, lints, UI checks, Rust tests, the desktop app under Xvfb). CI runs this.
+# and test (formatting, lints, UI checks, Rust tests, the desktop app under Xvfb, the .deb built,
+# installed and launched). CI runs this.
 source "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"
 total_start=$SECONDS
@@ -22,7 +23,7 @@ step "UI lint" bash -c 'cd ui && npm run --silent lint'
 step "UI type-check" bash -c 'cd ui && npm run --silent typecheck'
 step "UI tests" bash -c 'cd ui && npm run --silent test'
 step "UI build" ui_build
-step "cargo clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
+step "cargo clippy" cargo clippy --workspace --all-targets --features e2e/installed --locked -- -D warnings
 step "cargo build" cargo build --workspace --locked
 
 trap services_stop EXIT
@@ -30,6 +31,8 @@ services_start
 # Bounded, so a hung desktop test cannot hold CI until its limit.
 step "Rust tests (unit, simulator, CLI, desktop under Xvfb)" \
   timeout --signal=TERM --kill-after=30 1800 cargo test --workspace --locked
+# The Linux installer from this checkout, installed for real and checked (tests/tests/installed.rs).
+installer_check
 services_stop
 trap - EXIT
 

@@ -43,15 +43,10 @@ impl LaunchOptions {
 }
 
 pub fn run() {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("WDCONNECT_LOG")
-                .unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .try_init();
     let options = LaunchOptions::from_args(std::env::args().skip(1));
-    let state = match connector::paths::Home::resolve(options.home.clone())
+    let home = connector::paths::Home::resolve(options.home.clone());
+    init_logging(home.as_ref().ok());
+    let state = match home
         .map_err(|e| connector::Diagnose::problem(&e))
         .and_then(|home| AppState::new(options.clone(), home))
     {
@@ -68,6 +63,37 @@ pub fn run() {
         }))
         .run(tauri::generate_context!())
         .expect("the desktop app failed to start");
+}
+
+/// The log file a desktop app without a console needs: `<logs>/workday-connector.log`, also on
+/// stderr. Kept to about 10 MiB: past 5 MiB it is moved to `.log.1` at the next launch.
+/// `WDCONNECT_LOG` sets the filter (default `info`); secrets are never logged at any level.
+fn init_logging(home: Option<&connector::paths::Home>) {
+    use tracing_subscriber::fmt::writer::MakeWriterExt;
+    const ROTATE_AT: u64 = 5 * 1024 * 1024;
+    let filter = tracing_subscriber::EnvFilter::try_from_env("WDCONNECT_LOG")
+        .unwrap_or_else(|_| "info".into());
+    let file = home.and_then(|home| {
+        home.ensure_dirs().ok()?;
+        let dir = home.logs_dir();
+        let path = dir.join("workday-connector.log");
+        if std::fs::metadata(&path).is_ok_and(|m| m.len() > ROTATE_AT) {
+            let _ = std::fs::rename(&path, dir.join("workday-connector.log.1"));
+        }
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .ok()
+    });
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let _ = match file {
+        Some(file) => builder
+            .with_ansi(false)
+            .with_writer(std::io::stderr.and(std::sync::Mutex::new(file)))
+            .try_init(),
+        None => builder.with_writer(std::io::stderr).try_init(),
+    };
 }
 
 /// The app without its context and the single-instance plugin, so tests can run it on Tauri's

@@ -168,7 +168,19 @@ deb_remove() {
   log "Removed workday-connector; its files are gone"
 }
 
+# The Windows installer hooks, compiled by makensis as Tauri's template includes them: Windows
+# installers are built only by the release workflow, so this is their check before a tag.
+nsis_hooks_check() {
+  apt_ensure nsis
+  local out
+  out=$(mktemp -d)
+  makensis -V2 -WX -DHOOKS="$REPO_ROOT/src-tauri/windows/installer-hooks.nsh" \
+    -DOUT="$out/hooks-check.exe" "$REPO_ROOT/src-tauri/windows/hooks-check.nsi"
+  rm -rf "$out"
+}
+
 installer_check() {
+  step "Installer: Windows NSIS hooks compile" nsis_hooks_check
   local deb
   deb=$(step "Installer: .deb built from the checkout (release)" deb_build)
   step "Installer: installed with apt" deb_install "$deb"

@@ -179,6 +179,8 @@ nsis_hooks_check() {
   rm -rf "$out"
 }
 
+# The installed-package test is built with the whole workspace's features (as by `cargo build
+# --workspace`), so it reuses that build instead of recompiling dependencies for `-p e2e` alone.
 installer_check() {
   step "Installer: Windows NSIS hooks compile" nsis_hooks_check
   local deb
@@ -186,6 +188,6 @@ installer_check() {
   step "Installer: installed with apt" deb_install "$deb"
   step "Installer: the installed app and wdconnect" \
     timeout --signal=TERM --kill-after=30 600 \
-    cargo test -p e2e --features installed --test installed --locked
+    cargo test --workspace --features e2e/installed --test installed --locked
   step "Installer: removed with apt" deb_remove
 }

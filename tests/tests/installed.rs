@@ -3,8 +3,8 @@
 //! single instance, and start at login pointing at the installed binary.
 //!
 //! scripts/test.sh builds the .deb from the checkout, installs it for real, then runs this file
-//! (`cargo test -p e2e --features installed --test installed`); without the feature it is not
-//! built, since it needs the package installed on the machine.
+//! (`cargo test --workspace --features e2e/installed --test installed`); without the feature it
+//! is not built, since it needs the package installed on the machine.
 
 use std::path::Path;
 use std::process::Command;

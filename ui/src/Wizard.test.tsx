@@ -201,6 +201,42 @@ describe("details checks", () => {
     await waitFor(() => expect(shell.api.addConnection).toHaveBeenCalledTimes(1));
   });
 
+  it("hides a field's old finding as soon as the field changes, before the next check answers", async () => {
+    vi.useFakeTimers();
+    const empty: Finding = {
+      field: "client_id",
+      severity: "error",
+      code: "endpoint.client_id_empty",
+      message: "Enter the Client ID.",
+      fix: "Copy it from View API Clients.",
+    };
+    const other: Finding = { ...empty, field: "name", code: "profile.name_empty", message: "Enter a name." };
+    const checkValues = vi.fn((input: { client_id: string }) =>
+      Promise.resolve(input.client_id === "" ? [empty, other] : [other]),
+    );
+    const shell = fakeShell([], { checkValues });
+    renderWizard(shell, "details");
+    fireEvent.blur(input("Client ID"));
+    fireEvent.blur(input("Connection name"));
+    await advance(CHECK_DELAY_MS);
+    expect(screen.getByText(empty.message)).toBeTruthy();
+    checkValues.mockClear();
+
+    type("Client ID", "a");
+    // No check has run for "a" yet, and the old error is already gone; the other field's stays.
+    expect(checkValues).not.toHaveBeenCalled();
+    expect(screen.queryByText(empty.message)).toBeNull();
+    expect(screen.getByText(other.message)).toBeTruthy();
+    await advance(CHECK_DELAY_MS);
+    expect(checkValues).toHaveBeenCalledTimes(1);
+    expect(screen.queryByText(empty.message)).toBeNull();
+
+    // Emptied again: the error comes back with the next answer.
+    type("Client ID", "");
+    await advance(CHECK_DELAY_MS);
+    expect(screen.getByText(empty.message)).toBeTruthy();
+  });
+
   it("checks the Client Secret locally: not empty, not the Client ID", async () => {
     const shell = fakeShell();
     renderWizard(shell, "details");

@@ -171,6 +171,8 @@ export function Wizard(props: WizardProps) {
 
   // Findings for the Details step, checked as typed (debounced); stale answers are dropped.
   const [findings, setFindings] = useState<Finding[]>([]);
+  // The input those findings were computed for: a finding about a field edited since is stale.
+  const [checkedJson, setCheckedJson] = useState<string | null>(null);
   const [checkProblem, setCheckProblem] = useState<Problem | null>(null);
   const [touched, setTouched] = useState<ReadonlySet<FieldKey>>(new Set());
   const [showAll, setShowAll] = useState(false);
@@ -185,6 +187,7 @@ export function Wizard(props: WizardProps) {
         const result = await api.checkValues(JSON.parse(json) as ReturnType<typeof toInput>);
         if (mine !== seq.current) return null;
         setFindings(result);
+        setCheckedJson(json);
         setCheckProblem(null);
         return result;
       } catch (error) {
@@ -207,8 +210,16 @@ export function Wizard(props: WizardProps) {
   const [pasteNote, setPasteNote] = useState("");
 
   const local = localFindings(state.form, state.secret, editing);
+  // Hide a field's findings from the moment it changes until the next answer, so an old "is
+  // empty" does not flash under a field the user is typing into.
+  const checkedInput = checkedJson === null ? null : (JSON.parse(checkedJson) as Record<string, unknown>);
+  const currentInput = JSON.parse(inputJson) as Record<string, unknown>;
+  const fresh = (f: Finding) => {
+    const key = FINDING_INPUT[f.field];
+    return checkedInput === null || key === undefined || !(key in currentInput) || checkedInput[key] === currentInput[key];
+  };
   const shellFindings = findings.filter(
-    (f) => !(f.field === "redirect_port" && local.some((l) => l.field === "redirect_port")),
+    (f) => fresh(f) && !(f.field === "redirect_port" && local.some((l) => l.field === "redirect_port")),
   );
   const all = [...local, ...shellFindings];
   const visible = (f: Finding) => {

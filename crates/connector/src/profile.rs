@@ -552,8 +552,8 @@ impl Diagnose for ProfileError {
             ProfileError::NotFound { name } => Problem::new(
                 code,
                 format!("There is no connection named \"{name}\"."),
-                "Run `wdconnect list` to see the connection names, or add one with `wdconnect \
-                 add`.",
+                "Pick a connection from the app's Connections screen or `wdconnect list`, or add \
+                 one (Add a connection, or `wdconnect add`).",
             ),
             ProfileError::Invalid { findings } => match first_error(findings) {
                 // The first refusal speaks for the whole; `findings` carries the rest.

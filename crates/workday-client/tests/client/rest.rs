@@ -336,7 +336,8 @@ async fn the_rate_limit_holds_under_concurrency() {
     for t in tasks {
         t.await.unwrap().expect("call");
     }
-    assert!(started.elapsed() >= Duration::from_millis(2900));
+    // At most 10 in any second: the 21st request leaves two seconds after the first at least.
+    assert!(started.elapsed() >= Duration::from_millis(2000));
     let mut times: Vec<DateTime<Utc>> = rest_log(&env).iter().map(|r| r.at).collect();
     assert_eq!(times.len(), 30);
     times.sort();

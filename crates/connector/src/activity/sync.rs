@@ -1,6 +1,7 @@
 //! The sync engine: reads the activity log in whole-second windows up to now minus the
-//! publishing lag, splits windows at the offset cap, fetches a few windows at once, and commits
-//! them strictly in order, each with the checkpoint in the same transaction.
+//! publishing lag, sized to stay under the offset cap and split when they reach it, several
+//! windows and pages at once, and commits them strictly in order, each with the checkpoint in
+//! the same transaction.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -10,10 +11,9 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use secrecy::SecretString;
 use serde::Serialize;
-use serde_json::Value;
 use workday_client::rest::{ActivityQuery, ApiError, Page, RestClient, whole_seconds};
 
-use super::fingerprint::{Keyed, key_window};
+use super::fingerprint::{Keyed, number_twins};
 use super::store::{Checkpoint, Store, StoreError};
 use crate::problem::{Diagnose, Problem};
 use crate::profile::SyncSettings;
@@ -21,8 +21,9 @@ use crate::tokens::{TokenError, TokenManager};
 
 /// Reads of one window before its answer is taken as it is, when its total keeps changing.
 const CONSISTENT_READS: u32 = 3;
-/// Pages of one window asked for at once (after its first page).
-const PAGES_IN_FLIGHT: usize = 4;
+/// Requests of one pass in flight at once. The rate limiter spaces them; with a tenant's latency
+/// (~300 ms) and 10 requests/s at least three must always be out, across windows and pages.
+const REQUESTS_IN_FLIGHT: usize = 8;
 
 /// How one sync runs; `Default` is what the app uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,11 +32,12 @@ pub struct SyncOptions {
     pub backfill_days: Option<u32>,
     /// A backfill span finer than days (tests; a "last hour" choice); wins over `backfill_days`.
     pub backfill: Option<Duration>,
-    /// Width of the windows the range is cut into (before any split).
+    /// Width of the first window; later ones are sized from the event density seen.
     pub window: Duration,
     /// Re-read before the checkpoint, for events published later than the lag allowed for.
     pub overlap: Duration,
-    /// Windows fetched at once; the tenant's rate limiter bounds the requests either way.
+    /// Windows read or waiting for their commit at once (each holds up to `offset_cap` events);
+    /// the tenant's rate limiter bounds the requests either way.
     pub concurrency: usize,
     /// Rows one window can page through (Workday: about 10,000); a window whose total reaches
     /// it is split.
@@ -49,7 +51,7 @@ impl Default for SyncOptions {
             backfill: None,
             window: Duration::from_secs(3600),
             overlap: Duration::from_secs(600),
-            concurrency: 4,
+            concurrency: 6,
             offset_cap: 10_000,
         }
     }
@@ -131,20 +133,6 @@ pub struct Span {
     pub to: DateTime<Utc>,
 }
 
-/// Cuts `[from, to)` into windows of `width` (at least a second), ending at whole seconds.
-pub fn plan(from: DateTime<Utc>, to: DateTime<Utc>, width: Duration) -> Vec<Span> {
-    let (from, to) = (whole_seconds(from), whole_seconds(to));
-    let step = chrono::Duration::seconds(width.as_secs().max(1) as i64);
-    let mut out = Vec::new();
-    let mut at = from;
-    while at < to {
-        let end = (at + step).min(to);
-        out.push(Span { from: at, to: end });
-        at = end;
-    }
-    out
-}
-
 /// The range of this pass: the first backfill, else from the checkpoint minus the overlap
 /// (never before the origin), up to now minus the publishing lag.
 pub fn range(
@@ -172,8 +160,146 @@ pub struct Api<'a> {
     pub rest: &'a RestClient,
 }
 
+/// Sizes the next window from the event density seen so far, so that its total lands just under
+/// the offset cap: one request then reads it whole, page after page, and no page is spent on a
+/// window that must be split (an over-full window's first page is thrown away).
+#[derive(Debug, Clone)]
+pub struct Planner {
+    /// Events the next window should hold.
+    target: f64,
+    /// Events per second in the latest window (by time) whose total is known, and its end.
+    density: Option<(f64, DateTime<Utc>)>,
+    first: Duration,
+}
+
+/// The widest window planned. Quiet hours predict nothing about the busy ones after them: a
+/// night-sized window (ten hours and more) running into a morning would be split again and
+/// again, a wasted page each time; two hours of night cost a page or two.
+const MAX_WINDOW: Duration = Duration::from_secs(2 * 3600);
+/// Share of the offset cap a planned window aims at: the density of the last window predicts
+/// the next one within a few percent, except where activity rises (mornings).
+const FILL: f64 = 0.95;
+
+impl Planner {
+    pub fn new(cap: u64, first: Duration) -> Planner {
+        Planner {
+            target: (cap as f64 * FILL).max(1.0),
+            density: None,
+            first: first.max(Duration::from_secs(1)),
+        }
+    }
+
+    /// A window `[from, to)` answered `total` (`over` when it reached the cap: then `total` is a
+    /// floor). Only the latest window in time counts: activity drifts.
+    pub fn observe(&mut self, span: Span, total: u64, over: bool) {
+        if self.density.is_some_and(|(_, end)| end > span.to) {
+            return;
+        }
+        let secs = (span.to - span.from).num_seconds().max(1) as f64;
+        // Past the cap the true count is unknown: guess half as many again.
+        let n = if over {
+            total as f64 * 1.5
+        } else {
+            total as f64
+        };
+        self.density = Some((n / secs, span.to));
+    }
+
+    /// The next window, starting at `from`, ending no later than `end`.
+    pub fn next(&self, from: DateTime<Utc>, end: DateTime<Utc>) -> Span {
+        let secs = match self.density {
+            None => self.first.as_secs_f64(),
+            Some((d, _)) if d <= 0.0 => MAX_WINDOW.as_secs_f64(),
+            Some((d, _)) => (self.target / d).clamp(1.0, MAX_WINDOW.as_secs_f64()),
+        };
+        let to = (from + chrono::Duration::seconds(secs as i64)).min(end);
+        Span { from, to }
+    }
+
+    /// Windows of the current width that `[from, end)` still holds.
+    fn windows_left(&self, from: DateTime<Utc>, end: DateTime<Utc>) -> usize {
+        let left = (end - from).num_seconds().max(0);
+        let width = (self
+            .next(from, from + chrono::Duration::seconds(left.max(1)))
+            .to
+            - from)
+            .num_seconds()
+            .max(1);
+        ((left + width - 1) / width) as usize
+    }
+}
+
+/// The order requests go out in: first pages first (they tell how much work each window holds
+/// and whether it must be split), then pages by window time, so the earliest window, whose
+/// commit everything after it waits for, is never stuck behind later ones.
+type Priority = (bool, DateTime<Utc>, u64);
+
+/// Hands out a fixed number of slots, lowest [`Priority`] first rather than first come.
+/// Cancel-safe: a waiter that goes away passes its slot on when it is handed one.
+#[derive(Clone)]
+struct Gate(Arc<Mutex<GateState>>);
+
+struct GateState {
+    free: usize,
+    next: u64,
+    waiting: std::collections::BTreeMap<(Priority, u64), tokio::sync::oneshot::Sender<GateSlot>>,
+}
+
+/// One slot of a [`Gate`]; dropping it hands it to the next waiter.
+struct GateSlot(Gate);
+
+impl Gate {
+    fn new(slots: usize) -> Gate {
+        Gate(Arc::new(Mutex::new(GateState {
+            free: slots,
+            next: 0,
+            waiting: Default::default(),
+        })))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, GateState> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    async fn acquire(&self, p: Priority) -> GateSlot {
+        let rx = {
+            let mut s = self.lock();
+            if s.free > 0 {
+                s.free -= 1;
+                return GateSlot(self.clone());
+            }
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            let n = s.next;
+            s.next += 1;
+            s.waiting.insert((p, n), tx);
+            rx
+        };
+        // The sender lives in `waiting` until it is handed a slot, and the gate with it.
+        rx.await.unwrap_or_else(|_| GateSlot(self.clone()))
+    }
+}
+
+impl Drop for GateSlot {
+    fn drop(&mut self) {
+        let next = {
+            let mut s = self.0.lock();
+            match s.waiting.pop_first() {
+                Some((_, tx)) => tx,
+                None => {
+                    s.free += 1;
+                    return;
+                }
+            }
+        };
+        // A waiter gone meanwhile drops the slot it is sent, which passes it on again.
+        let _ = next.send(GateSlot(self.0.clone()));
+    }
+}
+
+/// How a window's read ended.
 enum Leaf {
-    Events(Vec<Value>),
+    /// Every event, keyed, twins numbered; a warning when not all could be reached.
+    Events(Vec<Keyed>, Option<Problem>),
     Overfull,
 }
 
@@ -181,6 +307,9 @@ struct Reader<'a> {
     api: Api<'a>,
     page_size: u32,
     cap: u64,
+    /// Requests of this pass in flight (the limiter spaces them): enough to keep the rate
+    /// limit busy through the tenant's latency, few enough to bound the pages held at once.
+    in_flight: Gate,
     /// Set when the tenant refused the refresh token: the other windows stop instead of each
     /// asking the token endpoint again (one refusal, no loop).
     sign_in_needed: AtomicBool,
@@ -204,24 +333,33 @@ impl Reader<'_> {
         }
     }
 
-    /// One page; a 401 refreshes the token once and retries, a second 401 is final.
-    async fn page(&self, q: &ActivityQuery) -> Result<Page, SyncError> {
+    /// One page, as rows (the JSON tree is dropped here); a 401 refreshes the token once and
+    /// retries, a second 401 is final.
+    async fn page(&self, q: &ActivityQuery) -> Result<(u64, Vec<Keyed>), SyncError> {
+        let _slot = self
+            .in_flight
+            .acquire((q.offset > 0, q.from, q.offset))
+            .await;
         let token = self.token().await?;
-        match self.api.rest.activity(&token, q).await {
+        let page: Page = match self.api.rest.activity(&token, q).await {
             Err(ApiError::Unauthorized { .. }) => {
                 self.api.tokens.invalidate().await;
                 let token = self.token().await?;
-                Ok(self.api.rest.activity(&token, q).await?)
+                self.api.rest.activity(&token, q).await?
             }
-            r => Ok(r?),
-        }
+            r => r?,
+        };
+        let rows = page.data.iter().map(Keyed::new).collect();
+        Ok((page.total, rows))
     }
 
     /// All pages of one window, or `Overfull` when it reaches the offset cap. Every page must
     /// report the same total and the pages must add up to it: a total that moved means an
     /// event was published mid-read and offsets shifted, so the window is read again.
-    async fn leaf(&self, span: Span) -> Result<Leaf, SyncError> {
+    /// `probed` hears the first page's total at once, before the other pages are in.
+    async fn leaf(&self, span: Span, probed: &(dyn Fn(u64) + Sync)) -> Result<Leaf, SyncError> {
         let mut last = Vec::new();
+        let mut told = false;
         for _ in 0..CONSISTENT_READS {
             let q = |offset| ActivityQuery {
                 from: span.from,
@@ -229,111 +367,124 @@ impl Reader<'_> {
                 limit: self.page_size,
                 offset,
             };
-            let first = self.page(&q(0)).await?;
-            if first.total >= self.cap {
+            let (total, mut rows) = self.page(&q(0)).await?;
+            if !std::mem::replace(&mut told, true) {
+                probed(total);
+            }
+            if total >= self.cap {
                 return Ok(Leaf::Overfull);
             }
-            let total = first.total;
             let mut consistent = true;
-            let mut events = first.data;
-            // The first page tells how many follow: ask for them together (answers kept in
-            // order), so a tenant's latency is paid once per window rather than once per page.
-            // The rate limiter still bounds the requests per second.
+            // The first page tells how many follow: ask for them all at once (the in-flight
+            // limit and the rate limiter pace them), so the latency is paid once per window.
             let step = u64::from(self.page_size.max(1));
             let offsets = (1..).map(|i| i * step).take_while(|o| *o < total);
-            let pages: Vec<_> = futures::stream::iter(offsets)
-                .map(|offset| async move { self.page(&q(offset)).await })
-                .buffered(PAGES_IN_FLIGHT)
-                .collect()
-                .await;
+            let pages = futures::future::join_all(offsets.map(|o| self.page_at(q(o)))).await;
             for page in pages {
-                let page = match page {
+                let (page_total, page_rows) = match page {
                     Ok(p) => p,
                     // An offset refused below the reported total: the cap is lower than thought.
                     Err(SyncError::Api(ApiError::BadRequest { .. })) => return Ok(Leaf::Overfull),
                     Err(e) => return Err(e),
                 };
-                if page.total >= self.cap {
+                if page_total >= self.cap {
                     return Ok(Leaf::Overfull);
                 }
-                consistent &= page.total == total;
-                events.extend(page.data);
+                consistent &= page_total == total;
+                rows.extend(page_rows);
             }
-            if consistent && events.len() as u64 == total {
-                return Ok(Leaf::Events(events));
+            if consistent && rows.len() as u64 == total {
+                number_twins(&mut rows);
+                return Ok(Leaf::Events(rows, None));
             }
             tracing::info!(from = %span.from, to = %span.to, "window changed while read; reading it again");
-            last = events;
+            last = rows;
         }
         tracing::warn!(from = %span.from, to = %span.to, "window kept changing; keeping the last read");
-        Ok(Leaf::Events(last))
+        number_twins(&mut last);
+        Ok(Leaf::Events(last, None))
     }
 
-    /// A whole window, split in halves (at whole seconds) as often as the cap requires; the
-    /// events keyed per part (twins share a requestTime, so they always fall in the same part).
-    async fn window(&self, span: Span) -> Result<(Vec<Keyed>, usize, Vec<Problem>), SyncError> {
-        let mut pending = vec![span];
-        let mut keyed = Vec::new();
-        let mut splits = 0;
-        let mut warnings = Vec::new();
-        while let Some(s) = pending.pop() {
-            match self.leaf(s).await? {
-                Leaf::Events(v) => keyed.extend(key_window(v)),
-                Leaf::Overfull => {
-                    let secs = (s.to - s.from).num_seconds();
-                    if secs <= 1 {
-                        // Nothing narrower can be asked for: keep what can be reached.
-                        let v = self.capped(s).await?;
-                        warnings.push(Problem::new(
-                            "activity.window_overfull",
-                            format!(
-                                "The second from {} holds more events than Workday pages through \
-                                 ({}); {} were read.",
-                                s.from,
-                                self.cap,
-                                v.len()
-                            ),
-                            "Nothing to change: Workday cannot return more for one second.",
-                        ));
-                        keyed.extend(key_window(v));
-                        continue;
-                    }
-                    splits += 1;
-                    let mid = s.from + chrono::Duration::seconds(secs / 2);
-                    pending.push(Span {
-                        from: mid,
-                        to: s.to,
-                    });
-                    pending.push(Span {
-                        from: s.from,
-                        to: mid,
-                    });
-                }
-            }
-        }
-        Ok((keyed, splits, warnings))
+    async fn page_at(&self, q: ActivityQuery) -> Result<(u64, Vec<Keyed>), SyncError> {
+        self.page(&q).await
     }
 
-    /// What can be paged through of an over-full one-second window.
-    async fn capped(&self, s: Span) -> Result<Vec<Value>, SyncError> {
-        let mut events: Vec<Value> = Vec::new();
+    /// What can be paged through of an over-full one-second window: nothing narrower can be
+    /// asked for, so keep what can be reached, with a warning.
+    async fn capped(&self, s: Span) -> Result<Leaf, SyncError> {
+        let mut rows: Vec<Keyed> = Vec::new();
         loop {
             let q = ActivityQuery {
                 from: s.from,
                 to: s.to,
                 limit: self.page_size,
-                offset: events.len() as u64,
+                offset: rows.len() as u64,
             };
             match self.page(&q).await {
-                Ok(p) if !p.data.is_empty() => events.extend(p.data),
-                Ok(_) | Err(SyncError::Api(ApiError::BadRequest { .. })) => return Ok(events),
+                Ok((_, p)) if !p.is_empty() => rows.extend(p),
+                Ok(_) | Err(SyncError::Api(ApiError::BadRequest { .. })) => break,
                 Err(e) => return Err(e),
             }
         }
+        let warning = Problem::new(
+            "activity.window_overfull",
+            format!(
+                "The second from {} holds more events than Workday pages through ({}); {} were \
+                 read.",
+                s.from,
+                self.cap,
+                rows.len()
+            ),
+            "Nothing to change: Workday cannot return more for one second.",
+        );
+        number_twins(&mut rows);
+        Ok(Leaf::Events(rows, Some(warning)))
     }
 }
 
+/// A window read or being read, in time order among the others of the pass.
+struct Slot {
+    id: u64,
+    span: Span,
+    /// Its first page is in (the planner has seen its total).
+    probed: bool,
+    /// A part of a split window.
+    half: bool,
+    done: Option<(Vec<Keyed>, Option<Problem>)>,
+}
+
+type Boxed<'f, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'f>>;
+type Probe = (u64, Span, u64);
+
+/// Reads window `id` (a one-second window over the cap: what can be reached of it), telling
+/// `probes` its first page's total as soon as it is known.
+fn read<'r>(
+    reader: &'r Reader<'_>,
+    id: u64,
+    span: Span,
+    probes: tokio::sync::mpsc::UnboundedSender<Probe>,
+) -> Boxed<'r, (u64, Result<Leaf, SyncError>)> {
+    Box::pin(async move {
+        let probed = move |total| {
+            let _ = probes.send((id, span, total));
+        };
+        let r = match reader.leaf(span, &probed).await {
+            Ok(Leaf::Overfull) if (span.to - span.from).num_seconds() <= 1 => {
+                reader.capped(span).await
+            }
+            r => r,
+        };
+        (id, r)
+    })
+}
+
 /// One pass over the range the checkpoint calls for. `store` is shared with blocking commits.
+///
+/// Windows are planned one after another from the density seen (see [`Planner`]) and read
+/// concurrently, up to `options.concurrency` at once, with their pages in flight together within
+/// the rate limit; an over-full window is split in halves, read concurrently too. Finished
+/// windows commit strictly in time order, each with the checkpoint in the same transaction, so
+/// the checkpoint only ever covers a contiguous prefix, while later windows go on reading.
 pub async fn run(
     connection: &str,
     api: Api<'_>,
@@ -356,26 +507,22 @@ pub async fn run(
         Some(c) => c,
         None => blocking(&store, move |s| s.start_at(from)).await?,
     };
-    let windows = if from < to {
-        plan(from, to, options.window)
-    } else {
-        Vec::new()
-    };
+    let cap = options.offset_cap.max(2);
     let reader = Reader {
         api,
         page_size: settings.page_size.clamp(1, 1000),
-        cap: options.offset_cap.max(2),
+        cap,
+        in_flight: Gate::new(REQUESTS_IN_FLIGHT),
         sign_in_needed: AtomicBool::new(false),
         token_gate: tokio::sync::Mutex::new(()),
     };
-    let total = windows.len();
     let mut report = SyncReport {
         connection: connection.to_string(),
         from,
         to,
         origin: checkpoint.origin,
         synced_until: checkpoint.synced_until,
-        windows: total,
+        windows: 0,
         splits: 0,
         events_read: 0,
         events_stored: 0,
@@ -383,47 +530,135 @@ pub async fn run(
         elapsed_secs: 0.0,
         warnings: Vec::new(),
     };
-    // `buffered` runs up to `concurrency` windows at once and yields them in order, so each
-    // commit follows every earlier one: the checkpoint only ever covers a contiguous prefix.
-    let mut fetched = futures::stream::iter(windows.iter().copied().map(|span| {
-        let reader = &reader;
-        async move { reader.window(span).await.map(|r| (span, r)) }
-    }))
-    .buffered(options.concurrency.max(1));
-    let mut done = 0;
-    while let Some(result) = fetched.next().await {
-        let (span, (keyed, splits, warnings)) = match result {
-            Ok(r) => r,
-            Err(SyncError::Stopped) => {
-                // Commit nothing more; find the failure that stopped this window.
-                while let Some(r) = fetched.next().await {
-                    if let Err(e) = r
-                        && !matches!(e, SyncError::Stopped)
-                    {
-                        return Err(e);
+    let mut planner = Planner::new(cap, options.window);
+    let max_open = options.concurrency.max(1);
+    let (probe_tx, mut probe_rx) = tokio::sync::mpsc::unbounded_channel::<Probe>();
+    let mut open: std::collections::VecDeque<Slot> = std::collections::VecDeque::new();
+    let mut reading =
+        futures::stream::FuturesUnordered::<Boxed<'_, (u64, Result<Leaf, SyncError>)>>::new();
+    let mut committing: Option<Boxed<'static, Result<u64, StoreError>>> = None;
+    let mut next_id = 0u64;
+    let mut planned_until = from;
+    let mut failure: Option<SyncError> = None;
+    let reader = &reader;
+    loop {
+        // Plan the next window once the last one planned has told its total: the density is
+        // then as fresh as it gets (halves of a split window, which say nothing about what
+        // comes after them, are not waited for). Before any total is known, two windows go
+        // out at once, so that a throttled or slow first answer does not hold the whole pass.
+        let blind = if planner.density.is_some() { 1 } else { 2 };
+        while failure.is_none()
+            && planned_until < to
+            && open.len() < max_open
+            && open.iter().filter(|s| !s.probed && !s.half).count() < blind
+        {
+            let span = planner.next(planned_until, to);
+            planned_until = span.to;
+            open.push_back(Slot {
+                id: next_id,
+                span,
+                probed: false,
+                half: false,
+                done: None,
+            });
+            reading.push(read(reader, next_id, span, probe_tx.clone()));
+            next_id += 1;
+        }
+        // Commit the earliest window when it is in and the previous commit is done.
+        if committing.is_none()
+            && failure.is_none()
+            && open.front().is_some_and(|s| s.done.is_some())
+            && let Some(slot) = open.pop_front()
+            && let Some((rows, warning)) = slot.done
+        {
+            report.warnings.extend(warning);
+            report.events_read += rows.len() as u64;
+            let until = slot.span.to;
+            let store = store.clone();
+            committing = Some(Box::pin(async move {
+                blocking(&store, move |s| s.commit_window(&rows, until)).await
+            }));
+            report.windows += 1;
+            report.synced_until = report.synced_until.max(until);
+        }
+        if committing.is_none() {
+            // A real failure ends the pass at once (the windows still reading are dropped); a
+            // window stopped by another's failure waits for that failure to surface.
+            let fatal = failure
+                .as_ref()
+                .is_some_and(|f| !matches!(f, SyncError::Stopped));
+            let finished = reading.is_empty() && (open.is_empty() || failure.is_some());
+            if fatal || finished {
+                break;
+            }
+        }
+        tokio::select! {
+            biased;
+            r = async { committing.as_mut().expect("guarded").await }, if committing.is_some() => {
+                committing = None;
+                match r {
+                    Ok(added) => {
+                        report.events_stored += added;
+                        let secs = started.elapsed().as_secs_f64().max(1e-3);
+                        let covered = (report.synced_until - from).num_milliseconds().max(1) as f64;
+                        let left = (to - report.synced_until).num_milliseconds().max(0) as f64;
+                        let total = report.windows + open.len() + planner.windows_left(planned_until, to);
+                        progress(&SyncProgress {
+                            windows_done: report.windows,
+                            windows_total: total,
+                            events_read: report.events_read,
+                            events_stored: report.events_stored,
+                            events_per_sec: report.events_read as f64 / secs,
+                            eta_secs: Some(secs / covered * left),
+                            synced_until: report.synced_until,
+                        });
+                    }
+                    Err(e) => {
+                        failure.get_or_insert(SyncError::Store(e));
                     }
                 }
-                return Err(SyncError::Stopped);
             }
-            Err(e) => return Err(e),
-        };
-        report.splits += splits;
-        report.warnings.extend(warnings);
-        report.events_read += keyed.len() as u64;
-        let until = span.to;
-        report.events_stored += blocking(&store, move |s| s.commit_window(&keyed, until)).await?;
-        report.synced_until = report.synced_until.max(until);
-        done += 1;
-        let secs = started.elapsed().as_secs_f64().max(1e-3);
-        progress(&SyncProgress {
-            windows_done: done,
-            windows_total: total,
-            events_read: report.events_read,
-            events_stored: report.events_stored,
-            events_per_sec: report.events_read as f64 / secs,
-            eta_secs: Some(secs / done as f64 * (total - done) as f64),
-            synced_until: report.synced_until,
-        });
+            Some((id, span, total)) = probe_rx.recv() => {
+                if let Some(s) = open.iter_mut().find(|s| s.id == id) {
+                    s.probed = true;
+                }
+                planner.observe(span, total, total >= cap);
+            }
+            Some((id, r)) = reading.next(), if !reading.is_empty() => {
+                let Some(at) = open.iter().position(|s| s.id == id) else { continue };
+                match r {
+                    Ok(Leaf::Events(rows, warning)) => {
+                        open[at].probed = true;
+                        open[at].done = Some((rows, warning));
+                    }
+                    Ok(Leaf::Overfull) => {
+                        // Halves at a whole second, read concurrently, in place of the window.
+                        let s = open[at].span;
+                        let mid = s.from + chrono::Duration::seconds((s.to - s.from).num_seconds() / 2);
+                        report.splits += 1;
+                        open.remove(at);
+                        // Inserted at the same place, upper half first: the lower ends up first.
+                        for half in [Span { from: mid, to: s.to }, Span { from: s.from, to: mid }] {
+                            open.insert(at, Slot { id: next_id, span: half, probed: false, half: true, done: None });
+                            reading.push(read(reader, next_id, half, probe_tx.clone()));
+                            next_id += 1;
+                        }
+                    }
+                    // Another window's failure stopped this one: find that failure.
+                    Err(SyncError::Stopped) => {
+                        failure.get_or_insert(SyncError::Stopped);
+                    }
+                    Err(e) => {
+                        if failure.as_ref().is_none_or(|f| matches!(f, SyncError::Stopped)) {
+                            failure = Some(e);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if let Some(e) = failure {
+        return Err(e);
     }
     report.events_total = blocking(&store, |s| {
         s.optimize()?;
@@ -463,15 +698,39 @@ mod tests {
     use chrono::TimeZone;
 
     #[test]
-    fn windows_cover_the_range_at_whole_seconds() {
-        let from = Utc.with_ymd_and_hms(2026, 4, 17, 8, 0, 0).unwrap()
-            + chrono::Duration::milliseconds(300);
-        let to = from + chrono::Duration::minutes(150);
-        let w = plan(from, to, Duration::from_secs(3600));
-        assert_eq!(w.len(), 3);
-        assert_eq!(w[0].from, whole_seconds(from));
-        assert_eq!(w[2].to, whole_seconds(to));
-        assert!(w.windows(2).all(|p| p[0].to == p[1].from));
+    fn windows_are_sized_from_the_latest_density_seen() {
+        let t0 = Utc.with_ymd_and_hms(2026, 4, 17, 8, 0, 0).unwrap();
+        let end = t0 + chrono::Duration::days(7);
+        let mut p = Planner::new(10_000, Duration::from_secs(3600));
+        assert_eq!(p.next(t0, end).to, t0 + chrono::Duration::hours(1));
+        assert_eq!(
+            p.next(t0, t0 + chrono::Duration::minutes(5)).to,
+            t0 + chrono::Duration::minutes(5),
+            "never past the end"
+        );
+        let hour = |h: i64| Span {
+            from: t0 + chrono::Duration::hours(h),
+            to: t0 + chrono::Duration::hours(h + 1),
+        };
+        // 5,000 events an hour: the next window aims at 9,500, 1.9 hours.
+        p.observe(hour(1), 5_000, false);
+        let w = p.next(t0, end);
+        assert_eq!((w.to - w.from).num_seconds(), 6_840);
+        // 10,000 an hour: 57 minutes.
+        p.observe(hour(2), 10_000 - 1, false);
+        let w = p.next(t0, end);
+        assert_eq!((w.to - w.from).num_seconds(), 3_420);
+        assert_eq!(w.from, t0);
+        // An older window answering later changes nothing.
+        p.observe(hour(0), 100, false);
+        assert_eq!(p.next(t0, end), w);
+        // Over the cap: narrower than the cap alone would say.
+        p.observe(hour(3), 10_000, true);
+        assert!((p.next(t0, end).to - t0).num_seconds() < 3_420);
+        // Nothing at all: as wide as allowed.
+        p.observe(hour(4), 0, false);
+        assert_eq!(p.next(t0, end).to - t0, chrono::Duration::hours(2));
+        assert_eq!(p.windows_left(t0, end), 84);
     }
 
     #[test]

@@ -17,7 +17,6 @@ page). Prints one JSON line: events, pages, seconds, events_per_sec, peak_rss_kb
 """
 
 import json
-import resource
 import sqlite3
 import sys
 import time
@@ -107,10 +106,20 @@ def main():
                 "pages": pages,
                 "seconds": secs,
                 "events_per_sec": events / secs if secs else 0.0,
-                "peak_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                "peak_rss_kb": peak_rss_kb(),
             }
         )
     )
+
+
+def peak_rss_kb():
+    """This process's own peak resident memory. Not getrusage's ru_maxrss: Linux carries a
+    parent's maximum over fork and exec, so a child of a big process reports the parent's."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
 
 
 if __name__ == "__main__":

@@ -19,7 +19,8 @@
 //! way peer collectors work, implemented here with reqwest + rusqlite: one request at a time,
 //! one-hour windows (halved at the offset cap), offset paging, one insert transaction per page,
 //! with page size 1000 over `--peer-hours` (24) and page size 100 over `--peer100-hours` (4),
-//! both extrapolated to the whole range from their events/s (they are too slow to run whole).
+//! both extrapolated to the whole range from their events/s (they are too slow to run whole);
+//! `--no-peers` skips them.
 //!
 //! `--mode raw` (efficiency): no added latency and the rate limit lifted to `--rate` (1000/s,
 //! written into the profile file: the settings check allows at most 50); the connector's events/s
@@ -314,8 +315,98 @@ async fn peer(
     })
 }
 
+/// What the child process running the connector's sync reports.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ChildReport {
+    events_read: u64,
+    events_stored: u64,
+    windows: usize,
+    splits: usize,
+    elapsed_secs: f64,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    rss_before_kb: u64,
+    peak_kb: u64,
+}
+
+/// `--child-sync HOME SERVICE`: the connector's seven-day backfill of the signed-in `bench`
+/// connection; progress on stderr, a `ChildReport` on stdout.
+async fn child_sync() -> Result<(), Error> {
+    let args: Vec<String> = std::env::args().collect();
+    let (home, service) = (args[2].clone(), args[3].clone());
+    let connector = Connector::with_secrets(
+        Home::at(home),
+        SecretStore::with_service(service, Duration::from_secs(10)),
+    )
+    .map_err(ce)?;
+    let rss_before_kb = status_kb("VmRSS:");
+    reset_peak();
+    let options = SyncOptions {
+        backfill_days: Some(DAYS),
+        ..SyncOptions::default()
+    };
+    let report = connector
+        .sync(NAME, &options, |p| {
+            if p.windows_done % 24 == 0 {
+                eprintln!(
+                    "  {}/~{} windows, {} events, {:.0} events/s, {:.1} MB resident",
+                    p.windows_done,
+                    p.windows_total,
+                    p.events_read,
+                    p.events_per_sec,
+                    mb(status_kb("VmRSS:"))
+                );
+            }
+        })
+        .await
+        .map_err(ce)?;
+    let r = ChildReport {
+        events_read: report.events_read,
+        events_stored: report.events_stored,
+        windows: report.windows,
+        splits: report.splits,
+        elapsed_secs: report.elapsed_secs,
+        from: report.from,
+        to: report.to,
+        rss_before_kb,
+        peak_kb: status_kb("VmHWM:"),
+    };
+    println!("{}", serde_json::to_string(&r)?);
+    Ok(())
+}
+
+/// Activity-log requests the sim saw since its log was cleared, the most in any second, and
+/// the time spent in pauses of more than 250 ms between two of them (the limiter left idle).
+fn request_stats(sim: &SimHandle) -> (usize, usize, f64) {
+    let log: Vec<DateTime<Utc>> = sim
+        .request_log()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/activityLogging"))
+        .map(|r| r.at)
+        .collect();
+    let most = (0..log.len())
+        .map(|i| {
+            log[i..]
+                .iter()
+                .take_while(|x| (**x - log[i]).num_milliseconds() < 1000)
+                .count()
+        })
+        .max()
+        .unwrap_or(0);
+    let idle = log
+        .windows(2)
+        .map(|w| (w[1] - w[0]).num_milliseconds())
+        .filter(|ms| *ms > 250)
+        .sum::<i64>() as f64
+        / 1000.0;
+    (log.len(), most, idle)
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Error> {
+    if flag("--child-sync") {
+        return child_sync().await;
+    }
     let mode = arg("--mode").unwrap_or_else(|| "real".into());
     let raw = match mode.as_str() {
         "real" => false,
@@ -394,45 +485,48 @@ async fn main() -> Result<(), Error> {
         ..Faults::default()
     });
 
-    // The connector.
-    let rss_before = status_kb("VmRSS:");
-    reset_peak();
-    let options = SyncOptions {
-        backfill_days: Some(DAYS),
-        ..SyncOptions::default()
-    };
+    // The connector, in a process of its own so that its memory is its own (the sim, here,
+    // keeps hundreds of MB of generated events cached).
+    sim.clear_request_log();
+    drop(connector);
     let t = Instant::now();
-    let report = connector
-        .sync(NAME, &options, |p| {
-            if p.windows_done % 24 == 0 || p.windows_done == p.windows_total {
-                println!(
-                    "  {}/{} windows, {} events, {:.0} events/s, {:.1} MB resident",
-                    p.windows_done,
-                    p.windows_total,
-                    p.events_read,
-                    p.events_per_sec,
-                    mb(status_kb("VmRSS:"))
-                );
-            }
-        })
-        .await
-        .map_err(ce)?;
+    let exe = std::env::current_exe()?;
+    let args = [
+        "--child-sync".to_string(),
+        home.root().display().to_string(),
+        service.clone(),
+    ];
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(exe)
+            .args(args)
+            .stderr(std::process::Stdio::inherit())
+            .output()
+    })
+    .await??;
     let wall = t.elapsed().as_secs_f64();
-    let peak = status_kb("VmHWM:");
+    if !out.status.success() {
+        return Err(format!("the connector's sync failed ({})", out.status).into());
+    }
+    let report: ChildReport = serde_json::from_slice(&out.stdout)?;
     let conn_rate = report.events_read as f64 / report.elapsed_secs;
+    let (requests, per_sec_max, idle) = request_stats(&sim);
     println!(
-        "connector: {} events read ({} stored, {} windows, {} splits) in {:.1} s (wall {wall:.1} s): \
-         {conn_rate:.0} events/s; RSS before {:.1} MB, peak during sync {:.1} MB",
+        "connector: {} events read ({} stored, {} windows, {} splits, {requests} requests = {:.2}/s, \
+         at most {per_sec_max} in any second, {idle:.1} s in pauses over 250 ms) in {:.1} s (wall {wall:.1} s): {conn_rate:.0} \
+         events/s; its process: RSS {:.1} MB before the sync, peak {:.1} MB",
         report.events_read,
         report.events_stored,
         report.windows,
         report.splits,
+        requests as f64 / report.elapsed_secs,
         report.elapsed_secs,
-        mb(rss_before),
-        mb(peak)
+        mb(report.rss_before_kb),
+        mb(report.peak_kb)
     );
     let (from, to) = (report.from, report.to);
     let total = report.events_read;
+    let peak = report.peak_kb;
+    let connector = Connector::with_secrets(home.clone(), secrets()).map_err(ce)?;
 
     let mut rows: Vec<(String, String)> = vec![(
         "connector (4 windows at once, store's insert path)".into(),
@@ -444,11 +538,19 @@ async fn main() -> Result<(), Error> {
     )];
 
     if !raw {
+        if flag("--no-peers") {
+            println!("peers skipped (--no-peers)");
+        }
         println!(
             "bound: {:.0} events/s (rate limit x page size)",
             rate * 1000.0
         );
-        for (limit, hours) in [(1000u32, peer_hours), (100, peer100_hours)] {
+        let peers = if flag("--no-peers") {
+            Vec::new()
+        } else {
+            vec![(1000u32, peer_hours), (100, peer100_hours)]
+        };
+        for (limit, hours) in peers {
             let slice_to = (from + chrono::Duration::hours(hours)).min(to);
             let r = peer(
                 &http,

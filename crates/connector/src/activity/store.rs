@@ -329,6 +329,10 @@ impl Store {
         // The key index takes rows at random places: 16 MiB of pages (about half of it for a
         // million events) keeps most of its inserts off the disk. Memory, not a file size.
         self.conn.pragma_update(None, "cache_size", -16_384)?;
+        // Every commit appends each page it touched to the WAL, and a checkpoint copies them
+        // into the database: checkpointing every 32 MiB instead of 4 MiB copies an index page
+        // that many commits touched once instead of many times (about 1.4x the insert rate).
+        self.conn.pragma_update(None, "wal_autocheckpoint", 8_192)?;
         Ok(())
     }
 

@@ -6,7 +6,8 @@ use std::io::{BufRead, Write};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::Value;
 
-use super::store::StoredEvent;
+use super::store::{EventFilter, Store, StoredEvent};
+use crate::problem::Diagnose;
 
 /// The file formats of an export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -16,9 +17,11 @@ pub enum ExportFormat {
     Ndjson,
 }
 
-/// Writes `events` to a new file at `path` (replacing one that is there); returns the count.
+/// Writes the events of `store` matching `filter` to a new file at `path` (replacing one that
+/// is there) as `format`, streaming: one event in memory at a time. Returns the count.
 pub fn write_file(
-    events: &[StoredEvent],
+    store: &Store,
+    filter: &EventFilter,
     format: ExportFormat,
     path: &std::path::Path,
 ) -> Result<u64, crate::Problem> {
@@ -30,14 +33,51 @@ pub fn write_file(
         )
     };
     let file = std::fs::File::create(path).map_err(failed)?;
-    let mut out = std::io::BufWriter::new(file);
-    match format {
-        ExportFormat::Csv => write_csv(events, &mut out),
-        ExportFormat::Ndjson => write_ndjson(events, &mut out),
+    let out = std::io::BufWriter::new(file);
+    let mut broken: Option<std::io::Error> = None;
+    let n = match format {
+        ExportFormat::Csv => {
+            let mut w = csv::Writer::from_writer(out);
+            w.write_record(CSV_COLUMNS).map_err(|e| failed(e.into()))?;
+            let n = store
+                .for_each(filter, |e| match csv_row(&mut w, &e) {
+                    Ok(()) => true,
+                    Err(e) => {
+                        broken = Some(e.into());
+                        false
+                    }
+                })
+                .map_err(|e| e.problem())?;
+            if broken.is_none()
+                && let Err(e) = w.flush()
+            {
+                broken = Some(e);
+            }
+            n
+        }
+        ExportFormat::Ndjson => {
+            let mut out = out;
+            let n = store
+                .for_each(filter, |e| match ndjson_line(&e, &mut out) {
+                    Ok(()) => true,
+                    Err(e) => {
+                        broken = Some(e);
+                        false
+                    }
+                })
+                .map_err(|e| e.problem())?;
+            if broken.is_none()
+                && let Err(e) = out.flush()
+            {
+                broken = Some(e);
+            }
+            n
+        }
+    };
+    match broken {
+        Some(e) => Err(failed(e)),
+        None => Ok(n),
     }
-    .and_then(|()| out.flush())
-    .map_err(failed)?;
-    Ok(events.len() as u64)
 }
 
 /// The CSV columns, in order.
@@ -75,6 +115,14 @@ pub fn write_csv(events: &[StoredEvent], out: impl Write) -> std::io::Result<()>
     let mut w = csv::Writer::from_writer(out);
     w.write_record(CSV_COLUMNS)?;
     for e in events {
+        csv_row(&mut w, e)?;
+    }
+    w.flush()
+}
+
+/// One event as a CSV record, in [`CSV_COLUMNS`] order.
+fn csv_row<W: Write>(w: &mut csv::Writer<W>, e: &StoredEvent) -> csv::Result<()> {
+    {
         w.write_record([
             time(e.request_time).as_str(),
             opt(&e.system_account),
@@ -92,9 +140,8 @@ pub fn write_csv(events: &[StoredEvent], out: impl Write) -> std::io::Result<()>
             &e.fingerprint,
             &e.ordinal.to_string(),
             &e.raw.to_string(),
-        ])?;
+        ])
     }
-    w.flush()
 }
 
 /// Reads a CSV export back. The columns come from `raw` (what Workday sent), so a re-import
@@ -154,10 +201,14 @@ pub fn from_raw(raw: Value, fingerprint: String, ordinal: u32) -> StoredEvent {
 /// One raw Workday event per line, as the tenant sent it.
 pub fn write_ndjson(events: &[StoredEvent], mut out: impl Write) -> std::io::Result<()> {
     for e in events {
-        serde_json::to_writer(&mut out, &e.raw)?;
-        out.write_all(b"\n")?;
+        ndjson_line(e, &mut out)?;
     }
     out.flush()
+}
+
+fn ndjson_line(e: &StoredEvent, mut out: impl Write) -> std::io::Result<()> {
+    serde_json::to_writer(&mut out, &e.raw)?;
+    out.write_all(b"\n")
 }
 
 /// Reads NDJSON back into raw events (blank lines skipped).
@@ -217,6 +268,56 @@ mod tests {
             .into_iter()
             .map(|r| from_raw(r.clone(), fingerprint(&r), 0))
             .collect()
+    }
+
+    #[test]
+    fn a_file_export_streams_the_store_in_view_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("e.sqlite3")).unwrap();
+        let t0 = DateTime::parse_from_rfc3339("2026-04-17T08:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        store.start_at(t0).unwrap();
+        let raws: Vec<Value> = (0..50)
+            .map(|i| json!({"requestTime": format!("2026-04-17T08:{i:02}:00.000Z"), "systemAccount": format!("u{}", i % 3)}))
+            .collect();
+        let rows = crate::activity::fingerprint::key_window(raws);
+        store
+            .commit_window(&rows, t0 + chrono::Duration::hours(1))
+            .unwrap();
+        let filter = EventFilter {
+            user: Some("u1".into()),
+            ..Default::default()
+        };
+        let want = store.query(&filter).unwrap();
+        assert_eq!(want.len(), 17);
+        let csv_path = dir.path().join("out.csv");
+        assert_eq!(
+            write_file(&store, &filter, ExportFormat::Csv, &csv_path).unwrap(),
+            17
+        );
+        let back = read_csv(std::fs::File::open(&csv_path).unwrap()).unwrap();
+        assert_eq!(back, want);
+        let nd_path = dir.path().join("out.ndjson");
+        assert_eq!(
+            write_file(&store, &filter, ExportFormat::Ndjson, &nd_path).unwrap(),
+            17
+        );
+        let lines = read_ndjson(std::io::BufReader::new(
+            std::fs::File::open(&nd_path).unwrap(),
+        ))
+        .unwrap();
+        let raw: Vec<Value> = want.iter().map(|e| e.raw.clone()).collect();
+        assert_eq!(lines, raw);
+        // A file that cannot be created is the export's problem, not a panic.
+        let e = write_file(
+            &store,
+            &filter,
+            ExportFormat::Csv,
+            &dir.path().join("no/such/dir.csv"),
+        )
+        .unwrap_err();
+        assert_eq!(e.code, "export.unwritable");
     }
 
     #[test]

@@ -85,6 +85,9 @@ pub struct Keyed {
     pub own_call: bool,
     /// The event as Workday sent it (compact JSON).
     pub raw: String,
+    /// `request_time` is not Workday's but the start of the window that returned the event
+    /// (Workday sent none): see [`Keyed::place_untimed`].
+    pub time_estimated: bool,
 }
 
 impl Keyed {
@@ -115,6 +118,16 @@ impl Keyed {
             target_href: target("href"),
             own_call: is_own_call(event),
             raw: event.to_string(),
+            time_estimated: false,
+        }
+    }
+
+    /// Gives an event without a (readable) requestTime the start of the window that returned it
+    /// as its time, marked as estimated, so that time filters and the time order show it.
+    pub fn place_untimed(&mut self, window_from_ms: i64) {
+        if self.request_time.is_none() {
+            self.request_time = Some(window_from_ms);
+            self.time_estimated = true;
         }
     }
 }

@@ -76,6 +76,40 @@ fn status_after(e: &SyncError, before: Status) -> Status {
     }
 }
 
+/// Taken for the whole of a sync of one connection, across processes (the app, `wdconnect`):
+/// an OS lock on a file beside the store, released when the sync ends or its process dies (a
+/// SIGKILL leaves nothing to clean up). A second sync is refused rather than queued: it would
+/// read the same range again and add nothing, and a button or a terminal waiting minutes for
+/// nothing is worse than a clear answer while the first one's progress is on show.
+fn sync_lock(store: &Path, connection: &str) -> Result<std::fs::File, ConnectorError> {
+    let mut path = store.as_os_str().to_owned();
+    path.push(".sync-lock");
+    let path = PathBuf::from(path);
+    let unusable = |e: std::io::Error| {
+        ConnectorError::Failed(crate::Problem::new(
+            "store.unavailable",
+            format!("The sync lock {} could not be used: {e}.", path.display()),
+            "Check that the data folder is on a writable disk.",
+        ))
+    };
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(unusable)?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(ConnectorError::Failed(crate::Problem::new(
+            "activity.sync_running",
+            format!("A sync of \"{connection}\" is already running (in the app or in wdconnect)."),
+            "Nothing to do: it carries on, and its progress shows in the app and in wdconnect \
+             sync. Sync again after it ends if you need to.",
+        ))),
+        Err(std::fs::TryLockError::Error(e)) => Err(unusable(e)),
+    }
+}
+
 impl Connector {
     /// Where the activity store of `connection` lives.
     pub fn activity_store_path(&self, connection: &str) -> PathBuf {
@@ -114,6 +148,7 @@ impl Connector {
             ))
         })?
         .map_err(|e| ConnectorError::Failed(e.problem()))?;
+        let _running = sync_lock(&self.activity_store_path(connection), connection)?;
         let store = Arc::new(Mutex::new(store));
         let hub = self.hub();
         let before = match hub.get(&name).status {
@@ -206,9 +241,11 @@ impl Connector {
         path: &Path,
     ) -> Result<u64, ConnectorError> {
         filter.check().map_err(ConnectorError::Failed)?;
-        let events = self.events(connection, filter).await?;
+        self.get(connection)?;
+        let store = self.open_store(connection)?;
         let path = path.to_path_buf();
-        tokio::task::spawn_blocking(move || export::write_file(&events, format, &path))
+        // Streamed from the store to the file: an export holds one event at a time.
+        tokio::task::spawn_blocking(move || export::write_file(&store, &filter, format, &path))
             .await
             .map_err(unreadable)?
             .map_err(ConnectorError::Failed)

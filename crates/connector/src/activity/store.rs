@@ -66,7 +66,10 @@ CREATE INDEX events_visible ON events (own_call, request_time, task_display_name
     r#"
 -- v3: the key is 16 bytes instead of 32 hex digits (a smaller unique index, written for every
 -- row), and the task index goes: "task contains" cannot seek in it, and events_visible already
--- carries the task name for the counts. Every row is copied, ids and all.
+-- carries the task name for the counts. An event Workday sent without requestTime gets the start
+-- of the window that returned it as its time (time_estimated = 1), so time filters and the
+-- newest-first order show it near where it happened instead of never. Every row is copied, ids
+-- and all; v2 rows without a time keep none (their window is not known).
 CREATE TABLE events_v3 (
     id                INTEGER PRIMARY KEY,
     fingerprint       BLOB    NOT NULL,   -- 16 bytes
@@ -85,11 +88,12 @@ CREATE TABLE events_v3 (
     target_href       TEXT,
     own_call          INTEGER NOT NULL DEFAULT 0,
     raw               TEXT    NOT NULL,   -- the event as Workday sent it
+    time_estimated    INTEGER NOT NULL DEFAULT 0,
     UNIQUE (fingerprint, ordinal)
 );
 INSERT INTO events_v3 SELECT id, unhex(fingerprint), ordinal, request_time, system_account,
     activity_action, task_display_name, task_id, session_id, ip_address, user_agent, device_type,
-    target_id, target_descriptor, target_href, own_call, raw
+    target_id, target_descriptor, target_href, own_call, raw, 0
 FROM events ORDER BY id;
 DROP TABLE events;
 ALTER TABLE events_v3 RENAME TO events;
@@ -278,7 +282,7 @@ pub fn request_time_ms(event: &Value) -> Option<i64> {
 
 const COLUMNS: &str = "fingerprint, ordinal, request_time, system_account, activity_action, \
     task_display_name, task_id, session_id, ip_address, user_agent, device_type, target_id, \
-    target_descriptor, target_href, own_call, raw";
+    target_descriptor, target_href, own_call, raw, time_estimated";
 
 impl Store {
     /// Opens (creating when absent) and migrates the store at `path`. A file that is not a
@@ -400,7 +404,7 @@ impl Store {
             {
                 let mut insert = tx.prepare_cached(&format!(
                     "INSERT OR IGNORE INTO events ({COLUMNS}) VALUES \
-                     (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+                     (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
                 ))?;
                 // In time order: every index but the key's then grows at its end.
                 let mut order: Vec<&Keyed> = events.iter().collect();
@@ -423,6 +427,7 @@ impl Store {
                         k.target_href,
                         k.own_call,
                         k.raw,
+                        k.time_estimated,
                     ])? as u64;
                 }
             }
@@ -485,6 +490,32 @@ impl Store {
         limit: Option<u64>,
         offset: u64,
     ) -> Result<Vec<StoredEvent>, StoreError> {
+        let mut out = Vec::new();
+        self.each_in(f, limit, offset, |e| {
+            out.push(e);
+            true
+        })?;
+        Ok(out)
+    }
+
+    /// Hands every event matching `f` (up to `f.limit`) to `visit`, one at a time in the order
+    /// of [`Store::query`], without holding them all: an export of a million events streams.
+    /// `visit` returns false to stop. Returns how many were handed over.
+    pub fn for_each(
+        &self,
+        f: &EventFilter,
+        visit: impl FnMut(StoredEvent) -> bool,
+    ) -> Result<u64, StoreError> {
+        self.each_in(f, f.limit, 0, visit)
+    }
+
+    fn each_in(
+        &self,
+        f: &EventFilter,
+        limit: Option<u64>,
+        offset: u64,
+        mut visit: impl FnMut(StoredEvent) -> bool,
+    ) -> Result<u64, StoreError> {
         use rusqlite::types::Value as V;
         let (where_sql, mut args) = where_clause(f);
         let mut sql = format!("SELECT {COLUMNS} FROM events{where_sql}");
@@ -498,14 +529,18 @@ impl Store {
             args.push(V::Integer(offset.min(i64::MAX as u64) as i64));
         }
         let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
-        let rows = stmt
+        let mut rows = stmt
             .query_map(params_from_iter(args), |r| {
                 let raw: String = r.get(15)?;
                 let key: Vec<u8> = r.get(0)?;
                 Ok(StoredEvent {
                     fingerprint: hex(&key),
                     ordinal: r.get(1)?,
-                    request_time: r.get::<_, Option<i64>>(2)?.map(from_ms),
+                    // An estimated time orders and filters the event; Workday sent none.
+                    request_time: match r.get::<_, bool>(16)? {
+                        true => None,
+                        false => r.get::<_, Option<i64>>(2)?.map(from_ms),
+                    },
                     system_account: r.get(3)?,
                     activity_action: r.get(4)?,
                     task_display_name: r.get(5)?,
@@ -522,7 +557,14 @@ impl Store {
                 })
             })
             .map_err(|e| self.err(e))?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+        let mut n = 0;
+        for row in rows.by_ref() {
+            n += 1;
+            if !visit(row.map_err(|e| self.err(e))?) {
+                break;
+            }
+        }
+        Ok(n)
     }
 }
 
@@ -645,6 +687,40 @@ mod tests {
             .unwrap();
         assert_eq!(viewed.len(), 2);
         assert_eq!(viewed[0].target_href.as_deref(), Some("http://x/w1"));
+    }
+
+    #[test]
+    fn an_event_without_request_time_is_kept_and_found_by_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(&dir.path().join("t.sqlite3")).unwrap();
+        let t0 = DateTime::parse_from_rfc3339("2026-04-17T08:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        s.start_at(t0).unwrap();
+        let untimed = json!({"systemAccount": "ann", "taskDisplayName": "Hire"});
+        let mut rows = key_window(vec![
+            untimed.clone(),
+            ev("2026-04-17T08:30:00Z", "bob", "x"),
+        ]);
+        rows.iter_mut().for_each(|k| k.place_untimed(ms(t0)));
+        let until = t0 + chrono::Duration::hours(1);
+        assert_eq!(s.commit_window(&rows, until).unwrap(), 2);
+        let hour = EventFilter {
+            since: Some(t0),
+            until: Some(until),
+            ..Default::default()
+        };
+        let found = s.query(&hour).unwrap();
+        assert_eq!(found.len(), 2, "{found:?}");
+        let e = found
+            .iter()
+            .find(|e| e.raw == untimed)
+            .expect("the untimed event");
+        assert_eq!(e.request_time, None, "shown as Workday sent it");
+        // Read again (in another window, say): the same key, nothing added.
+        let mut again = key_window(vec![untimed]);
+        again[0].place_untimed(ms(t0) + 60_000);
+        assert_eq!(s.commit_window(&again, until).unwrap(), 0);
     }
 
     #[test]

@@ -24,6 +24,8 @@ const CONSISTENT_READS: u32 = 3;
 /// Requests of one pass in flight at once. The rate limiter spaces them; with a tenant's latency
 /// (~300 ms) and 10 requests/s at least three must always be out, across windows and pages.
 const REQUESTS_IN_FLIGHT: usize = 8;
+/// Rows read and waiting for their commit, in offset caps (about 1 KB each in memory).
+const ROWS_HELD_PER_CAP: u64 = 2;
 
 /// How one sync runs; `Default` is what the app uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -468,12 +470,16 @@ fn read<'r>(
         let probed = move |total| {
             let _ = probes.send((id, span, total));
         };
-        let r = match reader.leaf(span, &probed).await {
+        let mut r = match reader.leaf(span, &probed).await {
             Ok(Leaf::Overfull) if (span.to - span.from).num_seconds() <= 1 => {
                 reader.capped(span).await
             }
             r => r,
         };
+        if let Ok(Leaf::Events(rows, _)) = &mut r {
+            let from = span.from.timestamp_millis();
+            rows.iter_mut().for_each(|k| k.place_untimed(from));
+        }
         (id, r)
     })
 }
@@ -536,7 +542,12 @@ pub async fn run(
     let mut open: std::collections::VecDeque<Slot> = std::collections::VecDeque::new();
     let mut reading =
         futures::stream::FuturesUnordered::<Boxed<'_, (u64, Result<Leaf, SyncError>)>>::new();
-    let mut committing: Option<Boxed<'static, Result<u64, StoreError>>> = None;
+    let mut committing: Option<Boxed<'static, Result<(u64, usize), StoreError>>> = None;
+    // Rows read and not yet committed (the commit under way included). Past the budget no new
+    // window starts: where the store is slower than the tenant (no latency, no rate limit),
+    // finished windows would otherwise pile up in memory.
+    let mut held = 0usize;
+    let budget = (ROWS_HELD_PER_CAP * cap) as usize;
     let mut next_id = 0u64;
     let mut planned_until = from;
     let mut failure: Option<SyncError> = None;
@@ -550,6 +561,7 @@ pub async fn run(
         while failure.is_none()
             && planned_until < to
             && open.len() < max_open
+            && held < budget
             && open.iter().filter(|s| !s.probed && !s.half).count() < blind
         {
             let span = planner.next(planned_until, to);
@@ -575,8 +587,11 @@ pub async fn run(
             report.events_read += rows.len() as u64;
             let until = slot.span.to;
             let store = store.clone();
+            let n = rows.len();
             committing = Some(Box::pin(async move {
-                blocking(&store, move |s| s.commit_window(&rows, until)).await
+                blocking(&store, move |s| s.commit_window(&rows, until))
+                    .await
+                    .map(|added| (added, n))
             }));
             report.windows += 1;
             report.synced_until = report.synced_until.max(until);
@@ -597,7 +612,8 @@ pub async fn run(
             r = async { committing.as_mut().expect("guarded").await }, if committing.is_some() => {
                 committing = None;
                 match r {
-                    Ok(added) => {
+                    Ok((added, n)) => {
+                        held -= n;
                         report.events_stored += added;
                         let secs = started.elapsed().as_secs_f64().max(1e-3);
                         let covered = (report.synced_until - from).num_milliseconds().max(1) as f64;
@@ -628,6 +644,7 @@ pub async fn run(
                 let Some(at) = open.iter().position(|s| s.id == id) else { continue };
                 match r {
                     Ok(Leaf::Events(rows, warning)) => {
+                        held += rows.len();
                         open[at].probed = true;
                         open[at].done = Some((rows, warning));
                     }

@@ -298,6 +298,15 @@ impl Drop for GateSlot {
     }
 }
 
+/// A spawned task that is aborted when this handle is dropped.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// How a window's read ended.
 enum Leaf {
     /// Every event, keyed, twins numbered; a warning when not all could be reached.
@@ -343,16 +352,38 @@ impl Reader<'_> {
             .acquire((q.offset > 0, q.from, q.offset))
             .await;
         let token = self.token().await?;
-        let page: Page = match self.api.rest.activity(&token, q).await {
-            Err(ApiError::Unauthorized { .. }) => {
+        match self.fetch(token, *q).await {
+            Err(SyncError::Api(ApiError::Unauthorized { .. })) => {
                 self.api.tokens.invalidate().await;
                 let token = self.token().await?;
-                self.api.rest.activity(&token, q).await?
+                self.fetch(token, *q).await
             }
-            r => r?,
-        };
-        let rows = page.data.iter().map(Keyed::new).collect();
-        Ok((page.total, rows))
+            r => r,
+        }
+    }
+
+    /// One request on a task of its own: it leaves the moment the limiter lets it, whatever
+    /// this pass's task is busy with (every window is polled from one task, and a request
+    /// held back there would reach the tenant bunched with the next ones), and its answer is
+    /// parsed and keyed beside the others, on another core. Aborted when its page is dropped.
+    async fn fetch(
+        &self,
+        token: SecretString,
+        q: ActivityQuery,
+    ) -> Result<(u64, Vec<Keyed>), SyncError> {
+        let rest = self.api.rest.clone();
+        let mut task = AbortOnDrop(tokio::spawn(async move {
+            let page: Page = rest.activity(&token, &q).await?;
+            let rows: Vec<Keyed> = page.data.iter().map(Keyed::new).collect();
+            Ok::<_, ApiError>((page.total, rows))
+        }));
+        match (&mut task.0).await {
+            Ok(r) => Ok(r?),
+            Err(e) => Err(SyncError::Api(ApiError::InvalidResponse {
+                call: workday_client::rest::Call::ActivityLog,
+                reason: format!("the request task failed: {e}"),
+            })),
+        }
     }
 
     /// All pages of one window, or `Overfull` when it reaches the offset cap. Every page must

@@ -355,12 +355,14 @@ async fn child_sync() -> Result<(), Error> {
         .sync(NAME, &options, |p| {
             if p.windows_done % 24 == 0 {
                 eprintln!(
-                    "  {}/~{} windows, {} events, {:.0} events/s, {:.1} MB resident",
+                    "  {}/~{} windows, {} events, {:.0} events/s, {:.1} MB resident (peak so \
+                     far {:.1} MB)",
                     p.windows_done,
                     p.windows_total,
                     p.events_read,
                     p.events_per_sec,
-                    mb(status_kb("VmRSS:"))
+                    mb(status_kb("VmRSS:")),
+                    mb(status_kb("VmHWM:"))
                 );
             }
         })

@@ -200,12 +200,8 @@ pub async fn events(connector: &Connector, name: &str, args: &EventsArgs, json: 
         Ok(f) => f,
         Err(e) => return output::failure(json, &e),
     };
-    let events = match connector.events(name, f).await {
-        Ok(v) => v,
-        Err(e) => return output::failure(json, &e),
-    };
-    let mut out: Box<dyn Write> = match &args.output {
-        None => Box::new(std::io::stdout().lock()),
+    let out: Box<dyn Write + Send> = match &args.output {
+        None => Box::new(std::io::BufWriter::new(std::io::stdout())),
         Some(path) => match std::fs::File::create(path) {
             Ok(f) => Box::new(std::io::BufWriter::new(f)),
             Err(e) => {
@@ -221,12 +217,31 @@ pub async fn events(connector: &Connector, name: &str, args: &EventsArgs, json: 
             }
         },
     };
-    let written = match args.format {
-        EventFormat::Table => export::write_table(&events, &mut out),
-        EventFormat::Csv => export::write_csv(&events, &mut out),
-        EventFormat::Ndjson => export::write_ndjson(&events, &mut out),
+    let format = match args.format {
+        EventFormat::Table => export::TextFormat::Table,
+        EventFormat::Csv => export::TextFormat::Csv,
+        EventFormat::Ndjson => export::TextFormat::Ndjson,
     };
-    if let Err(e) = written.and_then(|()| out.flush()) {
+    // Streamed from the store: one event in memory at a time, whatever the count.
+    let sink = (
+        export::EventWriter::new(format, out),
+        None::<std::io::Error>,
+    );
+    let written = match connector
+        .for_each_event(name, f, sink, |(w, failed), e| match w.write(&e) {
+            Ok(()) => true,
+            Err(err) => {
+                *failed = Some(err);
+                false
+            }
+        })
+        .await
+    {
+        Ok((_, (w, None))) => w.finish(),
+        Ok((_, (_, Some(err)))) => Err(err),
+        Err(e) => return output::failure(json, &e),
+    };
+    if let Err(e) = written {
         // A closed pipe (`| head`) is not a failure worth a message.
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             output::problems(

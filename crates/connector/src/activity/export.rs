@@ -112,12 +112,88 @@ fn opt(v: &Option<String>) -> &str {
 /// CSV with a header row. An absent field is an empty cell; `raw` keeps the exact event, so
 /// nothing is lost that an empty cell cannot tell apart.
 pub fn write_csv(events: &[StoredEvent], out: impl Write) -> std::io::Result<()> {
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(CSV_COLUMNS)?;
+    write_all(EventWriter::new(TextFormat::Csv, out), events)
+}
+
+fn write_all<W: Write>(mut w: EventWriter<W>, events: &[StoredEvent]) -> std::io::Result<()> {
     for e in events {
-        csv_row(&mut w, e)?;
+        w.write(e)?;
     }
-    w.flush()
+    w.finish()
+}
+
+/// How [`EventWriter`] writes: a table for terminals, CSV, or NDJSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextFormat {
+    Table,
+    Csv,
+    Ndjson,
+}
+
+enum Sink<W: Write> {
+    Table(W),
+    Csv(Box<csv::Writer<W>>),
+    Ndjson(W),
+}
+
+/// Writes events one at a time, so a caller can stream them from the store holding one event.
+/// The header (table, CSV) goes out with the first event, or at `finish` when there is none: an
+/// error before any event leaves no stray header.
+pub struct EventWriter<W: Write> {
+    sink: Sink<W>,
+    started: bool,
+}
+
+impl<W: Write> std::fmt::Debug for EventWriter<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventWriter")
+            .field("started", &self.started)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<W: Write> EventWriter<W> {
+    pub fn new(format: TextFormat, out: W) -> Self {
+        let sink = match format {
+            TextFormat::Table => Sink::Table(out),
+            TextFormat::Csv => Sink::Csv(Box::new(csv::Writer::from_writer(out))),
+            TextFormat::Ndjson => Sink::Ndjson(out),
+        };
+        EventWriter {
+            sink,
+            started: false,
+        }
+    }
+
+    fn start(&mut self) -> std::io::Result<()> {
+        if !self.started {
+            self.started = true;
+            match &mut self.sink {
+                Sink::Table(out) => table_header(out)?,
+                Sink::Csv(w) => w.write_record(CSV_COLUMNS)?,
+                Sink::Ndjson(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    pub fn write(&mut self, e: &StoredEvent) -> std::io::Result<()> {
+        self.start()?;
+        match &mut self.sink {
+            Sink::Table(out) => table_row(e, out),
+            Sink::Csv(w) => csv_row(w, e).map_err(Into::into),
+            Sink::Ndjson(out) => ndjson_line(e, out),
+        }
+    }
+
+    /// Writes the header if no event came, and flushes.
+    pub fn finish(mut self) -> std::io::Result<()> {
+        self.start()?;
+        match &mut self.sink {
+            Sink::Table(out) | Sink::Ndjson(out) => out.flush(),
+            Sink::Csv(w) => w.flush(),
+        }
+    }
 }
 
 /// One event as a CSV record, in [`CSV_COLUMNS`] order.
@@ -199,11 +275,8 @@ pub fn from_raw(raw: Value, fingerprint: String, ordinal: u32) -> StoredEvent {
 }
 
 /// One raw Workday event per line, as the tenant sent it.
-pub fn write_ndjson(events: &[StoredEvent], mut out: impl Write) -> std::io::Result<()> {
-    for e in events {
-        ndjson_line(e, &mut out)?;
-    }
-    out.flush()
+pub fn write_ndjson(events: &[StoredEvent], out: impl Write) -> std::io::Result<()> {
+    write_all(EventWriter::new(TextFormat::Ndjson, out), events)
 }
 
 fn ndjson_line(e: &StoredEvent, mut out: impl Write) -> std::io::Result<()> {
@@ -225,7 +298,13 @@ pub fn read_ndjson(input: impl BufRead) -> Result<Vec<Value>, String> {
 }
 
 /// A table for a terminal: time, user, action, task, IP, device; long cells cut.
-pub fn write_table(events: &[StoredEvent], mut out: impl Write) -> std::io::Result<()> {
+pub fn write_table(events: &[StoredEvent], out: impl Write) -> std::io::Result<()> {
+    write_all(EventWriter::new(TextFormat::Table, out), events)
+}
+
+const TABLE_WIDTHS: [usize; 6] = [24, 20, 6, 40, 15, 7];
+
+fn table_line(cells: [&str; 6], mut out: impl Write) -> std::io::Result<()> {
     let cut = |s: &str, n: usize| -> String {
         if s.chars().count() > n {
             let mut t: String = s.chars().take(n - 1).collect();
@@ -235,24 +314,30 @@ pub fn write_table(events: &[StoredEvent], mut out: impl Write) -> std::io::Resu
             s.to_string()
         }
     };
-    writeln!(
+    let line: Vec<String> = cells
+        .iter()
+        .zip(TABLE_WIDTHS)
+        .map(|(c, w)| format!("{:<w$}", cut(c, w)))
+        .collect();
+    writeln!(out, "{}", line.join("  "))
+}
+
+fn table_header(out: impl Write) -> std::io::Result<()> {
+    table_line(["TIME", "USER", "ACTION", "TASK", "IP", "DEVICE"], out)
+}
+
+fn table_row(e: &StoredEvent, out: impl Write) -> std::io::Result<()> {
+    table_line(
+        [
+            &time(e.request_time),
+            opt(&e.system_account),
+            opt(&e.activity_action),
+            opt(&e.task_display_name),
+            opt(&e.ip_address),
+            opt(&e.device_type),
+        ],
         out,
-        "{:<24}  {:<20}  {:<6}  {:<40}  {:<15}  {:<7}",
-        "TIME", "USER", "ACTION", "TASK", "IP", "DEVICE"
-    )?;
-    for e in events {
-        writeln!(
-            out,
-            "{:<24}  {:<20}  {:<6}  {:<40}  {:<15}  {:<7}",
-            time(e.request_time),
-            cut(opt(&e.system_account), 20),
-            cut(opt(&e.activity_action), 6),
-            cut(opt(&e.task_display_name), 40),
-            cut(opt(&e.ip_address), 15),
-            cut(opt(&e.device_type), 7),
-        )?;
-    }
-    out.flush()
+    )
 }
 
 #[cfg(test)]
@@ -268,6 +353,38 @@ mod tests {
             .into_iter()
             .map(|r| from_raw(r.clone(), fingerprint(&r), 0))
             .collect()
+    }
+
+    #[test]
+    fn the_event_writer_puts_the_header_out_with_the_first_event_or_at_finish() {
+        for (format, header) in [
+            (TextFormat::Csv, "request_time,system_account,"),
+            (TextFormat::Table, "TIME"),
+        ] {
+            let mut out = Vec::new();
+            let w = EventWriter::new(format, &mut out);
+            drop(w);
+            assert!(out.is_empty(), "nothing before an event or finish");
+            let mut out = Vec::new();
+            EventWriter::new(format, &mut out).finish().unwrap();
+            let text = String::from_utf8(out).unwrap();
+            assert!(text.starts_with(header), "{text}");
+            assert_eq!(
+                text.lines().count(),
+                1,
+                "an empty listing is its header: {text}"
+            );
+        }
+        let events = sample();
+        let mut streamed = Vec::new();
+        let mut w = EventWriter::new(TextFormat::Table, &mut streamed);
+        for e in &events {
+            w.write(e).unwrap();
+        }
+        w.finish().unwrap();
+        let text = String::from_utf8(streamed).unwrap();
+        assert_eq!(text.lines().count(), 3, "{text}");
+        assert!(text.contains("ann, \"the\" admin"), "{text}");
     }
 
     #[test]

@@ -206,6 +206,28 @@ impl Connector {
             .map_err(|e| ConnectorError::Failed(e.problem()))
     }
 
+    /// Hands the stored events of `connection` matching `filter` (newest first) to `visit` one
+    /// at a time, with `sink`, on a blocking thread: what a command-line listing streams from,
+    /// holding one event. `visit` returns false to stop. Returns the count visited and the sink.
+    pub async fn for_each_event<S: Send + 'static>(
+        &self,
+        connection: &str,
+        filter: EventFilter,
+        mut sink: S,
+        mut visit: impl FnMut(&mut S, StoredEvent) -> bool + Send + 'static,
+    ) -> Result<(u64, S), ConnectorError> {
+        filter.check().map_err(ConnectorError::Failed)?;
+        self.get(connection)?;
+        let store = self.open_store(connection)?;
+        tokio::task::spawn_blocking(move || {
+            let n = store.for_each(&filter, |e| visit(&mut sink, e))?;
+            Ok::<_, StoreError>((n, sink))
+        })
+        .await
+        .map_err(unreadable)?
+        .map_err(|e| ConnectorError::Failed(e.problem()))
+    }
+
     /// One page of the stored events of `connection` matching `filter` (`filter.limit` ignored),
     /// and how many match in all: what a viewer shows without loading every event.
     pub async fn events_page(

@@ -6,6 +6,7 @@ use std::io::{BufRead, Write};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::Value;
 
+use super::fingerprint::Keyed;
 use super::store::{EventFilter, Store, StoredEvent};
 use crate::problem::Diagnose;
 
@@ -245,31 +246,26 @@ pub fn read_csv(input: impl std::io::Read) -> Result<Vec<StoredEvent>, String> {
     Ok(out)
 }
 
-/// A stored event rebuilt from Workday's JSON and its key.
+/// A stored event rebuilt from Workday's JSON and its key; the columns come from the same
+/// extraction as at ingest ([`Keyed::new`]), so a read-back equals what the store holds.
 pub fn from_raw(raw: Value, fingerprint: String, ordinal: u32) -> StoredEvent {
-    let text = |k: &str| raw.get(k).and_then(Value::as_str).map(str::to_string);
-    let target = |k: &str| {
-        raw.get("target")
-            .and_then(|t| t.get(k))
-            .and_then(Value::as_str)
-            .map(str::to_string)
-    };
+    let k = Keyed::new(&raw);
     StoredEvent {
         fingerprint,
         ordinal,
-        request_time: super::store::request_time_ms(&raw).and_then(DateTime::from_timestamp_millis),
-        system_account: text("systemAccount"),
-        activity_action: text("activityAction"),
-        task_display_name: text("taskDisplayName"),
-        task_id: text("taskId"),
-        session_id: text("sessionId"),
-        ip_address: text("ipAddress"),
-        user_agent: text("userAgent"),
-        device_type: text("deviceType"),
-        target_id: target("id"),
-        target_descriptor: target("descriptor"),
-        target_href: target("href"),
-        own_call: super::store::is_own_call(&raw),
+        request_time: k.request_time.and_then(DateTime::from_timestamp_millis),
+        system_account: k.system_account,
+        activity_action: k.activity_action,
+        task_display_name: k.task_display_name,
+        task_id: k.task_id,
+        session_id: k.session_id,
+        ip_address: k.ip_address,
+        user_agent: k.user_agent,
+        device_type: k.device_type,
+        target_id: k.target_id,
+        target_descriptor: k.target_descriptor,
+        target_href: k.target_href,
+        own_call: k.own_call,
         raw,
     }
 }

@@ -1,7 +1,8 @@
 //! The real desktop binary under Xvfb, driven through `tauri-driver`, always on a fresh `--home`:
 //! the sandbox from the empty home to a passing test and a Connected card; a tenant of our own
 //! (a `workday-sim` process without the System scope) set up through every wizard step, whose
-//! test fails on the activity log with a fix naming System Auditing; and a denied consent.
+//! test fails on the activity log with a fix naming System Auditing (and whose home, the app's log
+//! file included, holds no client secret or bearer token); and a denied consent.
 //!
 //! The app opens the sign-in page through the opener plugin, which on Linux runs `xdg-open`;
 //! outside a desktop environment `xdg-open` hands the URL to `$BROWSER`, here
@@ -310,8 +311,41 @@ async fn own_tenant_without_the_system_scope_fails_on_the_activity_log_with_its_
     shot(&session, "failure").await;
 
     session.delete().await.unwrap();
+    // The client secret went into the keyring only: no file of the home has it, the app's log
+    // file included (which must exist: the app has no console on Windows), nor a bearer header.
+    let home = fx.home.path().join("home");
+    let log = home.join("logs").join("workday-connector.log");
+    assert!(log.is_file(), "{} exists", log.display());
+    for file in files_under(&home) {
+        let bytes = std::fs::read(&file).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains(sim.value("client_secret")),
+            "{} holds the client secret",
+            file.display()
+        );
+        assert!(
+            !text.contains("Bearer "),
+            "{} holds a bearer token",
+            file.display()
+        );
+    }
     drop(fx);
     drop(sim);
+}
+
+/// Every regular file under `dir`, recursively.
+fn files_under(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -8,6 +8,7 @@ mod lifecycle;
 mod sandbox;
 mod signin;
 mod steps;
+mod sync_faults;
 mod tokens;
 
 /// Fails with the whole run when `text` lacks `needle` (case-insensitive).

@@ -579,8 +579,11 @@ struct Slot {
     /// A part of a split window.
     half: bool,
     /// Its rows (and a warning), or why it cannot be committed in this pass.
-    done: Option<Result<(Vec<Keyed>, Option<Problem>), Problem>>,
+    done: Option<Result<Rows, Problem>>,
 }
+
+/// A window's keyed rows and a warning about them.
+type Rows = (Vec<Keyed>, Option<Problem>);
 
 type Boxed<'f, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'f>>;
 type Probe = (u64, Span, u64);

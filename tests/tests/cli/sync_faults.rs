@@ -191,3 +191,31 @@ async fn identical_events_without_a_time_are_all_kept_once() {
     assert_eq!(count(&stored(&cli).await), 3, "none twice: {run}");
     assert_store_is_truth(&cli, &tenant, origin, time(&second["synced_until"])).await;
 }
+
+/// Identical events that fill several pages are twins, not re-reads: the read with the pages
+/// cut elsewhere holds them as often, so all are kept, with no warning, and kept once.
+#[tokio::test(flavor = "multi_thread")]
+async fn identical_events_across_page_boundaries_are_all_kept() {
+    let tenant = Tenant::start_with(|c| c.events = 0).await;
+    let at = Utc::now() - Duration::hours(3);
+    let twin = json!({"requestTime": at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "sessionId": "7w1n", "systemAccount": "lmartin", "taskDisplayName": "View Worker"});
+    for _ in 0..10 {
+        tenant.sim.log_event(at, twin.clone());
+    }
+    let cli = Cli::new();
+    cli.add("acme", &tenant).await;
+    cli.connect("acme").await;
+    set_page_size(&cli, 3);
+    let count = |events: &[Value]| events.iter().filter(|e| **e == twin).count();
+    for pass in 0..2 {
+        let run = cli
+            .cmd(["sync", "acme", "--once", "--backfill-days", "1"])
+            .run()
+            .await;
+        let report = run.ok();
+        assert_eq!(report["warnings"], json!([]), "pass {pass}: {run}");
+        assert_eq!(report["synced_until"], report["to"], "{run}");
+        assert_eq!(count(&stored(&cli).await), 10, "pass {pass}: {run}");
+    }
+}

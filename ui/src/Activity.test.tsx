@@ -110,6 +110,23 @@ describe("activity viewer", () => {
     expect(Math.max(...vi.mocked(shell.api.activityQuery).mock.calls.map((c) => c[2].limit))).toBe(PAGE_SIZE);
   });
 
+  it("says so when a sync left a window for the next one", async () => {
+    const shell = await openActivity(0);
+    const warning = {
+      code: "activity.window_unstable",
+      message: "Workday's answers for 2026-04-17T06:00:00Z to 2026-04-17T07:00:00Z disagreed on each of 3 reads.",
+      fix: "Nothing to change: the next sync reads it again from there.",
+    };
+    vi.mocked(shell.api.activitySync).mockResolvedValueOnce({
+      connection: "acme", from: "", to: "", origin: "", synced_until: "2026-04-17T06:00:00Z",
+      windows: 2, splits: 0, events_read: 10, events_stored: 10, events_untimed: 0, events_total: 10, elapsed_secs: 1,
+      warnings: [warning],
+    });
+    await waitFor(() => expect(rangeText()).toBe("No events match."));
+    fireEvent.click(screen.getByRole("button", { name: "Sync now" }));
+    await screen.findByText(`Sync finished: 10 new events, 10 stored in all. ${warning.message} ${warning.fix}`);
+  });
+
   it("shows sync progress as status text and a progress bar, then the outcome", async () => {
     let finish: (v: unknown) => void = () => {};
     const shell = await openActivity(0);
@@ -119,7 +136,7 @@ describe("activity viewer", () => {
           finish = () =>
             resolve({
               connection: name, from: "", to: "", origin: "", synced_until: "2026-04-17T07:58:00Z",
-              windows: 10, splits: 0, events_read: 5000, events_stored: 4200, events_total: 4200, elapsed_secs: 9, warnings: [],
+              windows: 10, splits: 0, events_read: 5000, events_stored: 4200, events_untimed: 0, events_total: 4200, elapsed_secs: 9, warnings: [],
             });
         }),
     );

@@ -158,7 +158,9 @@ export function ActivityScreen({ api, connection, onBack }: { api: Api; connecti
     setProblem(null);
     try {
       const report = await api.activitySync(name);
-      setSyncNotice(`Sync finished: ${number(report.events_stored)} new events, ${number(report.events_total)} stored in all.`);
+      // A window left for the next sync (activity.window_unstable) and the like: said with the outcome.
+      const warned = report.warnings.map((w) => ` ${w.message} ${w.fix}`).join("");
+      setSyncNotice(`Sync finished: ${number(report.events_stored)} new events, ${number(report.events_total)} stored in all.${warned}`);
       setReloads((n) => n + 1);
     } catch (error) {
       setProblem(toProblem(error));

@@ -235,8 +235,11 @@ export interface SyncReport {
   splits: number;
   events_read: number;
   events_stored: number;
+  /** Events read without a requestTime (placed at their window's start). */
+  events_untimed: number;
   events_total: number;
   elapsed_secs: number;
+  /** Worth knowing, e.g. `activity.window_unstable`: a window left for the next sync. */
   warnings: Problem[];
 }
 

@@ -109,6 +109,13 @@ fn print_report(json: bool, r: &SyncReport) {
         r.events_total,
         r.elapsed_secs
     );
+    if r.events_untimed > 0 {
+        println!(
+            "{} of the events read came without a time; each is placed at the start of the \
+             window that returned it, marked as estimated.",
+            r.events_untimed
+        );
+    }
     output::warnings(&r.warnings);
 }
 

@@ -305,6 +305,20 @@ impl Dataset {
         ])
     }
 
+    /// Logs an event someone did in the tenant at `at_ms`, with `json` as Workday's answer
+    /// carries it (which may leave requestTime out, or hold any text a user could make the
+    /// tenant log): served and counted like the client's own calls.
+    pub fn record_event(&self, at_ms: i64, json: Value) {
+        let mut own = self.lock_own();
+        let e = Arc::new(Event {
+            at_ms,
+            lag_key: hash3(self.seed, 0x0e, own.len() as u64),
+            json,
+        });
+        let pos = own.partition_point(|x| x.at_ms <= e.at_ms);
+        own.insert(pos, e);
+    }
+
     /// Logs one of the client's own API calls as an event.
     pub fn record_own(&self, call: OwnCall) {
         let mut own = self.lock_own();

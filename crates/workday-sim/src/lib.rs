@@ -364,6 +364,13 @@ impl SimHandle {
         self.tenant.log.clear();
     }
 
+    /// Logs an event done in the tenant at `at` whose answer is `event` as it stands, even
+    /// without requestTime or with hostile text in its fields (what any tenant user can make
+    /// the log hold, such as their browser's user agent). Visible after the publishing lag.
+    pub fn log_event(&self, at: DateTime<Utc>, event: serde_json::Value) {
+        self.tenant.data.record_event(at.timestamp_millis(), event);
+    }
+
     /// Every event the tenant has with requestTime in [from, to) (and not in the future), as
     /// Workday JSON, published or not, including the client's own logged calls, in a
     /// deterministic order. Ignores `activity_logging_enabled`. Subtract events whose publishing

@@ -218,7 +218,24 @@ fn activity_inner(t: &Tenant, raw: Option<&str>) -> Result<Response, Response> {
     };
     // Rows at positions >= cap are never served.
     let take = limit.min(cap - offset) as usize;
-    let mut data = t.data.page(&window, offset, take);
+    let faults = t.faults();
+    let mut data = if offset > 0 && (faults.shift_rows || faults.short_pages) {
+        // What an honest page holds, then served from one row early or one row short.
+        let honest = take.min(n.min(cap).saturating_sub(offset) as usize);
+        let (start, take) = if faults.shift_rows {
+            (offset - 1, honest)
+        } else {
+            (offset, honest)
+        };
+        let take = if faults.short_pages {
+            take.saturating_sub(1)
+        } else {
+            take
+        };
+        t.data.page(&window, start, take)
+    } else {
+        t.data.page(&window, offset, take)
+    };
     if sw.shuffle_pages {
         data.shuffle(&mut rand::rng());
     }

@@ -207,4 +207,12 @@ pub struct Faults {
     pub drop_next: u32,
     /// Which requests `drop_next` hits.
     pub drop_scope: FaultScope,
+    /// true: each activity page after the first starts one row early and holds as many rows as
+    /// it should, as when the tenant moves rows between pages during a read: the row before
+    /// the first page boundary comes twice and the window's last row never; `total` unchanged.
+    pub shift_rows: bool,
+    /// true: each activity page after the first holds one row fewer than it should (a page of
+    /// one row comes empty), as a tenant that answers short or empty pages before the end;
+    /// `total` unchanged.
+    pub short_pages: bool,
 }

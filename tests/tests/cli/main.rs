@@ -3,11 +3,13 @@
 //! is lost or changed when a command fails. The fixture is `e2e::cli`.
 
 mod activity;
+mod exports;
 mod input;
 mod lifecycle;
 mod sandbox;
 mod signin;
 mod steps;
+mod sync_faults;
 mod tokens;
 
 /// Fails with the whole run when `text` lacks `needle` (case-insensitive).

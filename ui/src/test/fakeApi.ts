@@ -251,6 +251,7 @@ export function fakeShell(initial: Connection[] = [], overrides: Partial<Api> = 
         splits: 0,
         events_read: 1000,
         events_stored: 1000,
+        events_untimed: 0,
         events_total: 1000,
         elapsed_secs: 3,
         warnings: [],

@@ -197,28 +197,45 @@ impl<W: Write> EventWriter<W> {
     }
 }
 
-/// One event as a CSV record, in [`CSV_COLUMNS`] order.
-fn csv_row<W: Write>(w: &mut csv::Writer<W>, e: &StoredEvent) -> csv::Result<()> {
-    {
-        w.write_record([
-            time(e.request_time).as_str(),
-            opt(&e.system_account),
-            opt(&e.activity_action),
-            opt(&e.task_display_name),
-            opt(&e.task_id),
-            opt(&e.session_id),
-            opt(&e.ip_address),
-            opt(&e.user_agent),
-            opt(&e.device_type),
-            opt(&e.target_id),
-            opt(&e.target_descriptor),
-            opt(&e.target_href),
-            if e.own_call { "true" } else { "false" },
-            &e.fingerprint,
-            &e.ordinal.to_string(),
-            &e.raw.to_string(),
-        ])
+/// A tenant-controlled CSV cell made inert for spreadsheets: one starting with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return (their full-width forms too, which some spreadsheets fold)
+/// would be read as a formula by Excel, LibreOffice or Sheets, so it gets a leading `'`, as
+/// OWASP recommends: the spreadsheet then shows the text as it is (the `'` is not shown) and
+/// evaluates nothing. The `raw` column (a JSON object, starting with `{`) and NDJSON keep the
+/// exact value, and a read-back takes every column from `raw`, so nothing is changed there.
+pub fn csv_cell(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '＝' | '＋' | '－' | '＠') => {
+            format!("'{text}").into()
+        }
+        _ => text.into(),
     }
+}
+
+/// One event as a CSV record, in [`CSV_COLUMNS`] order; every cell that comes from the tenant
+/// goes through [`csv_cell`].
+fn csv_row<W: Write>(w: &mut csv::Writer<W>, e: &StoredEvent) -> csv::Result<()> {
+    fn cell(v: &Option<String>) -> std::borrow::Cow<'_, str> {
+        csv_cell(opt(v))
+    }
+    w.write_record([
+        time(e.request_time).as_str(),
+        &cell(&e.system_account),
+        &cell(&e.activity_action),
+        &cell(&e.task_display_name),
+        &cell(&e.task_id),
+        &cell(&e.session_id),
+        &cell(&e.ip_address),
+        &cell(&e.user_agent),
+        &cell(&e.device_type),
+        &cell(&e.target_id),
+        &cell(&e.target_descriptor),
+        &cell(&e.target_href),
+        if e.own_call { "true" } else { "false" },
+        &e.fingerprint,
+        &e.ordinal.to_string(),
+        &e.raw.to_string(),
+    ])
 }
 
 /// Reads a CSV export back. The columns come from `raw` (what Workday sent), so a re-import
@@ -300,8 +317,29 @@ pub fn write_table(events: &[StoredEvent], out: impl Write) -> std::io::Result<(
 
 const TABLE_WIDTHS: [usize; 6] = [24, 20, 6, 40, 15, 7];
 
+/// A cell as a terminal may show it: every control character (C0 including ESC, DEL, C1
+/// including CSI) and every bidirectional override or isolate becomes `�`. A tenant user
+/// controls some of these fields (a user agent, a name), and a terminal would otherwise act on
+/// an escape sequence in them: clear the screen, move the cursor over other rows, retitle the
+/// window, or reorder what is shown.
+pub fn terminal_text(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if text.chars().any(unsafe_char) {
+        text.chars()
+            .map(|c| if unsafe_char(c) { '\u{fffd}' } else { c })
+            .collect::<String>()
+            .into()
+    } else {
+        text.into()
+    }
+}
+
 fn table_line(cells: [&str; 6], mut out: impl Write) -> std::io::Result<()> {
     let cut = |s: &str, n: usize| -> String {
+        let s = &*terminal_text(s);
         if s.chars().count() > n {
             let mut t: String = s.chars().take(n - 1).collect();
             t.push('…');
@@ -431,6 +469,52 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.code, "export.unwritable");
+    }
+
+    #[test]
+    fn formula_cells_get_a_quote_and_terminal_text_loses_its_controls() {
+        for bad in ["=1+2", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "＝1"] {
+            assert_eq!(csv_cell(bad), format!("'{bad}"), "{bad:?}");
+        }
+        for fine in ["", "View Worker", "198.51.100.7", "a=b", " =1", "'=1"] {
+            assert_eq!(csv_cell(fine), fine, "{fine:?}");
+        }
+        assert_eq!(
+            terminal_text("a\u{1b}[2Jb\u{7}c\u{7f}d\u{9b}e\u{202e}f\ng"),
+            "a\u{fffd}[2Jb\u{fffd}c\u{fffd}d\u{fffd}e\u{fffd}f\u{fffd}g"
+        );
+        assert_eq!(terminal_text("Zoë – 東京"), "Zoë – 東京");
+    }
+
+    #[test]
+    fn a_file_export_makes_formulas_inert_and_reads_back_exactly() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("e.sqlite3")).unwrap();
+        let t0 = DateTime::parse_from_rfc3339("2026-04-17T08:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        store.start_at(t0).unwrap();
+        let raw = json!({"requestTime": "2026-04-17T08:00:01.000Z", "systemAccount": "=HYPERLINK(\"http://x\",\"y\")", "userAgent": "@cmd", "target": {"id": "-1", "descriptor": "+1"}});
+        let rows = crate::activity::fingerprint::key_window(vec![raw.clone()]);
+        store
+            .commit_window(&rows, t0 + chrono::Duration::hours(1))
+            .unwrap();
+        let path = dir.path().join("out.csv");
+        let all = EventFilter::default();
+        write_file(&store, &all, ExportFormat::Csv, &path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut r = csv::Reader::from_reader(text.as_bytes());
+        let rec = r.records().next().unwrap().unwrap();
+        assert_eq!(&rec[1], "'=HYPERLINK(\"http://x\",\"y\")");
+        assert_eq!(&rec[7], "'@cmd");
+        assert_eq!(&rec[9], "'-1");
+        assert_eq!(&rec[10], "'+1");
+        assert_eq!(serde_json::from_str::<Value>(&rec[15]).unwrap(), raw);
+        assert_eq!(
+            read_csv(text.as_bytes()).unwrap(),
+            store.query(&all).unwrap(),
+            "read back exactly"
+        );
     }
 
     #[test]

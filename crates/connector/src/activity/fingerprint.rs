@@ -1,5 +1,6 @@
 //! The identity of an activity event, which Workday does not give: a fingerprint of the fields
-//! that tell events apart, and an ordinal that numbers identical twins within one window's answer;
+//! that tell events apart, and an ordinal that numbers identical twins within one window's answer
+//! (for events without a time, the store numbers them instead: see `Store::commit_window_with`);
 //! and the compact row an event becomes as soon as its page arrives.
 
 use serde_json::Value;

@@ -391,11 +391,36 @@ impl Store {
     }
 
     /// Stores one window's keyed events and moves the checkpoint to `until` (never back), in one
-    /// transaction: a crash leaves both or neither. Returns how many events were new.
+    /// transaction: a crash leaves both or neither. Returns how many events were new. The
+    /// window is taken as read for the first time (see [`Store::commit_window_with`]).
     pub fn commit_window(
         &mut self,
         events: &[Keyed],
         until: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        self.commit_window_with(events, until, None)
+    }
+
+    /// [`Store::commit_window`] for a window that may have been read before: `reread` is then
+    /// where the events stored from earlier reads of it may be placed, `[its start minus the
+    /// widest window, its end)`.
+    ///
+    /// Events without a time (`time_estimated`) cannot be keyed by time: identical ones are one
+    /// fingerprint, whatever window they came in. Numbered per window they would collide across
+    /// windows (a second identical one, hours later, dropped as a re-read of the first), so
+    /// each gets the next free ordinal of its fingerprint in the whole store instead. A window
+    /// read for the first time (after the last pass's end) adds all of them. A re-read one (the
+    /// overlap before the last pass's end; windows never straddle it) returns events stored
+    /// before, under the start of whichever earlier window returned them: of the `n` identical
+    /// ones it returns, only those beyond the count already stored with a time in `reread` are
+    /// new. That count can include identical events of a neighbouring window, so an identical
+    /// untimed event published later than the overlap allows may be missed; it is never stored
+    /// twice.
+    pub fn commit_window_with(
+        &mut self,
+        events: &[Keyed],
+        until: DateTime<Utc>,
+        reread: Option<std::ops::Range<DateTime<Utc>>>,
     ) -> Result<u64, StoreError> {
         let path = self.path.clone();
         let run = |conn: &mut Connection| -> rusqlite::Result<u64> {
@@ -406,29 +431,57 @@ impl Store {
                     "INSERT OR IGNORE INTO events ({COLUMNS}) VALUES \
                      (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
                 ))?;
+                let mut put = |k: &Keyed, ordinal: u32| {
+                    insert
+                        .execute(params![
+                            &k.fingerprint[..],
+                            ordinal,
+                            k.request_time,
+                            k.system_account,
+                            k.activity_action,
+                            k.task_display_name,
+                            k.task_id,
+                            k.session_id,
+                            k.ip_address,
+                            k.user_agent,
+                            k.device_type,
+                            k.target_id,
+                            k.target_descriptor,
+                            k.target_href,
+                            k.own_call,
+                            k.raw,
+                            k.time_estimated,
+                        ])
+                        .map(|n| n as u64)
+                };
                 // In time order: every index but the key's then grows at its end.
-                let mut order: Vec<&Keyed> = events.iter().collect();
+                let mut order: Vec<&Keyed> = events.iter().filter(|k| !k.time_estimated).collect();
                 order.sort_by_key(|k| k.request_time);
                 for k in order {
-                    added += insert.execute(params![
-                        &k.fingerprint[..],
-                        k.ordinal,
-                        k.request_time,
-                        k.system_account,
-                        k.activity_action,
-                        k.task_display_name,
-                        k.task_id,
-                        k.session_id,
-                        k.ip_address,
-                        k.user_agent,
-                        k.device_type,
-                        k.target_id,
-                        k.target_descriptor,
-                        k.target_href,
-                        k.own_call,
-                        k.raw,
-                        k.time_estimated,
-                    ])? as u64;
+                    added += put(k, k.ordinal)?;
+                }
+                // Untimed ones by fingerprint, in the order the window numbered them.
+                let mut untimed: Vec<&Keyed> = events.iter().filter(|k| k.time_estimated).collect();
+                untimed.sort_by_key(|k| (k.fingerprint, k.ordinal));
+                let mut count = tx.prepare_cached(
+                    "SELECT COUNT(*) FROM events WHERE fingerprint = ?1 AND time_estimated = 1 \
+                     AND request_time >= ?2 AND request_time < ?3",
+                )?;
+                let mut next = tx.prepare_cached(
+                    "SELECT COALESCE(MAX(ordinal) + 1, 0) FROM events WHERE fingerprint = ?1",
+                )?;
+                for same in untimed.chunk_by(|a, b| a.fingerprint == b.fingerprint) {
+                    let fp = &same[0].fingerprint[..];
+                    let stored: u64 = match &reread {
+                        Some(r) => {
+                            count.query_row(params![fp, ms(r.start), ms(r.end)], |r| r.get(0))?
+                        }
+                        None => 0,
+                    };
+                    let first: u32 = next.query_row(params![fp], |r| r.get(0))?;
+                    for (i, k) in same.iter().skip(stored as usize).enumerate() {
+                        added += put(k, first + i as u32)?;
+                    }
                 }
             }
             tx.execute(
@@ -636,6 +689,71 @@ mod tests {
         json!({"requestTime": t, "systemAccount": user, "taskDisplayName": task, "activityAction": "READ", "target": {"id": "w1", "descriptor": "Ann", "href": "http://x/w1"}})
     }
 
+    /// One window's answer as the engine keys it: twins numbered, untimed events placed at
+    /// the window's start.
+    fn window_rows(from: DateTime<Utc>, events: Vec<Value>) -> Vec<Keyed> {
+        let mut rows = key_window(events);
+        rows.iter_mut()
+            .for_each(|k| k.place_untimed(from.timestamp_millis()));
+        rows
+    }
+
+    #[test]
+    fn identical_untimed_events_of_other_windows_are_kept_and_rereads_add_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(&dir.path().join("u.sqlite3")).unwrap();
+        let t0 = DateTime::parse_from_rfc3339("2026-04-17T08:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        s.start_at(t0).unwrap();
+        let hour = |h: i64| t0 + chrono::Duration::hours(h);
+        let untimed = json!({"systemAccount": "ann", "taskDisplayName": "View Worker"});
+        let timed = ev("2026-04-17T08:10:00.000Z", "bob", "View Worker");
+        // First reads: one untimed event in the first hour, two identical ones in the third.
+        let w0 = window_rows(hour(0), vec![untimed.clone(), timed.clone()]);
+        assert_eq!(s.commit_window(&w0, hour(1)).unwrap(), 2);
+        assert_eq!(s.commit_window(&[], hour(2)).unwrap(), 0);
+        let w2 = window_rows(hour(2), vec![untimed.clone(), untimed.clone()]);
+        assert_eq!(
+            s.commit_window(&w2, hour(3)).unwrap(),
+            2,
+            "none taken for the first"
+        );
+        let untimed_stored = |s: &Store| {
+            s.query(&EventFilter::default())
+                .unwrap()
+                .into_iter()
+                .filter(|e| e.raw == untimed)
+                .count()
+        };
+        assert_eq!(untimed_stored(&s), 3);
+        // The next pass reads the last half hour again: the two come again, nothing is added.
+        let reread = hour(2) + chrono::Duration::minutes(30);
+        let again = window_rows(reread, vec![untimed.clone(), untimed.clone()]);
+        let since = reread - chrono::Duration::hours(2);
+        assert_eq!(
+            s.commit_window_with(&again, hour(3), Some(since..hour(3)))
+                .unwrap(),
+            0
+        );
+        // A third published late comes with them: only it is new.
+        let late = window_rows(reread, vec![untimed.clone(); 3]);
+        assert_eq!(
+            s.commit_window_with(&late, hour(3), Some(since..hour(3)))
+                .unwrap(),
+            1
+        );
+        assert_eq!(untimed_stored(&s), 4);
+        // A re-read of the first hour's timed event adds nothing either.
+        let w0 = window_rows(hour(0), vec![timed]);
+        assert_eq!(
+            s.commit_window_with(&w0, hour(1), Some(hour(-2)..hour(1)))
+                .unwrap(),
+            0
+        );
+        assert_eq!(s.count().unwrap(), 5);
+    }
+
     #[test]
     fn rereads_never_duplicate_and_twins_stay_two() {
         let dir = tempfile::tempdir().unwrap();
@@ -717,10 +835,14 @@ mod tests {
             .find(|e| e.raw == untimed)
             .expect("the untimed event");
         assert_eq!(e.request_time, None, "shown as Workday sent it");
-        // Read again (in another window, say): the same key, nothing added.
+        // Read again (by a window of the next pass's overlap, say): nothing added.
         let mut again = key_window(vec![untimed]);
         again[0].place_untimed(ms(t0) + 60_000);
-        assert_eq!(s.commit_window(&again, until).unwrap(), 0);
+        let reread = t0 + chrono::Duration::minutes(1) - chrono::Duration::hours(2)..until;
+        assert_eq!(
+            s.commit_window_with(&again, until, Some(reread)).unwrap(),
+            0
+        );
     }
 
     #[test]

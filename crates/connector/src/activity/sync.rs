@@ -19,7 +19,7 @@ use crate::problem::{Diagnose, Problem};
 use crate::profile::SyncSettings;
 use crate::tokens::{TokenError, TokenManager};
 
-/// Reads of one window before its answer is taken as it is, when its total keeps changing.
+/// Reads of one window before it is left for the next pass, when its answers keep disagreeing.
 const CONSISTENT_READS: u32 = 3;
 /// Requests of one pass in flight at once. The rate limiter spaces them; with a tenant's latency
 /// (~300 ms) and 10 requests/s at least three must always be out, across windows and pages.
@@ -89,6 +89,9 @@ pub struct SyncReport {
     pub splits: usize,
     pub events_read: u64,
     pub events_stored: u64,
+    /// Events read that came without a (readable) requestTime: stored with the start of the
+    /// window that returned them as their time, marked as estimated.
+    pub events_untimed: u64,
     /// Every event in the store now, own calls included.
     pub events_total: u64,
     pub elapsed_secs: f64,
@@ -312,6 +315,26 @@ enum Leaf {
     /// Every event, keyed, twins numbered; a warning when not all could be reached.
     Events(Vec<Keyed>, Option<Problem>),
     Overfull,
+    /// No read could be trusted (see [`Reader::leaf`]): not to be committed in this pass.
+    Unstable(Problem),
+}
+
+/// One read of a window.
+enum Read {
+    /// Its rows, page by page, each page as the tenant answered it.
+    Pages(Vec<Vec<Keyed>>),
+    /// The read contradicted itself, as said.
+    Flawed(String),
+    Overfull,
+}
+
+/// True when a row (by fingerprint) comes on more than one page.
+fn repeats_across_pages(pages: &[Vec<Keyed>]) -> bool {
+    let mut seen: std::collections::HashMap<[u8; 16], usize> = Default::default();
+    pages.iter().enumerate().any(|(i, page)| {
+        page.iter()
+            .any(|k| seen.insert(k.fingerprint, i).is_some_and(|j| j != i))
+    })
 }
 
 struct Reader<'a> {
@@ -386,56 +409,128 @@ impl Reader<'_> {
         }
     }
 
-    /// All pages of one window, or `Overfull` when it reaches the offset cap. Every page must
-    /// report the same total and the pages must add up to it: a total that moved means an
-    /// event was published mid-read and offsets shifted, so the window is read again.
-    /// `probed` hears the first page's total at once, before the other pages are in.
+    /// All pages of one window, or `Overfull` when it reaches the offset cap, or `Unstable` when
+    /// no read of it could be trusted. `probed` hears the first page's total at once, before the
+    /// other pages are in.
+    ///
+    /// A read is trusted when every page reports the same total, the pages hold exactly that
+    /// many rows (a short or empty page before the end means rows were skipped), and no row
+    /// comes on two pages. A row on two pages is either a re-read (the tenant moved rows
+    /// between pages mid-read, so one row came twice and another not at all, with the count
+    /// still right) or two identical events that fell on either side of a page boundary; one
+    /// read cannot tell them apart, since a page boundary can fall anywhere. So such a read is
+    /// checked with a second one whose pages are cut half a page elsewhere: identical events
+    /// are in every consistent answer as often, whatever the cut, while a row repeated by a
+    /// shift repeats at the boundaries of each read, which differ. The two reads must hold the
+    /// same rows, each as often. (Identical rows within one page are never in doubt: a page is
+    /// one answer, so they are twins.) A window no read of which is trusted is not committed:
+    /// the pass ends before it, and the next pass reads it again.
     async fn leaf(&self, span: Span, probed: &(dyn Fn(u64) + Sync)) -> Result<Leaf, SyncError> {
-        let mut last = Vec::new();
         let mut told = false;
+        let mut flaw = String::new();
+        let size = u64::from(self.page_size.max(1));
         for _ in 0..CONSISTENT_READS {
-            let q = |offset| ActivityQuery {
-                from: span.from,
-                to: span.to,
-                limit: self.page_size,
-                offset,
-            };
-            let (total, mut rows) = self.page(&q(0)).await?;
-            if !std::mem::replace(&mut told, true) {
-                probed(total);
-            }
-            if total >= self.cap {
-                return Ok(Leaf::Overfull);
-            }
-            let mut consistent = true;
-            // The first page tells how many follow: ask for them all at once (the in-flight
-            // limit and the rate limiter pace them), so the latency is paid once per window.
-            let step = u64::from(self.page_size.max(1));
-            let offsets = (1..).map(|i| i * step).take_while(|o| *o < total);
-            let pages = futures::future::join_all(offsets.map(|o| self.page_at(q(o)))).await;
-            for page in pages {
-                let (page_total, page_rows) = match page {
-                    Ok(p) => p,
-                    // An offset refused below the reported total: the cap is lower than thought.
-                    Err(SyncError::Api(ApiError::BadRequest { .. })) => return Ok(Leaf::Overfull),
-                    Err(e) => return Err(e),
-                };
-                if page_total >= self.cap {
-                    return Ok(Leaf::Overfull);
+            let pages = match self.read_once(span, size, probed, &mut told).await? {
+                Read::Overfull => return Ok(Leaf::Overfull),
+                Read::Flawed(f) => {
+                    tracing::info!(from = %span.from, to = %span.to, "window changed while read ({f}); reading it again");
+                    flaw = f;
+                    continue;
                 }
-                consistent &= page_total == total;
-                rows.extend(page_rows);
-            }
-            if consistent && rows.len() as u64 == total {
-                number_twins(&mut rows);
+                Read::Pages(pages) => pages,
+            };
+            let repeated = repeats_across_pages(&pages);
+            let mut rows: Vec<Keyed> = pages.into_iter().flatten().collect();
+            number_twins(&mut rows);
+            if !repeated {
                 return Ok(Leaf::Events(rows, None));
             }
-            tracing::info!(from = %span.from, to = %span.to, "window changed while read; reading it again");
-            last = rows;
+            let cut = (size / 2).max(1);
+            match self.read_once(span, cut, probed, &mut told).await? {
+                Read::Overfull => return Ok(Leaf::Overfull),
+                Read::Flawed(f) => flaw = f,
+                Read::Pages(pages) => {
+                    let mut other: Vec<Keyed> = pages.into_iter().flatten().collect();
+                    number_twins(&mut other);
+                    if other == rows {
+                        return Ok(Leaf::Events(rows, None));
+                    }
+                    flaw = "a row came on two pages, and a read with the pages cut elsewhere \
+                            held other rows"
+                        .into();
+                }
+            }
+            tracing::info!(from = %span.from, to = %span.to, "window changed while read ({flaw}); reading it again");
         }
-        tracing::warn!(from = %span.from, to = %span.to, "window kept changing; keeping the last read");
-        number_twins(&mut last);
-        Ok(Leaf::Events(last, None))
+        tracing::warn!(from = %span.from, to = %span.to, "window kept changing ({flaw}); not committed in this pass");
+        Ok(Leaf::Unstable(Problem::new(
+            "activity.window_unstable",
+            format!(
+                "Workday's answers for {} to {} disagreed on each of {CONSISTENT_READS} reads \
+                 ({flaw}), so that window was not stored and the sync stopped before it.",
+                span.from.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                span.to.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            ),
+            "Nothing to change: the next sync reads it again from there, and nothing after it \
+             is skipped. If this repeats for the same window for hours, report the time range \
+             to Workday support.",
+        )))
+    }
+
+    /// One read of a window: a first page of `first` rows at offset 0, then pages of the page
+    /// size after it, all asked for at once (the in-flight limit and the rate limiter pace
+    /// them), so the latency is paid once per window.
+    async fn read_once(
+        &self,
+        span: Span,
+        first: u64,
+        probed: &(dyn Fn(u64) + Sync),
+        told: &mut bool,
+    ) -> Result<Read, SyncError> {
+        let q = |offset, limit: u64| ActivityQuery {
+            from: span.from,
+            to: span.to,
+            limit: limit as u32,
+            offset,
+        };
+        let (total, rows) = self.page(&q(0, first)).await?;
+        if !std::mem::replace(told, true) {
+            probed(total);
+        }
+        if total >= self.cap {
+            return Ok(Read::Overfull);
+        }
+        let step = u64::from(self.page_size.max(1));
+        let offsets = (0..).map(|i| first + i * step).take_while(|o| *o < total);
+        let answers = futures::future::join_all(offsets.map(|o| self.page_at(q(o, step)))).await;
+        let mut pages = vec![rows];
+        let mut moved = None;
+        for page in answers {
+            let (page_total, page_rows) = match page {
+                Ok(p) => p,
+                // An offset refused below the reported total: the cap is lower than thought.
+                Err(SyncError::Api(ApiError::BadRequest { .. })) => return Ok(Read::Overfull),
+                Err(e) => return Err(e),
+            };
+            if page_total >= self.cap {
+                return Ok(Read::Overfull);
+            }
+            if page_total != total {
+                moved = Some(page_total);
+            }
+            pages.push(page_rows);
+        }
+        let held: u64 = pages.iter().map(|p| p.len() as u64).sum();
+        Ok(match moved {
+            // An event published mid-read shifts the offsets.
+            Some(t) => Read::Flawed(format!(
+                "the total went from {total} to {t} while it was read"
+            )),
+            None if held != total => Read::Flawed(format!(
+                "its pages held {held} rows where Workday's total said {total}"
+            )),
+            None => Read::Pages(pages),
+        })
     }
 
     async fn page_at(&self, q: ActivityQuery) -> Result<(u64, Vec<Keyed>), SyncError> {
@@ -483,8 +578,12 @@ struct Slot {
     probed: bool,
     /// A part of a split window.
     half: bool,
-    done: Option<(Vec<Keyed>, Option<Problem>)>,
+    /// Its rows (and a warning), or why it cannot be committed in this pass.
+    done: Option<Result<Rows, Problem>>,
 }
+
+/// A window's keyed rows and a warning about them.
+type Rows = (Vec<Keyed>, Option<Problem>);
 
 type Boxed<'f, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'f>>;
 type Probe = (u64, Span, u64);
@@ -539,6 +638,10 @@ pub async fn run(
     let lag = Duration::from_secs(settings.publish_lag_secs);
     let existing = blocking(&store, |s| s.checkpoint()).await?;
     let (from, to) = range(existing, now, backfill, lag, options.overlap);
+    // Windows before the last pass's end are re-reads; no window straddles it (see
+    // `Store::commit_window_with` for what that means for events without a time).
+    let reread_until = existing.map(|c| c.synced_until);
+    let lookback = chrono::Duration::seconds(MAX_WINDOW.max(options.window).as_secs() as i64);
     // Kept before any read, so a backfill interrupted and restarted keeps its range.
     let checkpoint = match existing {
         Some(c) => c,
@@ -563,6 +666,7 @@ pub async fn run(
         splits: 0,
         events_read: 0,
         events_stored: 0,
+        events_untimed: 0,
         events_total: 0,
         elapsed_secs: 0.0,
         warnings: Vec::new(),
@@ -582,6 +686,8 @@ pub async fn run(
     let mut next_id = 0u64;
     let mut planned_until = from;
     let mut failure: Option<SyncError> = None;
+    // Set when a window could not be read consistently: nothing after it is planned.
+    let mut unstable = false;
     let reader = &reader;
     loop {
         // Plan the next window once the last one planned has told its total: the density is
@@ -590,12 +696,17 @@ pub async fn run(
         // out at once, so that a throttled or slow first answer does not hold the whole pass.
         let blind = if planner.density.is_some() { 1 } else { 2 };
         while failure.is_none()
+            && !unstable
             && planned_until < to
             && open.len() < max_open
             && held < budget
             && open.iter().filter(|s| !s.probed && !s.half).count() < blind
         {
-            let span = planner.next(planned_until, to);
+            let end = match reread_until {
+                Some(cp) if planned_until < cp && cp < to => cp,
+                _ => to,
+            };
+            let span = planner.next(planned_until, end);
             planned_until = span.to;
             open.push_back(Slot {
                 id: next_id,
@@ -612,20 +723,37 @@ pub async fn run(
             && failure.is_none()
             && open.front().is_some_and(|s| s.done.is_some())
             && let Some(slot) = open.pop_front()
-            && let Some((rows, warning)) = slot.done
+            && let Some(done) = slot.done
         {
-            report.warnings.extend(warning);
-            report.events_read += rows.len() as u64;
-            let until = slot.span.to;
-            let store = store.clone();
-            let n = rows.len();
-            committing = Some(Box::pin(async move {
-                blocking(&store, move |s| s.commit_window(&rows, until))
-                    .await
-                    .map(|added| (added, n))
-            }));
-            report.windows += 1;
-            report.synced_until = report.synced_until.max(until);
+            match done {
+                Ok((rows, warning)) => {
+                    report.warnings.extend(warning);
+                    report.events_read += rows.len() as u64;
+                    report.events_untimed +=
+                        rows.iter().filter(|k| k.time_estimated).count() as u64;
+                    let until = slot.span.to;
+                    let reread = reread_until
+                        .filter(|cp| until <= *cp)
+                        .map(|_| slot.span.from - lookback..until);
+                    let store = store.clone();
+                    let n = rows.len();
+                    committing = Some(Box::pin(async move {
+                        blocking(&store, move |s| s.commit_window_with(&rows, until, reread))
+                            .await
+                            .map(|added| (added, n))
+                    }));
+                    report.windows += 1;
+                    report.synced_until = report.synced_until.max(until);
+                }
+                Err(problem) => {
+                    // The checkpoint must not pass this window: the pass ends before it, and
+                    // the windows read after it are dropped, to be read again next pass.
+                    report.warnings.push(problem);
+                    open.clear();
+                    reading.clear();
+                    held = 0;
+                }
+            }
         }
         if committing.is_none() {
             // A real failure ends the pass at once (the windows still reading are dropped); a
@@ -677,7 +805,12 @@ pub async fn run(
                     Ok(Leaf::Events(rows, warning)) => {
                         held += rows.len();
                         open[at].probed = true;
-                        open[at].done = Some((rows, warning));
+                        open[at].done = Some(Ok((rows, warning)));
+                    }
+                    Ok(Leaf::Unstable(problem)) => {
+                        unstable = true;
+                        open[at].probed = true;
+                        open[at].done = Some(Err(problem));
                     }
                     Ok(Leaf::Overfull) => {
                         // Halves at a whole second, read concurrently, in place of the window.

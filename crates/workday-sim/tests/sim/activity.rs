@@ -373,3 +373,25 @@ async fn million_event_tenant_serves_a_week() {
     assert_eq!(j["total"], 10_000);
     assert_eq!(j["data"].as_array().unwrap().len(), 1000);
 }
+
+/// An event logged through the handle is served like any other, without requestTime when it has
+/// none, and is part of the ground truth.
+#[tokio::test]
+async fn a_logged_event_is_served_as_it_stands() {
+    let env = start(|c| c.events = 1_000).await;
+    let (at, _) = sign_in(&env).await;
+    let now = whole(Utc::now());
+    let event =
+        serde_json::json!({"systemAccount": "=cmd|' /C calc'!A0", "userAgent": "\u{1b}[2J"});
+    env.sim.log_event(now - Duration::hours(2), event.clone());
+    let (from, to) = (now - Duration::hours(3), now - Duration::hours(1));
+    let (_, rows) = page_all(&env, &at, from, to, 1000).await;
+    assert_eq!(rows.iter().filter(|r| **r == event).count(), 1);
+    let truth = env.sim.ground_truth(from, to);
+    assert_eq!(truth.iter().filter(|r| **r == event).count(), 1);
+    let (_, outside) = page_all(&env, &at, now - Duration::hours(1), now, 1000).await;
+    assert!(
+        !outside.contains(&event),
+        "only in windows covering its time"
+    );
+}

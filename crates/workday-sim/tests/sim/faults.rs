@@ -108,3 +108,88 @@ async fn dropped_connections_get_no_answer() {
     let log = env.sim.request_log();
     assert_eq!(log.iter().filter(|r| r.dropped && r.status == 0).count(), 2);
 }
+
+/// Every page of `[from, to)` at the offsets an honest tenant's `total` calls for (not moved on
+/// by what each page held, as a client that trusts `total` reads): `total` and the rows.
+async fn pages_at_fixed_offsets(
+    env: &Env,
+    at: &str,
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+    limit: u64,
+) -> (u64, Vec<serde_json::Value>) {
+    let mut rows = Vec::new();
+    let mut offset = 0;
+    loop {
+        let extra = format!("&limit={limit}&offset={offset}");
+        let (s, j) = get(env, &activity_url(env, from, to, &extra), Some(at)).await;
+        assert_eq!(s, StatusCode::OK, "{j}");
+        let total = j["total"].as_u64().expect("total");
+        rows.extend(j["data"].as_array().expect("data").iter().cloned());
+        offset += limit;
+        if offset >= total {
+            return (total, rows);
+        }
+    }
+}
+
+#[tokio::test]
+async fn shifted_rows_repeat_one_row_and_lose_another_and_short_pages_lose_rows() {
+    let env = start(|c| {
+        c.events = 100_000;
+        c.switches.shuffle_pages = false;
+    })
+    .await;
+    let (at, _) = sign_in(&env).await;
+    // A Wednesday morning of last week or the one before: busy, whatever the day today.
+    use chrono::Datelike;
+    let mut day = (chrono::Utc::now() - chrono::Duration::days(2)).date_naive();
+    while day.weekday() != chrono::Weekday::Wed {
+        day = day.pred_opt().expect("a day before");
+    }
+    let from = day.and_hms_opt(9, 0, 0).expect("a time").and_utc();
+    let to = from + chrono::Duration::minutes(30);
+    let truth = env.sim.ground_truth(from, to);
+    assert!(truth.len() > 120, "several pages ({})", truth.len());
+    let (total, honest) = pages_at_fixed_offsets(&env, &at, from, to, 50).await;
+    assert_eq!(total as usize, truth.len());
+    assert_eq!(honest, truth, "no fault: every row once, in order");
+
+    env.sim.set_faults(Faults {
+        shift_rows: true,
+        ..Faults::default()
+    });
+    let (total, shifted) = pages_at_fixed_offsets(&env, &at, from, to, 50).await;
+    assert_eq!(total as usize, truth.len(), "total unchanged");
+    assert_eq!(shifted.len(), truth.len(), "as many rows as total says");
+    assert_eq!(
+        shifted[49], shifted[50],
+        "the row before the boundary comes twice"
+    );
+    assert_eq!(shifted[..50], truth[..50]);
+    assert_eq!(
+        shifted[50..],
+        truth[49..truth.len() - 1],
+        "the last row never comes"
+    );
+
+    env.sim.set_faults(Faults {
+        short_pages: true,
+        ..Faults::default()
+    });
+    let (total, short) = pages_at_fixed_offsets(&env, &at, from, to, 50).await;
+    let later_pages = truth.len().div_ceil(50) - 1;
+    assert_eq!(total as usize, truth.len(), "total unchanged");
+    assert_eq!(
+        short.len(),
+        truth.len() - later_pages,
+        "one row fewer per later page"
+    );
+    assert_eq!(short[..50], truth[..50], "the first page is whole");
+
+    env.sim.set_faults(Faults::default());
+    assert_eq!(
+        pages_at_fixed_offsets(&env, &at, from, to, 50).await.1,
+        truth
+    );
+}

@@ -5,6 +5,10 @@
 mod activity;
 mod input;
 mod lifecycle;
+mod modes;
+mod names;
+mod polling;
+mod removal;
 mod sandbox;
 mod signin;
 mod steps;

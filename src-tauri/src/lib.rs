@@ -84,11 +84,14 @@ fn init_logging(home: Option<&connector::paths::Home>) {
         options.create(true).append(true);
         // The log names tenants, users and addresses: the user's alone, also when an older
         // version made it readable by others.
-        let file = connector::paths::private_mode(&mut options).open(&path).ok()?;
+        let file = connector::paths::private_mode(&mut options)
+            .open(&path)
+            .ok()?;
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            file.set_permissions(std::fs::Permissions::from_mode(0o600)).ok()?;
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))
+                .ok()?;
         }
         Some(file)
     });

@@ -271,7 +271,13 @@ impl Cli {
     pub fn set_keyring(&self, profile: &str, kind: &str, value: &str) {
         use std::io::Write;
         let mut child = std::process::Command::new("secret-tool")
-            .args(["store", "--label", "wdc e2e", "service", &self.keyring_service()])
+            .args([
+                "store",
+                "--label",
+                "wdc e2e",
+                "service",
+                &self.keyring_service(),
+            ])
             .arg("username")
             .arg(format!("{profile}/{kind}"))
             .stdin(Stdio::piped())

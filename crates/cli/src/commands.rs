@@ -154,7 +154,9 @@ pub async fn run(cli: Cli) -> u8 {
             if json {
                 output::print_json(&serde_json::json!({"renamed": name, "to": new}));
             } else {
-                println!("Renamed \"{name}\" to \"{new}\"; its secrets and activity log moved with it.");
+                println!(
+                    "Renamed \"{name}\" to \"{new}\"; its secrets and activity log moved with it."
+                );
             }
         }),
         Command::Connect {
@@ -450,9 +452,7 @@ async fn remove_all(
         removed.push(view.profile.name);
     }
     if json {
-        output::print_json(
-            &serde_json::json!({ "removed": removed, "activity_logs_kept": kept }),
-        );
+        output::print_json(&serde_json::json!({ "removed": removed, "activity_logs_kept": kept }));
     } else if removed.is_empty() {
         println!("No connections to remove.");
     } else {

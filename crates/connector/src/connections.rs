@@ -388,7 +388,10 @@ impl Connector {
         if old != new
             && let Err(e) = self.secrets.delete_all(&old).await
         {
-            tracing::warn!(code = e.code(), "the old name's secrets could not be deleted");
+            tracing::warn!(
+                code = e.code(),
+                "the old name's secrets could not be deleted"
+            );
         }
         Ok(new)
     }
@@ -489,7 +492,11 @@ impl Connector {
     pub async fn start_sandbox(&self, options: SandboxOptions) -> Result<Sandbox, ConnectorError> {
         let existing = match self.profiles.get(crate::sandbox::SANDBOX_CONNECTION) {
             Ok(existing) if existing.simulated => Some(existing),
-            Ok(real) => return Err(ConnectorError::Failed(crate::sandbox::name_taken(&real.name))),
+            Ok(real) => {
+                return Err(ConnectorError::Failed(crate::sandbox::name_taken(
+                    &real.name,
+                )));
+            }
             Err(profile::ProfileError::NotFound { .. }) => None,
             Err(e) => return Err(input_or_failed(e)),
         };
@@ -615,9 +622,9 @@ pub fn keyring_service(home: &Home) -> String {
 /// would be mistaken for the sandbox (badges, the tray) and is refused.
 fn refuse_reserved(profile: &Profile) -> Result<(), ConnectorError> {
     if !profile.simulated && crate::sandbox::is_reserved_name(&profile.name) {
-        return Err(ConnectorError::Invalid(vec![crate::sandbox::name_reserved(
-            &profile.name,
-        )]));
+        return Err(ConnectorError::Invalid(vec![
+            crate::sandbox::name_reserved(&profile.name),
+        ]));
     }
     Ok(())
 }

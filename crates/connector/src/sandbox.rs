@@ -206,8 +206,11 @@ mod tests {
             "rest_api_endpoint": "https://wd2-impl-services1.workday.com/ccx/api/v1/acme_sandbox",
             "token_endpoint": "https://wd2-impl-services1.workday.com/ccx/oauth2/acme_sandbox/token",
             "authorization_endpoint": "https://impl.workday.com/acme_sandbox/authorize"});
-        for (profile, simulated) in [(sim("sandbox"), true), (sim("Sandbox"), false), (real, false)]
-        {
+        for (profile, simulated) in [
+            (sim("sandbox"), true),
+            (sim("Sandbox"), false),
+            (real, false),
+        ] {
             let file = serde_json::json!({"version": 1, "connections": [profile]});
             std::fs::write(&path, file.to_string()).unwrap();
             let loaded = crate::profile::ProfileStore::new(&path).load().unwrap();

@@ -222,10 +222,8 @@ async fn signed_in_sandbox(
     use connector::connections::Connector;
     use connector::paths::Home;
     use connector::signin::SignInOptions;
-    let store = connector::secrets::SecretStore::with_service(
-        service,
-        std::time::Duration::from_secs(10),
-    );
+    let store =
+        connector::secrets::SecretStore::with_service(service, std::time::Duration::from_secs(10));
     let connector = Connector::with_secrets(Home::at(home), store).unwrap();
     let sandbox = connector
         .start_sandbox(connector::SandboxOptions {

@@ -44,7 +44,13 @@ async fn a_name_typed_in_another_case_is_the_stored_connection() {
         .collect();
     assert_eq!(stores.len(), 1, "one store for one connection: {stores:?}");
     let events = cli
-        .cmd(["events", "aCmE", "--format", "ndjson", "--include-own-calls"])
+        .cmd([
+            "events",
+            "aCmE",
+            "--format",
+            "ndjson",
+            "--include-own-calls",
+        ])
         .human()
         .run()
         .await;

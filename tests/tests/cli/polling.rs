@@ -33,7 +33,10 @@ async fn wait_for(text: &Arc<Mutex<String>>, needle: &str, count: usize, what: &
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("{what}: no {count}x {needle:?} in:\n{}", text.lock().unwrap());
+    panic!(
+        "{what}: no {count}x {needle:?} in:\n{}",
+        text.lock().unwrap()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -88,10 +91,22 @@ async fn polling_survives_transient_failures_and_stops_on_a_refused_token() {
         .open(&lock_path)
         .expect("the sync lock exists");
     lock.lock().expect("the test takes the sync lock");
-    wait_for(&stderr, "activity.sync_running", 1, "a pass meets the held store").await;
+    wait_for(
+        &stderr,
+        "activity.sync_running",
+        1,
+        "a pass meets the held store",
+    )
+    .await;
     let synced = stdout.lock().unwrap().matches("Synced \"acme\"").count();
     drop(lock);
-    wait_for(&stdout, "Synced \"acme\"", synced + 1, "a pass after the release").await;
+    wait_for(
+        &stdout,
+        "Synced \"acme\"",
+        synced + 1,
+        "a pass after the release",
+    )
+    .await;
     assert!(child.try_wait().unwrap().is_none(), "still polling");
 
     // A refused refresh token needs a person: polling stops with its error.

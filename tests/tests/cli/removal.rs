@@ -58,7 +58,10 @@ async fn a_kept_activity_log_is_never_resumed_for_another_tenant() {
         }
     }
     assert!(
-        second.rest_calls().iter().all(|r| !r.path.contains("activityLogging")),
+        second
+            .rest_calls()
+            .iter()
+            .all(|r| !r.path.contains("activityLogging")),
         "no activity was read into the other tenant's store"
     );
 
@@ -74,5 +77,8 @@ async fn a_kept_activity_log_is_never_resumed_for_another_tenant() {
     cli.add("acme", &second).await;
     cli.connect("acme").await;
     let report = cli.cmd(sync).run().await.ok();
-    assert!(report["events_stored"].as_u64().unwrap_or(0) > 0, "{report}");
+    assert!(
+        report["events_stored"].as_u64().unwrap_or(0) > 0,
+        "{report}"
+    );
 }

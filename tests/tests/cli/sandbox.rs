@@ -155,7 +155,9 @@ async fn the_sandbox_never_takes_over_a_real_connection_of_its_name() {
         .await;
     let before = cli.snapshot();
     assert!(
-        before.keys().any(|p| p.to_string_lossy().ends_with(".sqlite3")),
+        before
+            .keys()
+            .any(|p| p.to_string_lossy().ends_with(".sqlite3")),
         "a store exists: {:?}",
         before.keys()
     );
@@ -209,7 +211,14 @@ async fn the_sandbox_never_takes_over_a_real_connection_of_its_name() {
     let mut child = tokio::process::Command::new(e2e::binary("wdconnect"))
         .arg("--home")
         .arg(cli.home())
-        .args(["sandbox", "--json", "--events", "1000", "--redirect-port", &port])
+        .args([
+            "sandbox",
+            "--json",
+            "--events",
+            "1000",
+            "--redirect-port",
+            &port,
+        ])
         .env_remove("WDCONNECT_HOME")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

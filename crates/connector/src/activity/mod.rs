@@ -18,8 +18,8 @@ pub use store::{Checkpoint, EventFilter, Store, StoreError, StoredEvent};
 pub use sync::{SyncError, SyncOptions, SyncProgress, SyncReport};
 
 use crate::connections::{Connector, ConnectorError};
-use crate::profile::Profile;
 use crate::problem::Diagnose;
+use crate::profile::Profile;
 use crate::status::Status;
 
 /// The store's file name for a connection: lower-case ASCII letters, digits, `-` and `_`; any

@@ -952,7 +952,11 @@ mod tests {
             let mut file = path.as_os_str().to_owned();
             file.push(suffix);
             let file = PathBuf::from(file);
-            assert!(file.exists(), "{} exists while the store is open", file.display());
+            assert!(
+                file.exists(),
+                "{} exists while the store is open",
+                file.display()
+            );
             assert_eq!(mode(&file), 0o600, "{}", file.display());
         }
         drop(store);
@@ -973,7 +977,10 @@ mod tests {
         store.bind_tenant("wd2.example.com/globex").unwrap();
         drop(store);
         let store = Store::open(&path).unwrap();
-        assert_eq!(store.tenant().unwrap().as_deref(), Some("wd2.example.com/acme"));
+        assert_eq!(
+            store.tenant().unwrap().as_deref(),
+            Some("wd2.example.com/acme")
+        );
     }
 
     #[test]

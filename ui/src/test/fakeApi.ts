@@ -203,7 +203,7 @@ export function fakeShell(initial: Connection[] = [], overrides: Partial<Api> = 
       shell.connections = shell.connections.map((c) => (c.name === name ? { ...c, ...input } : c));
       return Promise.resolve({ warnings: [] });
     }),
-    removeConnection: vi.fn((name: string, _deleteEvents: boolean) => {
+    removeConnection: vi.fn((name: string) => {
       shell.connections = shell.connections.filter((c) => c.name !== name);
       return Promise.resolve(null);
     }),

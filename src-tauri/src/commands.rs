@@ -69,18 +69,16 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
     }
 }
 
-/// A connection as the UI shows it.
+/// A connection as the UI shows it (`simulated` comes from the profile: only the sandbox's is).
 #[derive(Debug, Serialize)]
 pub struct ConnectionDto {
     #[serde(flatten)]
     view: ConnectionView,
-    simulated: bool,
 }
 
 impl From<ConnectionView> for ConnectionDto {
     fn from(view: ConnectionView) -> Self {
-        let simulated = view.profile.name == connector::sandbox::SANDBOX_CONNECTION;
-        Self { view, simulated }
+        Self { view }
     }
 }
 
@@ -235,10 +233,14 @@ pub async fn connection_remove<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
     name: String,
-) -> Result<()> {
+    delete_events: Option<bool>,
+) -> Result<connector::connections::Removed> {
     monitors::stop(&app, &name);
-    state.connector.remove(&name).await?;
-    Ok(())
+    // The UI asks first; without an answer the activity log is kept (deleting cannot be undone).
+    Ok(state
+        .connector
+        .remove(&name, delete_events.unwrap_or(false))
+        .await?)
 }
 
 /// What the UI shows while a sign-in waits for the browser.

@@ -80,11 +80,20 @@ fn init_logging(home: Option<&connector::paths::Home>) {
         if std::fs::metadata(&path).is_ok_and(|m| m.len() > ROTATE_AT) {
             let _ = std::fs::rename(&path, dir.join("workday-connector.log.1"));
         }
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .ok()
+        let mut options = std::fs::OpenOptions::new();
+        options.create(true).append(true);
+        // The log names tenants, users and addresses: the user's alone, also when an older
+        // version made it readable by others.
+        let file = connector::paths::private_mode(&mut options)
+            .open(&path)
+            .ok()?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))
+                .ok()?;
+        }
+        Some(file)
     });
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     let _ = match file {

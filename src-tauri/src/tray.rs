@@ -33,7 +33,7 @@ fn connections<R: Runtime>(app: &AppHandle<R>) -> Vec<(String, Status, bool)> {
         Ok(all) => all
             .into_iter()
             .map(|c| {
-                let simulated = c.profile.name == connector::sandbox::SANDBOX_CONNECTION;
+                let simulated = c.profile.simulated;
                 (c.profile.name, c.state.status, simulated)
             })
             .collect(),

@@ -384,8 +384,11 @@ fn connection_add_stores_the_connection_and_never_returns_the_secret() {
         .unwrap_err();
     assert_problem(&again);
     assert_eq!(
-        h.call("connection_remove", json!({ "name": "acme" })),
-        Ok(Value::Null)
+        h.call(
+            "connection_remove",
+            json!({ "name": "acme", "deleteEvents": true })
+        ),
+        Ok(json!({"removed": "acme", "activity_log_deleted": false, "activity_log_kept": null}))
     );
     assert_eq!(h.call("connections_list", json!({})), Ok(json!([])));
 }

@@ -267,6 +267,48 @@ impl Cli {
         (out.status.success() && !value.is_empty()).then_some(value)
     }
 
+    /// Stores a secret of `profile` with `secret-tool`, as an older version of the app left it.
+    pub fn set_keyring(&self, profile: &str, kind: &str, value: &str) {
+        use std::io::Write;
+        let mut child = std::process::Command::new("secret-tool")
+            .args([
+                "store",
+                "--label",
+                "wdc e2e",
+                "service",
+                &self.keyring_service(),
+            ])
+            .arg("username")
+            .arg(format!("{profile}/{kind}"))
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("secret-tool runs (package libsecret-tools)");
+        child
+            .stdin
+            .take()
+            .expect("a stdin pipe")
+            .write_all(value.as_bytes())
+            .expect("the secret is written");
+        assert!(child.wait().expect("secret-tool ends").success());
+    }
+
+    /// Every file under the home with its bytes, for "nothing changed" checks.
+    pub fn snapshot(&self) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+        fn walk(dir: &Path, out: &mut std::collections::BTreeMap<PathBuf, Vec<u8>>) {
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else {
+                    out.insert(path.clone(), std::fs::read(&path).unwrap_or_default());
+                }
+            }
+        }
+        let mut out = std::collections::BTreeMap::new();
+        walk(self.home(), &mut out);
+        out
+    }
+
     /// A `wdconnect --home DIR ARGS... --json` run to configure.
     pub fn cmd<I, S>(&self, args: I) -> Cmd<'_>
     where

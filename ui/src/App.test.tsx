@@ -149,9 +149,11 @@ describe("connection screen", () => {
     expect(document.activeElement).toBe(within(dialog).getByRole("button", { name: "Cancel" }));
     // Tab stays inside the dialog.
     const confirm = within(dialog).getByRole("button", { name: "Remove “acme”" });
+    const deleteEvents = within(dialog).getByRole("checkbox", { name: /Also delete its activity log/ });
+    expect((deleteEvents as HTMLInputElement).checked).toBe(false);
     confirm.focus();
     fireEvent.keyDown(confirm, { key: "Tab" });
-    expect(document.activeElement).toBe(within(dialog).getByRole("button", { name: "Cancel" }));
+    expect(document.activeElement).toBe(deleteEvents);
     fireEvent.keyDown(document.activeElement as HTMLElement, { key: "Tab", shiftKey: true });
     expect(document.activeElement).toBe(confirm);
     fireEvent.keyDown(dialog, { key: "Escape" });
@@ -163,8 +165,9 @@ describe("connection screen", () => {
     expect(shell.api.removeConnection).not.toHaveBeenCalled();
 
     fireEvent.click(remove);
+    fireEvent.click(screen.getByRole("checkbox", { name: /Also delete its activity log/ }));
     fireEvent.click(screen.getByRole("button", { name: "Remove “acme”" }));
-    await waitFor(() => expect(shell.api.removeConnection).toHaveBeenCalledWith("acme"));
+    await waitFor(() => expect(shell.api.removeConnection).toHaveBeenCalledWith("acme", true));
     await waitFor(() => expect(document.querySelector('[data-connection="acme"]')).toBeNull());
     expect(card("globex")).toBeTruthy();
     expect(screen.getByText("Removed the connection “acme”.")).toBeTruthy();

@@ -36,7 +36,7 @@ describe("api", () => {
     await api.parsePaste("Client ID abc");
     await api.addConnection(INPUT, "s3cret");
     await api.editConnection("acme", INPUT, null);
-    await api.removeConnection("acme");
+    await api.removeConnection("acme", true);
     await api.connect("acme");
     await api.cancelSignIn("acme");
     await api.test("acme");
@@ -57,7 +57,7 @@ describe("api", () => {
       ["parse_paste", { text: "Client ID abc" }],
       ["connection_add", { input: INPUT, clientSecret: "s3cret" }],
       ["connection_edit", { name: "acme", input: INPUT, clientSecret: null }],
-      ["connection_remove", { name: "acme" }],
+      ["connection_remove", { name: "acme", deleteEvents: true }],
       ["connection_connect", { name: "acme" }],
       ["signin_cancel", { name: "acme" }],
       ["connection_test", { name: "acme" }],

@@ -305,7 +305,9 @@ export const api = {
   /** `clientSecret` null keeps the stored one. */
   editConnection: (name: string, input: ProfileInput, clientSecret: string | null) =>
     call<{ warnings: Problem[] }>("connection_edit", { name, input, clientSecret }),
-  removeConnection: (name: string) => call<null>("connection_remove", { name }),
+  /** The activity log is kept unless `deleteEvents`: deleting it cannot be undone. */
+  removeConnection: (name: string, deleteEvents: boolean) =>
+    call<unknown>("connection_remove", { name, deleteEvents }),
   /** Opens the system browser; resolves once signed in. Progress comes as `onSignInWaiting`. */
   connect: (name: string) => call<null>("connection_connect", { name }),
   cancelSignIn: (name: string) => call<null>("signin_cancel", { name }),

@@ -238,7 +238,7 @@ export function ConfirmDialog({
       return;
     }
     if (e.key !== "Tab" || !box.current) return;
-    const items = Array.from(box.current.querySelectorAll<HTMLElement>("button:not([disabled])"));
+    const items = Array.from(box.current.querySelectorAll<HTMLElement>("input:not([disabled]), button:not([disabled])"));
     const first = items[0];
     const last = items[items.length - 1];
     if (!first || !last) return;

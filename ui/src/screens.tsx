@@ -150,6 +150,7 @@ export function ConnectionScreen({
   const heading = useRef<HTMLHeadingElement>(null);
   useFocus(heading, connection?.name);
   const [confirming, setConfirming] = useState(false);
+  const [deleteEvents, setDeleteEvents] = useState(false);
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<Problem | null>(null);
   const [notice, setNotice] = useState("");
@@ -184,7 +185,7 @@ export function ConnectionScreen({
   const remove = async () => {
     setBusy(true);
     try {
-      await api.removeConnection(c.name);
+      await api.removeConnection(c.name, deleteEvents);
       setConfirming(false);
       onRemoved(c.name);
     } catch (error) {
@@ -293,6 +294,16 @@ export function ConnectionScreen({
             This forgets the connection “{c.name}”, its tokens and its client secret on this computer. The API
             client in Workday stays as it is.
           </p>
+          <label class="check">
+            <input
+              type="checkbox"
+              id="remove-delete-events"
+              checked={deleteEvents}
+              onChange={(e) => setDeleteEvents((e.target as HTMLInputElement).checked)}
+            />{" "}
+            Also delete its activity log (the events collected on this computer). Kept otherwise, and never resumed
+            by a connection to another tenant.
+          </label>
         </ConfirmDialog>
       )}
     </section>

@@ -36,26 +36,18 @@ pub async fn sync(connector: &Connector, name: &str, args: &SyncArgs, json: bool
             b
         });
         let outcome = connector
-            .sync(name, &options, |p| show_progress(bar.as_ref(), json, p))
+            .sync_pass(name, &options, |p| show_progress(bar.as_ref(), json, p))
             .await;
         if let Some(b) = &bar {
             b.finish_and_clear();
         }
         match outcome {
             Ok(report) => print_report(json, &report),
-            Err(e) => {
-                let code = output::failure(json, &e);
-                // Only a transient failure is worth polling on; the rest need the user.
-                let transient = e.problems().iter().all(|p| {
-                    matches!(
-                        p.code.as_str(),
-                        "api.network"
-                            | "api.throttled"
-                            | "api.server_error"
-                            | "api.tenant_unavailable"
-                    )
-                });
-                if args.once || !transient {
+            Err(failure) => {
+                let code = output::failure(json, &failure.error);
+                // Polling goes on through what passes by itself (the connector's own test:
+                // network, 5xx, 429, a locked or busy store); what needs a person stops it.
+                if args.once || !failure.transient {
                     return code;
                 }
             }
@@ -209,7 +201,7 @@ pub async fn events(connector: &Connector, name: &str, args: &EventsArgs, json: 
     };
     let out: Box<dyn Write + Send> = match &args.output {
         None => Box::new(std::io::BufWriter::new(std::io::stdout())),
-        Some(path) => match std::fs::File::create(path) {
+        Some(path) => match connector::paths::create_private_file(path) {
             Ok(f) => Box::new(std::io::BufWriter::new(f)),
             Err(e) => {
                 output::problems(

@@ -69,12 +69,29 @@ pub enum Command {
         json: bool,
     },
     /// Remove a connection and its secrets (`--all`: every connection, e.g. before uninstalling).
+    ///
+    /// Its activity log is kept unless --delete-events is given: deleting collected events
+    /// cannot be undone, so it is never the default. A kept log is bound to its tenant and is
+    /// never resumed by a new connection of the same name that points at another tenant.
     Remove {
         #[arg(required_unless_present = "all")]
         name: Option<String>,
         /// Remove every connection and its secrets from the credential store.
         #[arg(long, conflicts_with = "name")]
         all: bool,
+        /// Keep the collected activity log on this computer (the default).
+        #[arg(long, conflicts_with = "delete_events")]
+        keep_events: bool,
+        /// Delete the collected activity log with the connection.
+        #[arg(long)]
+        delete_events: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rename a connection; its secrets, status and activity log move with it.
+    Rename {
+        name: String,
+        new_name: String,
         #[arg(long)]
         json: bool,
     },

@@ -130,18 +130,35 @@ pub async fn run(cli: Cli) -> u8 {
         }
         Command::Remove {
             name: Some(name),
+            delete_events,
             json,
             ..
-        } => connector.remove(&name).await.map(|()| {
+        } => connector.remove(&name, delete_events).await.map(|removed| {
             if json {
-                output::print_json(&serde_json::json!({"removed": name}));
+                output::print_json(&removed);
             } else {
-                println!("Removed \"{name}\" and its secrets.");
+                print_removed(&removed);
             }
         }),
         Command::Remove {
-            name: None, json, ..
-        } => remove_all(&connector, json).await,
+            name: None,
+            delete_events,
+            json,
+            ..
+        } => remove_all(&connector, delete_events, json).await,
+        Command::Rename {
+            name,
+            new_name,
+            json,
+        } => connector.rename(&name, &new_name).await.map(|new| {
+            if json {
+                output::print_json(&serde_json::json!({"renamed": name, "to": new}));
+            } else {
+                println!(
+                    "Renamed \"{name}\" to \"{new}\"; its secrets and activity log moved with it."
+                );
+            }
+        }),
         Command::Connect {
             name,
             no_browser,
@@ -212,6 +229,7 @@ fn json_flag(command: &Command) -> bool {
         | Command::Show { json, .. }
         | Command::Edit { json, .. }
         | Command::Remove { json, .. }
+        | Command::Rename { json, .. }
         | Command::Connect { json, .. }
         | Command::Test { json, .. }
         | Command::Status { json }
@@ -421,14 +439,20 @@ fn print_report(json: bool, report: &TestReport) {
 
 /// Removes every connection and its secrets, one after another; on a failure the ones not yet
 /// removed stay whole (profile and secrets), so running it again finishes the job.
-async fn remove_all(connector: &Connector, json: bool) -> Result<(), ConnectorError> {
+async fn remove_all(
+    connector: &Connector,
+    delete_events: bool,
+    json: bool,
+) -> Result<(), ConnectorError> {
     let mut removed = Vec::new();
+    let mut kept = Vec::new();
     for view in connector.list()? {
-        connector.remove(&view.profile.name).await?;
+        let outcome = connector.remove(&view.profile.name, delete_events).await?;
+        kept.extend(outcome.activity_log_kept);
         removed.push(view.profile.name);
     }
     if json {
-        output::print_json(&serde_json::json!({ "removed": removed }));
+        output::print_json(&serde_json::json!({ "removed": removed, "activity_logs_kept": kept }));
     } else if removed.is_empty() {
         println!("No connections to remove.");
     } else {
@@ -437,8 +461,24 @@ async fn remove_all(connector: &Connector, json: bool) -> Result<(), ConnectorEr
             removed.len(),
             removed.join(", ")
         );
+        for path in kept {
+            println!("Activity log kept: {}", path.display());
+        }
     }
     Ok(())
+}
+
+fn print_removed(r: &connector::connections::Removed) {
+    let name = &r.name;
+    match (&r.activity_log_kept, r.activity_log_deleted) {
+        (Some(path), _) => println!(
+            "Removed \"{name}\" and its secrets. Its activity log is kept at {} (delete it with \
+             the connection next time: --delete-events).",
+            path.display()
+        ),
+        (None, true) => println!("Removed \"{name}\", its secrets and its activity log."),
+        (None, false) => println!("Removed \"{name}\" and its secrets."),
+    }
 }
 
 async fn connect(

@@ -678,7 +678,7 @@ async fn main() -> Result<(), Error> {
     for (k, r) in rows {
         println!("| {k} | {r} |");
     }
-    connector.remove(NAME).await.map_err(ce)?;
+    connector.remove(NAME, true).await.map_err(ce)?;
     sim.shutdown().await;
     Ok(())
 }

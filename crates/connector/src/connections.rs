@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, OnceCell};
 use workday_client::endpoints::{self, Finding};
 use workday_client::oauth::OAuthClient;
 use workday_client::ratelimit::RateLimiter;
@@ -75,6 +75,17 @@ pub struct ConnectionView {
     pub state: ConnectionState,
 }
 
+/// What `remove` did with the connection's activity log.
+#[derive(Debug, Clone, Serialize)]
+pub struct Removed {
+    /// The stored name of the removed connection.
+    #[serde(rename = "removed")]
+    pub name: String,
+    pub activity_log_deleted: bool,
+    /// Where the kept activity log is, when there is one.
+    pub activity_log_kept: Option<std::path::PathBuf>,
+}
+
 /// Everything one connection needs to talk to its tenant, built once per process.
 #[derive(Debug)]
 pub(crate) struct Session {
@@ -89,7 +100,9 @@ pub struct Connector {
     secrets: Arc<SecretStore>,
     hub: Arc<StatusHub>,
     http: reqwest::Client,
-    sessions: Mutex<HashMap<String, Arc<Session>>>,
+    /// By stored name. One cell per connection, so concurrent callers wait for the one build
+    /// instead of each reading the keyring and making a token manager of its own.
+    sessions: Mutex<HashMap<String, Arc<OnceCell<Arc<Session>>>>>,
 }
 
 impl Connector {
@@ -103,6 +116,8 @@ impl Connector {
 
     /// With a given secret store (tests use a service name of their own).
     pub fn with_secrets(home: Home, secrets: SecretStore) -> Result<Connector, ConnectorError> {
+        // Files made by older versions (or under a loose umask) may be readable by other users.
+        crate::paths::repair_modes(&home);
         let http = workday_client::http::http_client(&Default::default()).map_err(|e| {
             ConnectorError::Failed(Problem::new(
                 "http.client_unavailable",
@@ -147,8 +162,15 @@ impl Connector {
         }
     }
 
+    /// The stored profile that `name` designates (letter case ignored). Its `name` is the stored
+    /// one: every key (secrets, state, store, locks) is made from it, never from what was typed.
     fn profile(&self, name: &str) -> Result<Profile, ConnectorError> {
         self.profiles.get(name).map_err(input_or_failed)
+    }
+
+    /// The stored name that `name` designates.
+    pub fn resolve(&self, name: &str) -> Result<String, ConnectorError> {
+        Ok(self.profile(name)?.name)
     }
 
     /// Checks a new connection's name and values, all but the client secret: the CLI does this
@@ -156,6 +178,7 @@ impl Connector {
     pub fn precheck(&self, profile: &Profile) -> Result<(), ConnectorError> {
         profile::validate_name(&profile.name)
             .map_err(|e| ConnectorError::Invalid(vec![e.problem()]))?;
+        refuse_reserved(profile)?;
         let findings = match profile::check_profile(profile) {
             Ok(warnings) => warnings,
             Err(all) => all,
@@ -174,6 +197,7 @@ impl Connector {
         profile: &Profile,
         client_secret: &SecretString,
     ) -> Result<Vec<Problem>, ConnectorError> {
+        refuse_reserved(profile)?;
         let mut findings = match profile::check_profile(profile) {
             Ok(warnings) => warnings,
             Err(all) => all,
@@ -201,6 +225,8 @@ impl Connector {
     ) -> Result<Vec<Problem>, ConnectorError> {
         profile.name = profile::validate_name(&profile.name)
             .map_err(|e| ConnectorError::Invalid(vec![e.problem()]))?;
+        // Only `start_sandbox` makes a simulated connection.
+        profile.simulated = false;
         let warnings = self.check(&profile, &client_secret)?;
         // Refuse a duplicate before touching the keyring: storing first would overwrite the
         // secret of the existing connection. Only a name known to be free goes on: an unreadable
@@ -238,43 +264,141 @@ impl Connector {
         client_secret: Option<SecretString>,
     ) -> Result<Vec<Problem>, ConnectorError> {
         let mut profile = self.profile(name)?;
+        // The stored name and kind stay: an edit never renames (its keys would be orphaned)
+        // and never turns a real connection into the sandbox or back.
+        let stored = profile.name.clone();
+        let simulated = profile.simulated;
         change(&mut profile);
-        profile.name = name.to_string();
+        profile.name = stored.clone();
+        profile.simulated = simulated;
         let secret = match &client_secret {
             Some(s) => s.clone(),
-            None => self.client_secret(name).await?,
+            None => self.client_secret(&stored).await?,
         };
         let warnings = self.check(&profile, &secret)?;
         if let Some(secret) = &client_secret {
             self.secrets
-                .set(name, SecretKind::ClientSecret, secret)
+                .set(&stored, SecretKind::ClientSecret, secret)
                 .await
                 .map_err(ConnectorError::failed)?;
         }
         self.profiles
-            .update(name, |p| *p = profile)
+            .update(&stored, |p| *p = profile)
             .map_err(input_or_failed)?;
-        self.sessions.lock().await.remove(name);
+        self.sessions.lock().await.remove(&stored);
         Ok(warnings)
     }
 
-    /// Removes a connection and its secrets. The secrets go first: if the store is unavailable,
-    /// the connection stays, so nothing is left behind that the user can no longer see.
-    pub async fn remove(&self, name: &str) -> Result<(), ConnectorError> {
-        self.profile(name)?;
+    /// Removes a connection and its secrets, and with `delete_events` its activity log too. The
+    /// log goes first (refused while a sync of it runs), then the secrets: if either fails, the
+    /// connection stays, so running it again finishes the job and nothing is left behind that
+    /// the user can no longer see. A kept log is bound to its tenant: a new connection of the
+    /// same name but another tenant does not resume it (`activity.tenant_mismatch`).
+    pub async fn remove(&self, name: &str, delete_events: bool) -> Result<Removed, ConnectorError> {
+        let name = self.profile(name)?.name;
+        let activity_log_deleted = delete_events && self.delete_activity_store(&name)?;
         self.secrets
-            .delete_all(name)
+            .delete_all(&name)
             .await
             .map_err(ConnectorError::failed)?;
-        self.profiles.remove(name).map_err(input_or_failed)?;
-        self.sessions.lock().await.remove(name);
-        self.hub.forget(name);
-        Ok(())
+        self.profiles.remove(&name).map_err(input_or_failed)?;
+        self.sessions.lock().await.remove(&name);
+        self.hub.forget(&name);
+        let store = self.activity_store_path(&name);
+        Ok(Removed {
+            activity_log_kept: store.exists().then_some(store),
+            activity_log_deleted,
+            name,
+        })
+    }
+
+    /// Renames a connection: its profile, its secrets, its status and its activity log move to
+    /// the new name together. Refused while a sync of it runs; the sandbox keeps its name.
+    pub async fn rename(&self, name: &str, new_name: &str) -> Result<String, ConnectorError> {
+        let profile = self.profile(name)?;
+        let old = profile.name.clone();
+        let new = profile::validate_name(new_name)
+            .map_err(|e| ConnectorError::Invalid(vec![e.problem()]))?;
+        if profile.simulated {
+            return Err(ConnectorError::Invalid(vec![Problem::new(
+                "profile.sandbox_rename",
+                "The sandbox connection keeps its name.",
+                "Rename only real connections; the sandbox is recreated by Try the sandbox or \
+                 `wdconnect sandbox`.",
+            )]));
+        }
+        refuse_reserved(&Profile::new(new.clone()))?;
+        if let Ok(other) = self.profiles.get(&new)
+            && other.name != old
+        {
+            return Err(input_or_failed(profile::ProfileError::DuplicateName {
+                existing: other.name,
+            }));
+        }
+        let old_store = self.activity_store_path(&old);
+        let new_store = self.activity_store_path(&new);
+        let _running = if old_store.exists() {
+            Some(crate::activity::lock_sync(&old_store, &old)?)
+        } else {
+            None
+        };
+        // Secrets are copied first and the old ones deleted last: a failure on the way leaves
+        // the connection whole under its old name.
+        let mut copied = Vec::new();
+        for kind in SecretKind::ALL {
+            let value = self.secrets.get(&old, kind).await;
+            let result = match value {
+                Ok(Some(v)) => self.secrets.set(&new, kind, &v).await.map(|()| true),
+                Ok(None) => Ok(false),
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(true) => copied.push(kind),
+                Ok(false) => {}
+                Err(e) => {
+                    for kind in copied {
+                        let _ = self.secrets.delete(&new, kind).await;
+                    }
+                    return Err(ConnectorError::failed(e));
+                }
+            }
+        }
+        if let Err(e) = self.profiles.update(&old, |p| p.name = new.clone()) {
+            for kind in copied {
+                let _ = self.secrets.delete(&new, kind).await;
+            }
+            return Err(input_or_failed(e));
+        }
+        if old_store != new_store {
+            for (from, to) in crate::activity::store_files(&old_store)
+                .into_iter()
+                .zip(crate::activity::store_files(&new_store))
+            {
+                if from.exists()
+                    && let Err(e) = std::fs::rename(&from, &to)
+                {
+                    tracing::warn!(from = %from.display(), to = %to.display(), error = %e, "could not move the activity log");
+                }
+            }
+        }
+        let state = self.hub.get(&old);
+        self.hub.forget(&old);
+        self.hub.update(&new, |s| *s = state);
+        self.sessions.lock().await.remove(&old);
+        if old != new
+            && let Err(e) = self.secrets.delete_all(&old).await
+        {
+            tracing::warn!(
+                code = e.code(),
+                "the old name's secrets could not be deleted"
+            );
+        }
+        Ok(new)
     }
 
     /// Forgets the tokens, keeps the connection.
     pub async fn disconnect(&self, name: &str) -> Result<(), ConnectorError> {
-        self.profile(name)?;
+        let name = &self.profile(name)?.name;
         self.secrets
             .delete(name, SecretKind::RefreshToken)
             .await
@@ -295,6 +419,7 @@ impl Connector {
         progress: impl FnMut(SignInProgress),
     ) -> Result<(), ConnectorError> {
         let profile = self.profile(name)?;
+        let name = profile.name.as_str();
         let session = self.session(name).await?;
         let before = self.hub.get(name).status;
         self.hub.update(name, |s| s.status = Status::SigningIn);
@@ -329,6 +454,7 @@ impl Connector {
 
     /// Runs the staged test and records its outcome as the connection's status.
     pub async fn test(&self, name: &str) -> Result<TestReport, ConnectorError> {
+        let name = &self.resolve(name)?;
         let session = self.session(name).await?;
         let report = staged::run(name, &session.tokens, &session.rest).await;
         let now = chrono::Utc::now();
@@ -360,16 +486,28 @@ impl Connector {
     }
 
     /// Starts the sandbox tenant and points the connection named `sandbox` at it (created or
-    /// refreshed: a new tenant knows none of the old tokens, so they are forgotten).
+    /// refreshed: a new tenant knows none of the old tokens, so they are forgotten). Only a
+    /// connection marked simulated is ever touched: a real one that holds the name (made before
+    /// the name was reserved) is refused, with nothing started and nothing changed.
     pub async fn start_sandbox(&self, options: SandboxOptions) -> Result<Sandbox, ConnectorError> {
+        let existing = match self.profiles.get(crate::sandbox::SANDBOX_CONNECTION) {
+            Ok(existing) if existing.simulated => Some(existing),
+            Ok(real) => {
+                return Err(ConnectorError::Failed(crate::sandbox::name_taken(
+                    &real.name,
+                )));
+            }
+            Err(profile::ProfileError::NotFound { .. }) => None,
+            Err(e) => return Err(input_or_failed(e)),
+        };
         let sandbox = Sandbox::start(options)
             .await
             .map_err(ConnectorError::failed)?;
         let info = sandbox.info().clone();
-        let mut profile = match self.profiles.get(crate::sandbox::SANDBOX_CONNECTION) {
-            Ok(existing) => existing,
-            Err(_) => Profile::new(crate::sandbox::SANDBOX_CONNECTION),
-        };
+        let mut profile = existing
+            .clone()
+            .unwrap_or_else(|| Profile::new(crate::sandbox::SANDBOX_CONNECTION));
+        profile.simulated = true;
         profile.client_id = info.client_id.clone();
         profile.rest_api_endpoint = info.rest_api_endpoint.clone();
         profile.token_endpoint = info.token_endpoint.clone();
@@ -386,7 +524,7 @@ impl Connector {
             .delete(&name, SecretKind::RefreshToken)
             .await
             .map_err(ConnectorError::failed)?;
-        let saved = if self.profiles.get(&name).is_ok() {
+        let saved = if existing.is_some() {
             self.profiles.update(&name, |p| *p = profile)
         } else {
             self.profiles.add(profile)
@@ -411,12 +549,24 @@ impl Connector {
             })
     }
 
-    /// The session of `name`, built on first use (the activity sync uses it too).
+    /// The session of `name` (any letter case), built on first use and once: concurrent callers
+    /// wait for the one build (the activity sync uses it too).
     pub(crate) async fn session(&self, name: &str) -> Result<Arc<Session>, ConnectorError> {
-        if let Some(s) = self.sessions.lock().await.get(name) {
-            return Ok(s.clone());
-        }
         let profile = self.profile(name)?;
+        let cell = self
+            .sessions
+            .lock()
+            .await
+            .entry(profile.name.clone())
+            .or_default()
+            .clone();
+        cell.get_or_try_init(|| self.build_session(profile))
+            .await
+            .cloned()
+    }
+
+    async fn build_session(&self, profile: Profile) -> Result<Arc<Session>, ConnectorError> {
+        let name = profile.name.as_str();
         let secret = self.client_secret(name).await?;
         let checked = endpoints::check_all(
             &profile.rest_api_endpoint,
@@ -442,15 +592,13 @@ impl Connector {
             limiter,
             RetryPolicy::default(),
         );
-        let session = Arc::new(Session {
-            tokens: TokenManager::new(name, oauth, self.secrets.clone()),
+        let mut lock = self.activity_store_path(name).into_os_string();
+        lock.push(".token-lock");
+        Ok(Arc::new(Session {
+            tokens: TokenManager::new(name, oauth, self.secrets.clone())
+                .with_refresh_lock(lock.into()),
             rest,
-        });
-        self.sessions
-            .lock()
-            .await
-            .insert(name.to_string(), session.clone());
-        Ok(session)
+        }))
     }
 }
 
@@ -468,6 +616,17 @@ pub fn keyring_service(home: &Home) -> String {
             home.root().display()
         )
     }
+}
+
+/// The sandbox's name, in any letter case, belongs to the sandbox: a real connection under it
+/// would be mistaken for the sandbox (badges, the tray) and is refused.
+fn refuse_reserved(profile: &Profile) -> Result<(), ConnectorError> {
+    if !profile.simulated && crate::sandbox::is_reserved_name(&profile.name) {
+        return Err(ConnectorError::Invalid(vec![
+            crate::sandbox::name_reserved(&profile.name),
+        ]));
+    }
+    Ok(())
 }
 
 /// Profile errors that are the user's input (unknown name, duplicate, bad name) exit 2 in the

@@ -7,7 +7,8 @@ use serde::Serialize;
 
 pub(crate) fn write_json_atomically(path: &Path, value: &impl Serialize) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    std::fs::create_dir_all(dir)?;
+    crate::paths::create_private_dir(dir).map_err(std::io::Error::other)?;
+    // A temporary file is created 600 on unix, and the rename keeps its mode.
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
     serde_json::to_writer_pretty(&mut tmp, value)?;
     tmp.as_file().sync_all()?;

@@ -152,16 +152,121 @@ impl Home {
 }
 
 /// Creates `dir` and its missing parents, readable by the user only on unix: the directory names
-/// the user's tenants and holds their activity. An existing directory is left as it is.
+/// the user's tenants and holds their activity. An existing `dir` is made private too (parents
+/// that existed are left alone: they are not the app's).
 pub(crate) fn create_private_dir(dir: &Path) -> Result<(), HomeError> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir).map_err(|source| HomeError::CreateDir {
+    let failed = |source| HomeError::CreateDir {
         path: dir.to_owned(),
         source,
-    })
+    };
+    builder.create(dir).map_err(failed)?;
+    restrict(dir, true).map_err(failed)
+}
+
+/// Opens (creating when absent) a lock file, mode 600 on unix, in a private folder.
+pub(crate) fn open_private_lock_file(path: &Path) -> io::Result<std::fs::File> {
+    if let Some(dir) = path.parent() {
+        create_private_dir(dir).map_err(|e| match e {
+            HomeError::CreateDir { source, .. } => source,
+            HomeError::Unavailable => io::Error::other(e),
+        })?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).truncate(false).write(true);
+    private_mode(&mut options);
+    options.open(path)
+}
+
+/// Creates or truncates a file the app writes for the user (an export), readable by the user
+/// only on unix, also when it replaces an older file that was not.
+pub fn create_private_file(path: &Path) -> io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).truncate(true).write(true);
+    let file = private_mode(&mut options).open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if file.metadata()?.is_file() {
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    Ok(file)
+}
+
+/// Files the app creates are readable by the user only (mode 600 on unix; the umask can only
+/// take permissions away). Elsewhere the user's profile folder is already private.
+pub fn private_mode(options: &mut std::fs::OpenOptions) -> &mut std::fs::OpenOptions {
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(options, 0o600);
+    options
+}
+
+/// Sets a folder to 700 or a file to 600 on unix when it is looser; nothing elsewhere.
+pub(crate) fn restrict(path: &Path, dir: bool) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let want = if dir { 0o700 } else { 0o600 };
+        let meta = std::fs::symlink_metadata(path)?;
+        if meta.permissions().mode() & 0o777 != want {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(want))?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, dir);
+    Ok(())
+}
+
+/// The files the app keeps in the home's root.
+const ROOT_FILES: &[&str] = &[
+    "connections.json",
+    "connections.json.lock",
+    "state.json",
+    "state.json.corrupt",
+    "settings.json",
+];
+
+/// Makes the app's folders 700 and its files 600 (unix) wherever an older version or a loose
+/// umask left them readable by other users: the stores hold every employee's addresses and
+/// sessions. Only what the app owns is touched (a `--home` may be a folder with other files in
+/// it); symbolic links are not followed. Best effort: what cannot be changed is logged.
+pub fn repair_modes(home: &Home) {
+    if !cfg!(unix) {
+        return;
+    }
+    let activity = home.data_dir().join("activity");
+    for dir in [home.root(), home.data_dir(), home.logs_dir(), &activity] {
+        repair(dir, true);
+    }
+    for name in ROOT_FILES {
+        repair(&home.root().join(name), false);
+    }
+    for (dir, prefix) in [(&activity, ""), (&home.logs_dir, "workday-connector")] {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            if entry.file_name().to_string_lossy().starts_with(prefix) {
+                repair(&entry.path(), false);
+            }
+        }
+    }
+}
+
+/// Restricts one folder or regular file that exists; anything else is left alone.
+fn repair(path: &Path, dir: bool) {
+    let fits = match std::fs::symlink_metadata(path) {
+        Ok(m) if dir => m.is_dir(),
+        Ok(m) => m.is_file(),
+        Err(_) => false,
+    };
+    if fits && let Err(e) = restrict(path, dir) {
+        tracing::warn!(path = %path.display(), error = %e, "could not make it private to this user");
+    }
 }
 
 #[cfg(test)]

@@ -77,6 +77,10 @@ pub struct Profile {
     pub sso: bool,
     #[serde(default)]
     pub sync: SyncSettings,
+    /// The connection points at the built-in sandbox (set only by `start_sandbox`). Files from
+    /// before this field are read by [`crate::sandbox::is_legacy_sandbox`]'s rule.
+    #[serde(default)]
+    pub simulated: bool,
 }
 
 fn default_redirect_port() -> u16 {
@@ -104,6 +108,7 @@ impl Profile {
             client_auth: ClientAuth::default(),
             sso: false,
             sync: SyncSettings::default(),
+            simulated: false,
         }
     }
 
@@ -654,8 +659,12 @@ impl ProfileStore {
         let connections = top
             .remove("connections")
             .ok_or_else(|| corrupt("\"connections\" is missing".to_owned()))?;
-        serde_json::from_value(connections)
-            .map_err(|e| corrupt(format!("\"connections\" does not hold connections ({e})")))
+        let mut profiles: Vec<Profile> = serde_json::from_value(connections)
+            .map_err(|e| corrupt(format!("\"connections\" does not hold connections ({e})")))?;
+        for p in &mut profiles {
+            p.simulated |= crate::sandbox::is_legacy_sandbox(p);
+        }
+        Ok(profiles)
     }
 
     /// The profile called `name` (letter case ignored, as for duplicates).
@@ -749,12 +758,7 @@ impl ProfileStore {
             path: path.clone(),
             source,
         };
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(write_failed)?;
+        let file = paths::open_private_lock_file(&path).map_err(write_failed)?;
         file.lock().map_err(write_failed)?;
         Ok(file)
     }

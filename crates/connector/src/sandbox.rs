@@ -6,8 +6,58 @@ use serde::Serialize;
 use crate::loopback::{self, RedirectHost};
 use crate::problem::{Diagnose, Problem};
 
-/// The name of the connection that points at the sandbox tenant.
+/// The name of the connection that points at the sandbox tenant. Reserved for it in any letter
+/// case: a real connection cannot take it.
 pub const SANDBOX_CONNECTION: &str = "sandbox";
+
+/// Whether `name` is the sandbox's name in some letter case (names ignore case everywhere).
+pub fn is_reserved_name(name: &str) -> bool {
+    name.trim().to_lowercase() == SANDBOX_CONNECTION
+}
+
+/// A profile written before profiles said whether they are simulated, recognised as the sandbox
+/// only when it can be nothing else: the exact name the sandbox created (`sandbox`, lower case:
+/// a real connection that the sandbox took over kept its own spelling) and all three endpoints
+/// plain HTTP on the IPv4 loopback, which no Workday tenant serves. A real connection fails at
+/// least one of these, so it is never mistaken for the sandbox and overwritten.
+pub(crate) fn is_legacy_sandbox(p: &crate::profile::Profile) -> bool {
+    p.name == SANDBOX_CONNECTION
+        && [
+            &p.rest_api_endpoint,
+            &p.token_endpoint,
+            &p.authorization_endpoint,
+        ]
+        .iter()
+        .all(|url| url.starts_with("http://127.0.0.1:"))
+}
+
+/// A real connection asked to use the sandbox's name.
+pub fn name_reserved(name: &str) -> Problem {
+    Problem::new(
+        "profile.name_reserved",
+        format!(
+            "The name \"{}\" is reserved for the built-in sandbox (in any letter case).",
+            name.trim()
+        ),
+        "Choose another name for this connection, e.g. the tenant's name (\"acme_sandbox\").",
+    )
+}
+
+/// The sandbox cannot start because a real connection (made before the name was reserved)
+/// holds its name: it is left exactly as it is.
+pub fn name_taken(existing: &str) -> Problem {
+    Problem::new(
+        "sandbox.name_taken",
+        format!(
+            "The sandbox did not start: the connection \"{existing}\" is a real connection, and \
+             the sandbox would have to use its name. It was left as it is."
+        ),
+        format!(
+            "Rename the connection \"{existing}\" (`wdconnect rename \"{existing}\" NEW_NAME`), \
+             then start the sandbox again."
+        ),
+    )
+}
 
 /// What a front may choose when it starts the sandbox.
 #[derive(Debug, Clone)]
@@ -129,6 +179,44 @@ impl Sandbox {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_name_is_reserved_in_any_case() {
+        for name in ["sandbox", "Sandbox", "SANDBOX", " sandbox "] {
+            assert!(is_reserved_name(name), "{name}");
+        }
+        for name in ["acme sandbox", "sandbox2", "sand box"] {
+            assert!(!is_reserved_name(name), "{name}");
+        }
+    }
+
+    /// Profiles from before the `simulated` field: only the sandbox's own (its exact name, all
+    /// three endpoints plain HTTP on loopback) are taken for the sandbox.
+    #[test]
+    fn an_old_sandbox_profile_is_recognised_and_a_real_one_never() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("connections.json");
+        let sim = |name: &str| {
+            serde_json::json!({"name": name, "client_id": "c",
+                "rest_api_endpoint": "http://127.0.0.1:41000/ccx/api/v1/acme_sandbox",
+                "token_endpoint": "http://127.0.0.1:41000/ccx/oauth2/acme_sandbox/token",
+                "authorization_endpoint": "http://127.0.0.1:41001/acme_sandbox/authorize"})
+        };
+        let real = serde_json::json!({"name": "sandbox", "client_id": "c",
+            "rest_api_endpoint": "https://wd2-impl-services1.workday.com/ccx/api/v1/acme_sandbox",
+            "token_endpoint": "https://wd2-impl-services1.workday.com/ccx/oauth2/acme_sandbox/token",
+            "authorization_endpoint": "https://impl.workday.com/acme_sandbox/authorize"});
+        for (profile, simulated) in [
+            (sim("sandbox"), true),
+            (sim("Sandbox"), false),
+            (real, false),
+        ] {
+            let file = serde_json::json!({"version": 1, "connections": [profile]});
+            std::fs::write(&path, file.to_string()).unwrap();
+            let loaded = crate::profile::ProfileStore::new(&path).load().unwrap();
+            assert_eq!(loaded[0].simulated, simulated, "{profile}");
+        }
+    }
 
     #[tokio::test]
     async fn starts_a_tenant_whose_values_carry_no_secret() {

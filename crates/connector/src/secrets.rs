@@ -11,6 +11,10 @@ use crate::problem::{Diagnose, Problem};
 /// The keyring service name of the app's entries.
 pub const DEFAULT_SERVICE: &str = "workday-connector";
 
+/// The code of a store that is there but cannot answer now (locked, busy, not reachable): it
+/// may pass by itself, unlike `keyring.error`.
+pub const UNAVAILABLE: &str = "keyring.unavailable";
+
 /// How long one keyring call may take before the store is called unavailable.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -59,7 +63,7 @@ impl SecretError {
         match self {
             SecretError::NoStore { .. }
             | SecretError::Locked { .. }
-            | SecretError::TimedOut { .. } => "keyring.unavailable",
+            | SecretError::TimedOut { .. } => UNAVAILABLE,
             SecretError::Other { .. } => "keyring.error",
         }
     }

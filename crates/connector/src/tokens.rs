@@ -1,7 +1,10 @@
-//! Access tokens for one connection: kept in memory only, refreshed early and one at a time,
-//! with a rotated refresh token stored before the new access token is used, and `invalid_grant`
+//! Access tokens for one connection: kept in memory only, refreshed early and one at a time
+//! (in this process under a lock, across processes under a lock file, re-reading the stored
+//! refresh token once it is held), with a rotated refresh token stored before the new access
+//! token is used (kept in memory and written again while the store fails), and `invalid_grant`
 //! treated as final (sign-in required), never retried.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,6 +19,10 @@ use crate::secrets::{SecretError, SecretKind, SecretStore};
 const REFRESH_AT_REMAINING: f64 = 0.2;
 /// Transient refresh failures (network, 5xx, 429) are retried this many times, with backoff.
 const REFRESH_ATTEMPTS: u32 = 3;
+/// How long a refresh waits for another process's refresh of the same connection. A refresh
+/// takes seconds (three attempts with backoff, each under the HTTP timeout); a holder stuck past
+/// this is treated as a transient failure, never waited on forever.
+const REFRESH_LOCK_WAIT: Duration = Duration::from_secs(120);
 
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
@@ -25,6 +32,8 @@ pub enum TokenError {
     OAuth(#[from] OAuthError),
     #[error(transparent)]
     Secrets(#[from] SecretError),
+    #[error("the refresh lock {path} could not be used: {detail}")]
+    Lock { path: PathBuf, detail: String },
 }
 
 impl TokenError {
@@ -33,7 +42,18 @@ impl TokenError {
         match self {
             TokenError::NotSignedIn => true,
             TokenError::OAuth(e) => e.is_terminal(),
-            TokenError::Secrets(_) => false,
+            TokenError::Secrets(_) | TokenError::Lock { .. } => false,
+        }
+    }
+
+    /// Worth trying again later without anyone changing anything: the tenant unreachable or
+    /// overloaded, the credential store busy or locked, another refresh holding the lock.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            TokenError::NotSignedIn => false,
+            TokenError::OAuth(e) => e.is_transient(),
+            TokenError::Secrets(e) => e.code() == crate::secrets::UNAVAILABLE,
+            TokenError::Lock { .. } => true,
         }
     }
 }
@@ -48,6 +68,17 @@ impl Diagnose for TokenError {
             ),
             TokenError::OAuth(e) => Problem::new(e.code(), e.message(), e.fix()),
             TokenError::Secrets(e) => e.problem(),
+            TokenError::Lock { path, detail } => Problem::new(
+                "token.refresh_locked",
+                format!(
+                    "The token could not be refreshed: the refresh lock {} could not be used \
+                     ({detail}).",
+                    path.display()
+                ),
+                "Try again in a minute; if it persists, close other Workday Connector or \
+                 wdconnect processes of this connection and check that the data folder is \
+                 writable.",
+            ),
         }
     }
 }
@@ -58,6 +89,15 @@ struct Cached {
     refresh_after: Instant,
 }
 
+/// What the lock guards: the access token, and a rotated refresh token that the credential
+/// store refused to take. The tenant has retired the old one, so this is the only valid one:
+/// it is used for the next refresh and written again until the store takes it.
+#[derive(Debug, Default)]
+struct Held {
+    cached: Option<Cached>,
+    unsaved_refresh: Option<SecretString>,
+}
+
 /// The token source of one connection. Cheap to share; all refreshes go through one lock, so
 /// concurrent callers wait for the refresh in flight instead of starting their own.
 #[derive(Debug)]
@@ -65,7 +105,8 @@ pub struct TokenManager {
     connection: String,
     oauth: OAuthClient,
     secrets: Arc<SecretStore>,
-    cached: Mutex<Option<Cached>>,
+    held: Mutex<Held>,
+    refresh_lock: Option<PathBuf>,
 }
 
 impl TokenManager {
@@ -74,8 +115,17 @@ impl TokenManager {
             connection: connection.to_string(),
             oauth,
             secrets,
-            cached: Mutex::new(None),
+            held: Mutex::new(Held::default()),
+            refresh_lock: None,
         }
+    }
+
+    /// Refreshes only while holding an OS lock on `path`, shared by every process of this home
+    /// (the app, `wdconnect`): a rotating tenant retires a refresh token on first use, so two
+    /// processes refreshing with the same one would leave one of them signed out.
+    pub fn with_refresh_lock(mut self, path: PathBuf) -> Self {
+        self.refresh_lock = Some(path);
+        self
     }
 
     /// The OAuth client of this connection, for the sign-in's code exchange.
@@ -86,33 +136,58 @@ impl TokenManager {
     /// Keeps the tokens of a fresh sign-in: the refresh token goes to the OS store first, the
     /// access token stays in memory.
     pub async fn accept(&self, tokens: TokenSet) -> Result<(), TokenError> {
-        let mut cached = self.cached.lock().await;
+        let mut held = self.held.lock().await;
         if let Some(refresh) = &tokens.refresh_token {
             self.secrets
                 .set(&self.connection, SecretKind::RefreshToken, refresh)
                 .await?;
         }
-        *cached = Some(Self::cache(tokens));
+        held.unsaved_refresh = None;
+        held.cached = Some(Self::cache(tokens));
         Ok(())
     }
 
     /// A valid access token, refreshed when it is close to expiry.
     pub async fn access_token(&self) -> Result<SecretString, TokenError> {
-        let mut cached = self.cached.lock().await;
-        if let Some(c) = cached.as_ref()
+        let mut held = self.held.lock().await;
+        // A rotated refresh token the store refused: write it again before anything else, and
+        // fail (keeping it) while the store still refuses, so the trouble shows.
+        if let Some(unsaved) = held.unsaved_refresh.clone() {
+            self.secrets
+                .set(&self.connection, SecretKind::RefreshToken, &unsaved)
+                .await?;
+            held.unsaved_refresh = None;
+            tracing::info!(connection = %self.connection, "the rotated refresh token is stored now");
+        }
+        if let Some(c) = held.cached.as_ref()
             && Instant::now() < c.refresh_after
         {
             return Ok(c.token.clone());
         }
+        let _across_processes = self.lock_refresh().await?;
         let tokens = self.refresh_with_retry().await?;
         let token = tokens.access_token.clone();
-        *cached = Some(Self::cache(tokens));
+        let rotated = tokens.refresh_token.clone();
+        held.cached = Some(Self::cache(tokens));
+        // Rotation: store the new refresh token before anyone uses the new access token, so a
+        // crash cannot leave only the retired one behind. If the store refuses, the token is
+        // kept in memory (the tenant has retired the old one) and written again on next use.
+        if let Some(new_refresh) = rotated
+            && let Err(e) = self
+                .secrets
+                .set(&self.connection, SecretKind::RefreshToken, &new_refresh)
+                .await
+        {
+            tracing::warn!(connection = %self.connection, code = e.code(), "the rotated refresh token could not be stored; kept in memory");
+            held.unsaved_refresh = Some(new_refresh);
+            return Err(e.into());
+        }
         Ok(token)
     }
 
     /// Drops the cached access token (the tenant answered 401), so the next call refreshes.
     pub async fn invalidate(&self) {
-        *self.cached.lock().await = None;
+        self.held.lock().await.cached = None;
     }
 
     fn cache(tokens: TokenSet) -> Cached {
@@ -124,6 +199,37 @@ impl TokenManager {
         }
     }
 
+    /// Waits for the cross-process refresh lock (polling, so a caller that gives up leaves no
+    /// thread blocked on it). Released when the returned file is dropped or the process dies.
+    async fn lock_refresh(&self) -> Result<Option<std::fs::File>, TokenError> {
+        let Some(path) = &self.refresh_lock else {
+            return Ok(None);
+        };
+        let failed = |detail: String| TokenError::Lock {
+            path: path.clone(),
+            detail,
+        };
+        let file = crate::paths::open_private_lock_file(path).map_err(|e| failed(e.to_string()))?;
+        let deadline = Instant::now() + REFRESH_LOCK_WAIT;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(Some(file)),
+                Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(25)).await;
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(failed(
+                        "another process has been refreshing this connection's token for too long"
+                            .to_owned(),
+                    ));
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(failed(e.to_string())),
+            }
+        }
+    }
+
+    /// One refresh, with the refresh token read now: under the lock, so a token that another
+    /// process rotated meanwhile is the one used.
     async fn refresh_with_retry(&self) -> Result<TokenSet, TokenError> {
         let refresh = self
             .secrets
@@ -134,16 +240,7 @@ impl TokenManager {
         loop {
             attempt += 1;
             match self.oauth.refresh(&refresh).await {
-                Ok(tokens) => {
-                    // Rotation: store the new refresh token before anyone uses the new access
-                    // token, so a crash cannot leave only the retired one behind.
-                    if let Some(new_refresh) = &tokens.refresh_token {
-                        self.secrets
-                            .set(&self.connection, SecretKind::RefreshToken, new_refresh)
-                            .await?;
-                    }
-                    return Ok(tokens);
-                }
+                Ok(tokens) => return Ok(tokens),
                 Err(e) if e.is_transient() && attempt < REFRESH_ATTEMPTS => {
                     let wait = Duration::from_millis(500 * 2u64.pow(attempt - 1));
                     tracing::info!(connection = %self.connection, code = e.code(), attempt, "token refresh failed; retrying");

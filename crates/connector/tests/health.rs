@@ -106,6 +106,6 @@ async fn monitor_publishes_changes_and_stops_calling_when_sign_in_is_required() 
 
     cancel.cancel();
     monitor.await.unwrap();
-    connector.remove("sandbox").await.unwrap();
+    connector.remove("sandbox", true).await.unwrap();
     sandbox.shutdown().await;
 }

@@ -210,3 +210,94 @@ async fn no_refresh_token_means_not_signed_in() {
     assert_eq!(err.problem().code, "token.not_signed_in");
     assert!(err.needs_sign_in());
 }
+
+/// A connection signed in through the sandbox in `home`, and the sandbox (rotating refresh
+/// tokens when `rotate`).
+async fn signed_in_sandbox(
+    home: &std::path::Path,
+    service: &str,
+    rotate: bool,
+) -> (connector::connections::Connector, connector::Sandbox) {
+    use connector::browser::CommandBrowser;
+    use connector::connections::Connector;
+    use connector::paths::Home;
+    use connector::signin::SignInOptions;
+    let store =
+        connector::secrets::SecretStore::with_service(service, std::time::Duration::from_secs(10));
+    let connector = Connector::with_secrets(Home::at(home), store).unwrap();
+    let sandbox = connector
+        .start_sandbox(connector::SandboxOptions {
+            redirect_port: common::free_port(),
+            events: 1_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    sandbox
+        .sim()
+        .update_switches(|s| s.rotate_refresh_tokens = rotate);
+    let browser = Arc::new(CommandBrowser::new(common::consent_browser()));
+    connector
+        .connect("sandbox", browser, SignInOptions::default(), |_| {})
+        .await
+        .unwrap();
+    (connector, sandbox)
+}
+
+fn connector_at(home: &std::path::Path, service: &str) -> connector::connections::Connector {
+    connector::connections::Connector::with_secrets(
+        connector::paths::Home::at(home),
+        connector::secrets::SecretStore::with_service(service, std::time::Duration::from_secs(10)),
+    )
+    .unwrap()
+}
+
+/// Two callers of one connector at once (the monitor and a Test): one session, one refresh.
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_first_calls_of_a_connector_share_one_session_and_one_refresh() {
+    let home = tempfile::tempdir().unwrap();
+    let service = format!("workday-connector-test-sessions-{}", std::process::id());
+    let (_signed_in, sandbox) = signed_in_sandbox(home.path(), &service, true).await;
+    // A fresh connector, as after a restart: no session, no access token in memory.
+    let connector = connector_at(home.path(), &service);
+    sandbox.sim().clear_request_log();
+    let (a, b) = tokio::join!(connector.test("sandbox"), connector.test("SANDBOX"));
+    for report in [a.unwrap(), b.unwrap()] {
+        assert!(report.passed, "{report:?}");
+    }
+    assert_eq!(token_calls(&sandbox.sim().request_log()), 1, "one refresh");
+    connector.remove("sandbox", true).await.unwrap();
+    sandbox.shutdown().await;
+}
+
+/// Two processes of one home (two connectors here, each with its own sessions) refreshing at
+/// once against a tenant that retires a refresh token on use: the refresh lock and the re-read
+/// under it make the second use the first one's rotated token, so neither is refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_processes_refreshing_at_once_both_keep_a_valid_token() {
+    let home = tempfile::tempdir().unwrap();
+    let service = format!("workday-connector-test-processes-{}", std::process::id());
+    let (_signed_in, sandbox) = signed_in_sandbox(home.path(), &service, true).await;
+    for _ in 0..3 {
+        let (one, two) = (
+            connector_at(home.path(), &service),
+            connector_at(home.path(), &service),
+        );
+        let (a, b) = tokio::join!(one.test("sandbox"), two.test("sandbox"));
+        for report in [a.unwrap(), b.unwrap()] {
+            assert!(report.passed, "{report:?}");
+        }
+    }
+    let refused: Vec<_> = sandbox
+        .sim()
+        .request_log()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/token") && r.status != 200)
+        .collect();
+    assert!(refused.is_empty(), "no refresh was refused: {refused:?}");
+    connector_at(home.path(), &service)
+        .remove("sandbox", true)
+        .await
+        .unwrap();
+    sandbox.shutdown().await;
+}

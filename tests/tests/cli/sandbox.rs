@@ -108,3 +108,138 @@ fn bad_usage_exits_2_with_a_message() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("--redirect-port"), "{stderr}");
 }
+
+const REAL_REST: &str = "https://wd2-impl-services1.workday.com/ccx/api/v1/acme_sandbox";
+const REAL_TOKEN: &str = "https://wd2-impl-services1.workday.com/ccx/oauth2/acme_sandbox/token";
+const REAL_AUTH: &str = "https://impl.workday.com/acme_sandbox/authorize";
+const REAL_ID: &str = "ZmM1YjE2YTgtNTc0Zi00NDhiLWE3ZGQtZjNkMDVmZWVkY2Q5";
+const REAL_SECRET: &str = "real-client-secret-shown-once-by-workday-0123456789";
+const REAL_REFRESH: &str = "real-refresh-token-0123456789abcdefghijklmnopqrstuv";
+
+/// The sandbox's name is reserved in any letter case; a real connection of that name made
+/// before (a Workday customer's sandbox tenant) survives `wdconnect sandbox` byte for byte
+/// (profile, secrets, state, store), and the sandbox starts once it is renamed.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sandbox_never_takes_over_a_real_connection_of_its_name() {
+    let cli = Cli::new();
+    for name in ["Sandbox", "SANDBOX", "sandbox", " sandbox "] {
+        let run = cli
+            .cmd(["add", name])
+            .values(REAL_ID, REAL_REST, REAL_TOKEN, REAL_AUTH)
+            .stdin(REAL_SECRET)
+            .run()
+            .await;
+        let e = run.error(2, "profile.name_reserved");
+        crate::assert_mentions(&e.fix, "another name", &run);
+    }
+    assert!(cli.names().await.is_empty());
+    assert_eq!(cli.keyring("Sandbox", "client-secret"), None);
+
+    // A real "Sandbox" as an older version left it: profile, secrets, state and a store.
+    let profile = serde_json::json!({"version": 1, "connections": [{
+        "name": "Sandbox",
+        "client_id": REAL_ID,
+        "rest_api_endpoint": REAL_REST,
+        "token_endpoint": REAL_TOKEN,
+        "authorization_endpoint": REAL_AUTH,
+    }]});
+    std::fs::write(cli.config_file(), profile.to_string()).unwrap();
+    let state = serde_json::json!({"version": 1, "connections": {"Sandbox": {
+        "status": {"state": "connected"}, "last_success": "2026-01-02T03:04:05Z"
+    }}});
+    std::fs::write(cli.home().join("state.json"), state.to_string()).unwrap();
+    cli.set_keyring("Sandbox", "client-secret", REAL_SECRET);
+    cli.set_keyring("Sandbox", "refresh-token", REAL_REFRESH);
+    cli.cmd(["events", "Sandbox", "--format", "ndjson"])
+        .run()
+        .await;
+    let before = cli.snapshot();
+    assert!(
+        before
+            .keys()
+            .any(|p| p.to_string_lossy().ends_with(".sqlite3")),
+        "a store exists: {:?}",
+        before.keys()
+    );
+
+    let port = free_port().to_string();
+    let run = cli
+        .cmd(["sandbox", "--events", "1000", "--redirect-port", &port])
+        .run()
+        .await;
+    let e = run.error(1, "sandbox.name_taken");
+    crate::assert_mentions(&e.fix, "rename", &run);
+    assert_eq!(cli.snapshot(), before, "nothing of \"Sandbox\" changed");
+    assert_eq!(
+        cli.keyring("Sandbox", "client-secret").as_deref(),
+        Some(REAL_SECRET)
+    );
+    assert_eq!(
+        cli.keyring("Sandbox", "refresh-token").as_deref(),
+        Some(REAL_REFRESH)
+    );
+
+    // Editing it under the reserved name is refused too, and changes nothing.
+    let run = cli
+        .cmd(["edit", "sandbox", "--client-id", "other"])
+        .run()
+        .await;
+    run.error(2, "profile.name_reserved");
+    assert_eq!(cli.snapshot(), before);
+
+    // Renamed, it keeps everything, and the sandbox gets its name.
+    let renamed = cli
+        .cmd(["rename", "sandbox", "Acme sandbox"])
+        .run()
+        .await
+        .ok();
+    assert_eq!(renamed["to"], "Acme sandbox");
+    assert_eq!(
+        cli.keyring("Acme sandbox", "client-secret").as_deref(),
+        Some(REAL_SECRET)
+    );
+    assert_eq!(
+        cli.keyring("Acme sandbox", "refresh-token").as_deref(),
+        Some(REAL_REFRESH)
+    );
+    assert_eq!(cli.keyring("Sandbox", "client-secret"), None);
+    let shown = cli.cmd(["show", "Acme sandbox"]).run().await.ok();
+    assert_eq!(shown["rest_api_endpoint"], REAL_REST);
+    assert_eq!(shown["simulated"], false);
+    assert_eq!(cli.status("Acme sandbox").await["state"], "connected");
+
+    let mut child = tokio::process::Command::new(e2e::binary("wdconnect"))
+        .arg("--home")
+        .arg(cli.home())
+        .args([
+            "sandbox",
+            "--json",
+            "--events",
+            "1000",
+            "--redirect-port",
+            &port,
+        ])
+        .env_remove("WDCONNECT_HOME")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("wdconnect starts");
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    tokio::time::timeout(Duration::from_secs(60), stdout.read_line(&mut line))
+        .await
+        .expect("the sandbox prints its values")
+        .expect("a first line");
+    let info: Value = serde_json::from_str(&line).expect("one JSON object");
+    let sandbox = cli.cmd(["show", "sandbox"]).run().await.ok();
+    assert_eq!(sandbox["name"], "sandbox");
+    assert_eq!(sandbox["simulated"], true);
+    assert_eq!(sandbox["rest_api_endpoint"], info["rest_api_endpoint"]);
+    assert_eq!(
+        cli.keyring("Acme sandbox", "client-secret").as_deref(),
+        Some(REAL_SECRET)
+    );
+    interrupt(child.id().expect("still running"));
+    let _ = tokio::time::timeout(Duration::from_secs(30), child.wait()).await;
+}

@@ -127,3 +127,35 @@ async fn rotated_refresh_tokens_are_kept() {
         tenant.token_calls()
     );
 }
+
+/// Several `wdconnect test` at once on a tenant that retires a refresh token on use: they take
+/// turns refreshing (a lock file per connection) and each uses the token the one before stored,
+/// so all pass and the tenant refuses none.
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_processes_refresh_in_turn_and_all_pass() {
+    let tenant = Tenant::start(|s| s.rotate_refresh_tokens = true).await;
+    let cli = Cli::new();
+    cli.add("acme", &tenant).await;
+    cli.connect("acme").await;
+    for _ in 0..2 {
+        let runs = futures_join(&cli).await;
+        for run in runs {
+            assert_eq!(run.ok()["passed"], true, "{run}");
+        }
+    }
+    assert!(
+        tenant.token_calls().iter().all(|r| r.status == 200),
+        "no refresh was refused: {:?}",
+        tenant.token_calls()
+    );
+}
+
+async fn futures_join(cli: &Cli) -> [Run; 4] {
+    let (a, b, c, d) = tokio::join!(
+        cli.test("acme"),
+        cli.test("acme"),
+        cli.test("acme"),
+        cli.test("acme")
+    );
+    [a, b, c, d]
+}

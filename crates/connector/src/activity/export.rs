@@ -33,7 +33,7 @@ pub fn write_file(
             "Choose a file in a folder you can write to, on a disk with free space.",
         )
     };
-    let file = std::fs::File::create(path).map_err(failed)?;
+    let file = crate::paths::create_private_file(path).map_err(failed)?;
     let out = std::io::BufWriter::new(file);
     let mut broken: Option<std::io::Error> = None;
     let n = match format {

@@ -19,6 +19,7 @@ pub use sync::{SyncError, SyncOptions, SyncProgress, SyncReport};
 
 use crate::connections::{Connector, ConnectorError};
 use crate::problem::Diagnose;
+use crate::profile::Profile;
 use crate::status::Status;
 
 /// The store's file name for a connection: lower-case ASCII letters, digits, `-` and `_`; any
@@ -76,12 +77,53 @@ fn status_after(e: &SyncError, before: Status) -> Status {
     }
 }
 
+/// A failed sync pass: the error, and whether it passes by itself (the tenant unreachable,
+/// overloaded or throttling, the credential store locked or busy, the activity store busy,
+/// another sync running), so that a poller tries again, or needs a person (sign in again, a
+/// lost permission, a damaged store, values to correct), so that it stops.
+#[derive(Debug, Clone)]
+pub struct SyncFailure {
+    pub error: ConnectorError,
+    pub transient: bool,
+}
+
+impl SyncFailure {
+    fn final_(error: ConnectorError) -> Self {
+        Self {
+            error,
+            transient: false,
+        }
+    }
+
+    fn transient(error: ConnectorError) -> Self {
+        Self {
+            error,
+            transient: true,
+        }
+    }
+}
+
+/// Whether the failure of a pass is worth another pass without anyone changing anything.
+fn is_transient(e: &SyncError) -> bool {
+    match e {
+        SyncError::Token(t) => !t.needs_sign_in() && t.is_transient(),
+        SyncError::Api(a) => a.is_transient(),
+        SyncError::Store(s) => store_error_transient(s),
+        SyncError::Stopped => false,
+    }
+}
+
+/// A busy or locked store passes; a damaged, newer or unmigratable one needs a person.
+fn store_error_transient(e: &StoreError) -> bool {
+    matches!(e, StoreError::Unavailable { .. })
+}
+
 /// Taken for the whole of a sync of one connection, across processes (the app, `wdconnect`):
 /// an OS lock on a file beside the store, released when the sync ends or its process dies (a
 /// SIGKILL leaves nothing to clean up). A second sync is refused rather than queued: it would
 /// read the same range again and add nothing, and a button or a terminal waiting minutes for
 /// nothing is worse than a clear answer while the first one's progress is on show.
-fn sync_lock(store: &Path, connection: &str) -> Result<std::fs::File, ConnectorError> {
+pub(crate) fn lock_sync(store: &Path, connection: &str) -> Result<std::fs::File, ConnectorError> {
     let mut path = store.as_os_str().to_owned();
     path.push(".sync-lock");
     let path = PathBuf::from(path);
@@ -110,8 +152,53 @@ fn sync_lock(store: &Path, connection: &str) -> Result<std::fs::File, ConnectorE
     }
 }
 
+/// The tenant a profile's events come from: the REST API endpoint's host (without a port, so a
+/// sandbox restarted on another port stays the same tenant) and its last path segment, the
+/// tenant's name. What a store is bound to, so two tenants' events never mix in one store.
+pub fn tenant_of(rest_api_endpoint: &str) -> String {
+    match url::Url::parse(rest_api_endpoint) {
+        Ok(u) => {
+            let host = u.host_str().unwrap_or_default().to_ascii_lowercase();
+            let tenant = u
+                .path_segments()
+                .and_then(|mut s| s.rfind(|seg| !seg.is_empty()))
+                .unwrap_or_default();
+            format!("{host}/{tenant}")
+        }
+        Err(_) => rest_api_endpoint.trim().to_owned(),
+    }
+}
+
+fn tenant_mismatch(connection: &str, path: &Path, stored: &str, current: &str) -> ConnectorError {
+    ConnectorError::Failed(crate::Problem::new(
+        "activity.tenant_mismatch",
+        format!(
+            "The activity store of \"{connection}\" holds the events of tenant {stored}, but the \
+             connection now points at {current}; they are not mixed, so it was not used."
+        ),
+        format!(
+            "Keep the old events: move {} aside, then sync again to start a new store. Or delete \
+             them with the connection (`wdconnect remove \"{connection}\" --delete-events`, or \
+             Remove in the app with \"Also delete its activity log\").",
+            path.display()
+        ),
+    ))
+}
+
+/// The files of a store: the database, its journal files and its lock files.
+pub(crate) fn store_files(store: &Path) -> Vec<PathBuf> {
+    ["", "-wal", "-shm", "-journal", ".sync-lock", ".token-lock"]
+        .iter()
+        .map(|suffix| {
+            let mut p = store.as_os_str().to_owned();
+            p.push(suffix);
+            PathBuf::from(p)
+        })
+        .collect()
+}
+
 impl Connector {
-    /// Where the activity store of `connection` lives.
+    /// Where the activity store of the connection stored as `connection` lives.
     pub fn activity_store_path(&self, connection: &str) -> PathBuf {
         self.home()
             .data_dir()
@@ -119,9 +206,64 @@ impl Connector {
             .join(store_file_name(connection))
     }
 
+    /// Opens the store of `profile` after checking it holds its tenant's events (a store of
+    /// another tenant is refused); `bind` records the tenant in a store that names none yet
+    /// (new, or made by an older version: its events are taken to be this tenant's).
+    fn open_bound_store(&self, profile: &Profile, bind: bool) -> Result<Store, SyncFailure> {
+        let path = self.activity_store_path(&profile.name);
+        let failed = |e: StoreError| SyncFailure {
+            transient: store_error_transient(&e),
+            error: ConnectorError::Failed(e.problem()),
+        };
+        let store = Store::open(&path).map_err(failed)?;
+        let current = tenant_of(&profile.rest_api_endpoint);
+        match store.tenant().map_err(failed)? {
+            Some(stored) if stored != current => Err(SyncFailure::final_(tenant_mismatch(
+                &profile.name,
+                &path,
+                &stored,
+                &current,
+            ))),
+            None if bind => {
+                store.bind_tenant(&current).map_err(failed)?;
+                Ok(store)
+            }
+            _ => Ok(store),
+        }
+    }
+
+    /// The store of `connection` (any letter case) for reading.
     fn open_store(&self, connection: &str) -> Result<Store, ConnectorError> {
-        Store::open(&self.activity_store_path(connection))
-            .map_err(|e| ConnectorError::Failed(e.problem()))
+        let profile = self.get(connection)?.profile;
+        self.open_bound_store(&profile, false).map_err(|f| f.error)
+    }
+
+    /// Deletes the activity store of the connection stored as `connection`, refusing while a
+    /// sync of it runs (in this process or another). Returns whether there was one.
+    pub(crate) fn delete_activity_store(&self, connection: &str) -> Result<bool, ConnectorError> {
+        let path = self.activity_store_path(connection);
+        if !path.exists() {
+            return Ok(false);
+        }
+        let _running = lock_sync(&path, connection)?;
+        for file in store_files(&path) {
+            match std::fs::remove_file(&file) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    return Err(ConnectorError::Failed(crate::Problem::new(
+                        "store.delete_failed",
+                        format!(
+                            "The activity log of \"{connection}\" could not be deleted ({}: {e}).",
+                            file.display()
+                        ),
+                        "Close other programs that use it and try again; the connection is \
+                         kept until its activity log is gone.",
+                    )));
+                }
+            }
+        }
+        Ok(true)
     }
 
     /// One sync pass of `connection` (see [`sync::run`]); the status is Syncing meanwhile and
@@ -130,25 +272,38 @@ impl Connector {
         &self,
         connection: &str,
         options: &SyncOptions,
-        mut progress: impl FnMut(&SyncProgress) + Send,
+        progress: impl FnMut(&SyncProgress) + Send,
     ) -> Result<SyncReport, ConnectorError> {
-        let profile = self.get(connection)?.profile;
-        let session = self.session(connection).await?;
+        self.sync_pass(connection, options, progress)
+            .await
+            .map_err(|f| f.error)
+    }
+
+    /// [`Connector::sync`], telling a failure that passes by itself (worth another pass later)
+    /// from one that needs a person: what a poller decides on.
+    pub async fn sync_pass(
+        &self,
+        connection: &str,
+        options: &SyncOptions,
+        mut progress: impl FnMut(&SyncProgress) + Send,
+    ) -> Result<SyncReport, SyncFailure> {
+        let profile = self.get(connection).map_err(SyncFailure::final_)?.profile;
+        // Keys, store and locks come from the stored name, whatever case was typed.
+        let connection = profile.name.as_str();
+        let session = self.session(connection).await.map_err(|error| {
+            // Building a session reads the client secret: a locked or busy credential store
+            // passes; a missing secret or bad values need a person.
+            let transient = error
+                .problems()
+                .iter()
+                .all(|p| p.code == crate::secrets::UNAVAILABLE);
+            SyncFailure { error, transient }
+        })?;
         let name = connection.to_string();
-        let store = tokio::task::spawn_blocking({
-            let path = self.activity_store_path(connection);
-            move || Store::open(&path)
-        })
-        .await
-        .map_err(|e| {
-            ConnectorError::Failed(crate::Problem::new(
-                "store.unavailable",
-                format!("The activity store could not be opened: {e}."),
-                "Try again.",
-            ))
-        })?
-        .map_err(|e| ConnectorError::Failed(e.problem()))?;
-        let _running = sync_lock(&self.activity_store_path(connection), connection)?;
+        let store = self.open_bound_store(&profile, true)?;
+        // Another sync of it (the app, another wdconnect) is running: its pass is this one's.
+        let _running = lock_sync(&self.activity_store_path(connection), connection)
+            .map_err(SyncFailure::transient)?;
         let store = Arc::new(Mutex::new(store));
         let hub = self.hub();
         let before = match hub.get(&name).status {
@@ -181,7 +336,10 @@ impl Connector {
                     s.last_check = Some(now);
                     s.last_error = Some(problem.clone());
                 });
-                Err(ConnectorError::Failed(problem))
+                Err(SyncFailure {
+                    error: ConnectorError::Failed(problem),
+                    transient: is_transient(&e),
+                })
             }
         }
     }
@@ -192,7 +350,6 @@ impl Connector {
         connection: &str,
         filter: EventFilter,
     ) -> Result<Vec<StoredEvent>, ConnectorError> {
-        self.get(connection)?;
         let store = self.open_store(connection)?;
         tokio::task::spawn_blocking(move || store.query(&filter))
             .await
@@ -217,7 +374,6 @@ impl Connector {
         mut visit: impl FnMut(&mut S, StoredEvent) -> bool + Send + 'static,
     ) -> Result<(u64, S), ConnectorError> {
         filter.check().map_err(ConnectorError::Failed)?;
-        self.get(connection)?;
         let store = self.open_store(connection)?;
         tokio::task::spawn_blocking(move || {
             let n = store.for_each(&filter, |e| visit(&mut sink, e))?;
@@ -238,7 +394,6 @@ impl Connector {
         limit: u64,
     ) -> Result<EventPage, ConnectorError> {
         filter.check().map_err(ConnectorError::Failed)?;
-        self.get(connection)?;
         let store = self.open_store(connection)?;
         tokio::task::spawn_blocking(move || -> Result<EventPage, StoreError> {
             Ok(EventPage {
@@ -263,7 +418,6 @@ impl Connector {
         path: &Path,
     ) -> Result<u64, ConnectorError> {
         filter.check().map_err(ConnectorError::Failed)?;
-        self.get(connection)?;
         let store = self.open_store(connection)?;
         let path = path.to_path_buf();
         // Streamed from the store to the file: an export holds one event at a time.
@@ -278,7 +432,6 @@ impl Connector {
         &self,
         connection: &str,
     ) -> Result<Option<Checkpoint>, ConnectorError> {
-        self.get(connection)?;
         self.open_store(connection)?
             .checkpoint()
             .map_err(|e| ConnectorError::Failed(e.problem()))

@@ -293,8 +293,16 @@ impl Store {
             detail,
         };
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| unavailable(e.to_string()))?;
+            crate::paths::create_private_dir(dir).map_err(|e| unavailable(e.to_string()))?;
         }
+        // Made (or kept) 600 before SQLite opens it: SQLite gives the -wal and -shm files the
+        // database file's mode, so all three stay private to the user.
+        let mut options = std::fs::OpenOptions::new();
+        options.create(true).truncate(false).write(true).read(true);
+        crate::paths::private_mode(&mut options)
+            .open(path)
+            .map_err(|e| unavailable(e.to_string()))?;
+        crate::paths::restrict(path, false).map_err(|e| unavailable(e.to_string()))?;
         let conn = Connection::open(path).map_err(|e| classify(path, e))?;
         let mut store = Store {
             path: path.to_path_buf(),
@@ -371,6 +379,46 @@ impl Store {
                 },
             )
             .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// The tenant whose events this store holds (see `activity::tenant_of`), or None for a
+    /// store that names none (new, or made before stores were bound to a tenant). Kept in a
+    /// table of its own outside the versioned schema, so a store of any version can carry it.
+    pub fn tenant(&self) -> Result<Option<String>, StoreError> {
+        let exists: bool = self
+            .conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'store_tenant')",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))?;
+        if !exists {
+            return Ok(None);
+        }
+        self.conn
+            .query_row("SELECT tenant FROM store_tenant WHERE id = 1", [], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Records the store's tenant when it names none yet; an existing one is kept.
+    pub fn bind_tenant(&self, tenant: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute_batch(
+                "CREATE TABLE IF NOT EXISTS store_tenant (\
+                 id INTEGER PRIMARY KEY CHECK (id = 1), tenant TEXT NOT NULL)",
+            )
+            .and_then(|()| {
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO store_tenant (id, tenant) VALUES (1, ?1)",
+                    params![tenant],
+                )
+            })
+            .map(|_| ())
             .map_err(|e| self.err(e))
     }
 
@@ -1005,6 +1053,56 @@ mod tests {
             .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, 1, "nothing deleted");
+    }
+
+    /// The database and the -wal and -shm files SQLite makes beside it are the user's alone,
+    /// whatever the umask; so is a folder made for them.
+    #[cfg(unix)]
+    #[test]
+    fn a_store_and_its_journal_files_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("activity").join("acme.sqlite3");
+        let mut store = Store::open(&path).unwrap();
+        let t = Utc::now();
+        store.start_at(t - chrono::Duration::hours(1)).unwrap();
+        let keyed = key_window(vec![ev("2026-04-17T08:00:00Z", "ann", "View Worker")]);
+        store.commit_window(&keyed, t).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(path.parent().unwrap()), 0o700);
+        for suffix in ["", "-wal", "-shm"] {
+            let mut file = path.as_os_str().to_owned();
+            file.push(suffix);
+            let file = PathBuf::from(file);
+            assert!(
+                file.exists(),
+                "{} exists while the store is open",
+                file.display()
+            );
+            assert_eq!(mode(&file), 0o600, "{}", file.display());
+        }
+        drop(store);
+
+        // A store an older version left readable is made private when it is opened.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        drop(Store::open(&path).unwrap());
+        assert_eq!(mode(&path), 0o600);
+    }
+
+    #[test]
+    fn a_store_keeps_the_first_tenant_it_is_bound_to() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("acme.sqlite3");
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.tenant().unwrap(), None);
+        store.bind_tenant("wd2.example.com/acme").unwrap();
+        store.bind_tenant("wd2.example.com/globex").unwrap();
+        drop(store);
+        let store = Store::open(&path).unwrap();
+        assert_eq!(
+            store.tenant().unwrap().as_deref(),
+            Some("wd2.example.com/acme")
+        );
     }
 
     #[test]

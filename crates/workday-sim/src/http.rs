@@ -147,7 +147,9 @@ fn host_allowed(req: &Request<Incoming>, port: u16) -> bool {
     let host = host.to_ascii_lowercase();
     let (name, given) = match host.strip_prefix("[::1]") {
         Some(rest) => ("[::1]", rest),
-        None => host.split_once(':').map_or((host.as_str(), ""), |(n, p)| (n, p)),
+        None => host
+            .split_once(':')
+            .map_or((host.as_str(), ""), |(n, p)| (n, p)),
     };
     // Without a port, the name means the scheme's default one.
     let given = match given {

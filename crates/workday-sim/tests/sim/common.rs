@@ -40,7 +40,9 @@ pub async fn start(f: impl FnOnce(&mut SimConfig)) -> Env {
     let mut auth = reqwest::header::HeaderMap::new();
     auth.insert(
         reqwest::header::AUTHORIZATION,
-        format!("Bearer {}", v.control_token).parse().expect("header"),
+        format!("Bearer {}", v.control_token)
+            .parse()
+            .expect("header"),
     );
     let control = reqwest::Client::builder()
         .default_headers(auth)

@@ -185,7 +185,11 @@ const CONTROL_ROUTES: [(&str, &str, &str); 10] = [
     ("DELETE", "/requests", ""),
     ("POST", "/regenerate-secret", ""),
     ("POST", "/revoke-refresh-tokens", ""),
-    ("GET", "/truth?from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z", ""),
+    (
+        "GET",
+        "/truth?from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z",
+        "",
+    ),
 ];
 
 #[tokio::test]
@@ -216,7 +220,11 @@ async fn the_control_api_refuses_every_request_without_its_token_and_changes_not
                 r = r.header("authorization", a);
             }
             let r = r.send().await.unwrap();
-            assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{method} {path} {auth:?}");
+            assert_eq!(
+                r.status(),
+                StatusCode::UNAUTHORIZED,
+                "{method} {path} {auth:?}"
+            );
             assert_eq!(r.headers()["www-authenticate"], "Bearer");
             let text = r.text().await.unwrap();
             assert!(!text.contains(&secret), "{path} leaked the secret");
@@ -251,7 +259,10 @@ async fn raw_status(addr: &str, head: &str) -> u16 {
     let mut buf = Vec::new();
     let _ = s.read_to_end(&mut buf).await;
     let text = String::from_utf8_lossy(&buf);
-    text.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
+    text.split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
 }
 
 #[tokio::test]
@@ -263,7 +274,11 @@ async fn every_listener_answers_only_its_own_loopback_host_names() {
     let control = url::Url::parse(&env.v.control_url).unwrap();
     for (name, base, path) in [
         ("website", &website, website.path().to_string()),
-        ("services", &services, services.path().to_string() + "/workers"),
+        (
+            "services",
+            &services,
+            services.path().to_string() + "/workers",
+        ),
         ("control", &control, "/switches".to_string()),
     ] {
         let port = base.port().expect("a port");
@@ -280,7 +295,11 @@ async fn every_listener_answers_only_its_own_loopback_host_names() {
             let head = format!(
                 "GET {path} HTTP/1.1\r\nHost: {refused}\r\nAuthorization: {token}\r\nConnection: close\r\n\r\n"
             );
-            assert_eq!(raw_status(&addr, &head).await, 421, "{name} with Host {refused}");
+            assert_eq!(
+                raw_status(&addr, &head).await,
+                421,
+                "{name} with Host {refused}"
+            );
         }
         // No Host at all (HTTP/1.0 allows it): refused too.
         let head = format!("GET {path} HTTP/1.0\r\nAuthorization: {token}\r\n\r\n");

@@ -322,7 +322,7 @@ impl Connector {
             Ok(SignedIn { tokens, page }) => {
                 if let Err(e) = session.tokens.accept(tokens).await {
                     let problem = e.problem();
-                    page.failed(&problem);
+                    page.failed(&problem).await;
                     self.hub.update(name, |s| {
                         s.status = before;
                         s.last_error = Some(problem.clone());
@@ -334,7 +334,7 @@ impl Connector {
                     s.last_error = None;
                 });
                 // Only now, with the refresh token kept, does the browser tab say so.
-                page.signed_in();
+                page.signed_in().await;
                 Ok(())
             }
             Err(e) => {

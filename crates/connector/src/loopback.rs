@@ -236,22 +236,37 @@ impl Diagnose for SignInError {
 #[derive(Debug)]
 pub struct ResultPage(oneshot::Sender<Verdict>);
 
+/// The result for the tab, and where to say once its page is written.
 #[derive(Debug)]
 enum Verdict {
-    SignedIn,
-    Failed(Problem),
+    SignedIn(oneshot::Sender<()>),
+    Failed(Problem, oneshot::Sender<()>),
 }
+
+/// How long a verdict waits for its page to be written (a few KiB on loopback).
+const PAGE_WRITE_WAIT: Duration = Duration::from_secs(5);
 
 impl ResultPage {
     /// The code was exchanged and the tokens are kept: the tab says "Signed in".
-    pub fn signed_in(self) {
-        let _ = self.0.send(Verdict::SignedIn);
+    pub async fn signed_in(self) {
+        self.settle(Verdict::SignedIn).await;
     }
 
     /// The sign-in failed after the callback: the tab shows the problem's message (never a
     /// secret: problems carry none) and sends the person back to the app for the fix.
-    pub fn failed(self, problem: &Problem) {
-        let _ = self.0.send(Verdict::Failed(problem.clone()));
+    pub async fn failed(self, problem: &Problem) {
+        let problem = problem.clone();
+        self.settle(|written| Verdict::Failed(problem, written))
+            .await;
+    }
+
+    /// Returns once the page is written (bounded), so that a process ending right after, like
+    /// `wdconnect connect`, does not cut the tab off before it has its page.
+    async fn settle(self, verdict: impl FnOnce(oneshot::Sender<()>) -> Verdict) {
+        let (written_tx, written) = oneshot::channel();
+        if self.0.send(verdict(written_tx)).is_ok() {
+            let _ = tokio::time::timeout(PAGE_WRITE_WAIT, written).await;
+        }
     }
 }
 
@@ -510,6 +525,22 @@ enum Reply {
     Code(AuthorizationCode),
 }
 
+/// What a connection that ended the flow does once its page is written (or given up).
+enum After {
+    /// Report how the flow ended: after the page, so the person has it before the app moves on.
+    Report(SignInError),
+    /// Tell the flow the result page is out.
+    Written(oneshot::Sender<()>),
+}
+
+type AfterSlot = Arc<std::sync::Mutex<Option<After>>>;
+
+fn put(slot: &AfterSlot, after: After) {
+    *slot
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(after);
+}
+
 async fn serve_connection(
     stream: TcpStream,
     expected: Arc<Expected>,
@@ -519,16 +550,17 @@ async fn serve_connection(
 ) {
     // Set by the request that ends the flow: its connection is then never cut short.
     let ends_flow = Arc::new(AtomicBool::new(false));
+    let after: AfterSlot = Arc::default();
     let service = {
-        let ends_flow = ends_flow.clone();
+        let (ends_flow, after, tx) = (ends_flow.clone(), after.clone(), tx.clone());
         service_fn(move |req: Request<Incoming>| {
             busy.store(true, Ordering::SeqCst);
             let reply = respond(&expected, &req);
             if !matches!(reply, Reply::Page(_)) {
                 ends_flow.store(true, Ordering::SeqCst);
             }
-            let tx = tx.clone();
-            async move { Ok::<_, Infallible>(answer(reply, tx).await) }
+            let (tx, after) = (tx.clone(), after.clone());
+            async move { Ok::<_, Infallible>(answer(reply, tx, after).await) }
         })
     };
     let mut builder = http1::Builder::new();
@@ -548,34 +580,43 @@ async fn serve_connection(
         () = evict.cancelled() => None,
     };
     let served = match served {
-        Some(r) => r,
+        Some(r) => Some(r),
         // The flow's last page: written whatever else happens, within its own bound.
         None if ends_flow.load(Ordering::SeqCst) => {
-            match tokio::time::timeout(RESULT_WAIT + CONNECTION_TIME_LIMIT, connection).await {
-                Ok(r) => r,
-                Err(_) => {
-                    tracing::debug!("sign-in result page timed out");
-                    return;
-                }
-            }
+            tokio::time::timeout(RESULT_WAIT + CONNECTION_TIME_LIMIT, connection)
+                .await
+                .ok()
         }
         None => {
             tracing::debug!("sign-in listener connection dropped (evicted, flow over or too long)");
             return;
         }
     };
-    if let Err(e) = served {
+    if let Some(Err(e)) = served {
         tracing::debug!(error = %e, "sign-in listener connection error");
+    }
+    let after = after
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .take();
+    match after {
+        Some(After::Report(err)) => {
+            let _ = tx.send(Err(err)).await;
+        }
+        Some(After::Written(done)) => {
+            let _ = done.send(());
+        }
+        None => {}
     }
 }
 
-/// Reports the outcome of a request that ends the flow and produces its page; a code's page waits
-/// for the exchange result.
-async fn answer(reply: Reply, tx: mpsc::Sender<Outcome>) -> Response<String> {
+/// Produces the page of one request; one that ends the flow leaves what follows the page in
+/// `after`, and a code's page waits for the exchange result.
+async fn answer(reply: Reply, tx: mpsc::Sender<Outcome>, after: AfterSlot) -> Response<String> {
     match reply {
         Reply::Page(page) => page,
         Reply::End(page, err) => {
-            let _ = tx.send(Err(err)).await;
+            put(&after, After::Report(err));
             page
         }
         Reply::Code(code) => {
@@ -585,8 +626,14 @@ async fn answer(reply: Reply, tx: mpsc::Sender<Outcome>) -> Response<String> {
                 return finishing_page();
             }
             match tokio::time::timeout(RESULT_WAIT, verdict_rx).await {
-                Ok(Ok(Verdict::SignedIn)) => success_page(),
-                Ok(Ok(Verdict::Failed(problem))) => failed_page(&problem),
+                Ok(Ok(Verdict::SignedIn(written))) => {
+                    put(&after, After::Written(written));
+                    success_page()
+                }
+                Ok(Ok(Verdict::Failed(problem, written))) => {
+                    put(&after, After::Written(written));
+                    failed_page(&problem)
+                }
                 // No verdict (the caller gave up, or took too long): never claim success.
                 Ok(Err(_)) | Err(_) => finishing_page(),
             }

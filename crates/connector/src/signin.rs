@@ -147,7 +147,7 @@ pub async fn sign_in_on(
         Ok(tokens) => Ok(SignedIn { tokens, page }),
         Err(e) => {
             let failure = SignInFailure::Exchange(e);
-            page.failed(&failure.problem());
+            page.failed(&failure.problem()).await;
             Err(failure)
         }
     }

@@ -43,10 +43,9 @@ async fn start(host: RedirectHost, issuer: Option<&'static str>) -> (Waiting, u1
 async fn signed_in_at_once(
     wait: impl Future<Output = Result<Answer, SignInError>>,
 ) -> Result<AuthorizationCode, SignInError> {
-    wait.await.map(|(code, page)| {
-        page.signed_in();
-        code
-    })
+    let (code, page) = wait.await?;
+    page.signed_in().await;
+    Ok(code)
 }
 
 fn v4(port: u16) -> SocketAddr {
@@ -391,7 +390,7 @@ async fn the_page_says_signed_in_only_once_the_flow_reports_success() {
         !page.is_finished(),
         "the page was written before the result"
     );
-    result.signed_in();
+    result.signed_in().await;
     let page = page.await.expect("task");
     assert_eq!(page.status, 200);
     assert_page_headers(&page);
@@ -418,7 +417,7 @@ async fn the_page_after_a_failed_exchange_does_not_say_signed_in() {
         "Workday refused the client <ID> & secret.",
         "Copy the secret again.",
     );
-    result.failed(&problem);
+    result.failed(&problem).await;
     let page = page.await.expect("task");
     assert_eq!(page.status, 200);
     assert_page_headers(&page);
@@ -897,7 +896,7 @@ async fn sign_in_and_read_the_page(
     .await;
     let result = match result {
         Ok(signed) => {
-            signed.page.signed_in();
+            signed.page.signed_in().await;
             Ok(())
         }
         Err(e) => Err(e.problem()),

@@ -125,6 +125,6 @@ pub async fn sign_in(sim: &workday_sim::SimHandle, port: &HeldPort) -> TokenSet 
     )
     .await
     .expect("sign-in succeeds");
-    signed.page.signed_in();
+    signed.page.signed_in().await;
     signed.tokens
 }

@@ -177,6 +177,29 @@ nsis_hooks_check() {
   makensis -V2 -WX -DHOOKS="$REPO_ROOT/src-tauri/windows/installer-hooks.nsh" \
     -DOUT="$out/hooks-check.exe" "$REPO_ROOT/src-tauri/windows/hooks-check.nsi"
   rm -rf "$out"
+  nsis_hooks_guards "$REPO_ROOT/src-tauri/windows/installer-hooks.nsh"
+}
+
+# The hooks' file operations are guarded (an empty APPDATA or LOCALAPPDATA must never aim them at
+# the drive root): the only RMDir is the one in WDC_REMOVE_APP_FOLDER (absolute base, the app's
+# files inside); every Delete, CopyFiles and CreateDirectory comes after a WDC_ABSOLUTE check in
+# its macro; and no file is written (the old .cmd shim, which cmd.exe re-parsed). Prints each
+# offending line and fails.
+nsis_hooks_guards() {
+  awk '
+    /^!macro / { macro = $2; checked = 0 }
+    /WDC_ABSOLUTE/ && macro != "WDC_ABSOLUTE" { checked = 1 }
+    /^[[:space:]]*RMDir/ && macro != "WDC_REMOVE_APP_FOLDER" {
+      print FILENAME ":" NR ": RMDir outside WDC_REMOVE_APP_FOLDER: " $0; bad = 1
+    }
+    /^[[:space:]]*(Delete|CopyFiles|CreateDirectory)/ && !checked {
+      print FILENAME ":" NR ": no WDC_ABSOLUTE check before: " $0; bad = 1
+    }
+    /^[[:space:]]*(FileOpen|FileWrite)/ {
+      print FILENAME ":" NR ": writes a file: " $0; bad = 1
+    }
+    END { exit bad }
+  ' "$1"
 }
 
 # The installed-package test is built with the whole workspace's features (as by `cargo build

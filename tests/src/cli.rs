@@ -4,17 +4,17 @@
 //! answer parsed. Every run is kept, so a test can scan all that was printed.
 
 use std::ffi::OsString;
-use std::net::{Ipv4Addr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use serde_json::Value;
 use tempfile::TempDir;
 use tokio::io::AsyncWriteExt;
 use workday_sim::{ClientValues, RequestRecord, SimConfig, SimHandle, Switches};
+
+use crate::ports::{ReservedPort, reserve_port};
 
 /// The longest any one `wdconnect` run may take before the test fails (connect uses
 /// `--timeout 20`, so this only catches a hang).
@@ -24,25 +24,12 @@ const RUN_LIMIT: Duration = Duration::from_secs(90);
 /// sign-in that never comes back fails the test quickly.
 pub const CONNECT_TIMEOUT_SECS: u32 = 20;
 
-/// A loopback port nobody listens on, below the ephemeral range (so no outgoing connection of
-/// another test takes it meanwhile) and different for each call in this process.
-pub fn free_port() -> u16 {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let base = 20_000 + (std::process::id() % 500) * 20;
-    for _ in 0..10_000 {
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let port = (base + n % 10_000) as u16;
-        if TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_ok() {
-            return port;
-        }
-    }
-    panic!("no free loopback port between 20000 and 30000");
-}
-
 /// A simulated tenant whose API client is registered with `redirect_port`.
 pub struct Tenant {
     pub sim: SimHandle,
     pub redirect_port: u16,
+    /// Keeps `redirect_port` claimed for this test until `wdconnect connect` binds it.
+    _reserved: ReservedPort,
 }
 
 impl std::fmt::Debug for Tenant {
@@ -62,7 +49,8 @@ impl Tenant {
 
     /// A tenant with the whole configuration open to change (tenant name, secret...).
     pub async fn start_with(config: impl FnOnce(&mut SimConfig)) -> Tenant {
-        let redirect_port = free_port();
+        let reserved = reserve_port();
+        let redirect_port = reserved.port();
         let mut c = SimConfig {
             tenant: "acme_e2e".into(),
             redirect_uri: format!("http://127.0.0.1:{redirect_port}/callback"),
@@ -72,7 +60,11 @@ impl Tenant {
         let sim = workday_sim::start(c)
             .await
             .expect("the simulated tenant starts");
-        Tenant { sim, redirect_port }
+        Tenant {
+            sim,
+            redirect_port,
+            _reserved: reserved,
+        }
     }
 
     pub fn values(&self) -> ClientValues {

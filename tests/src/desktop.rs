@@ -2,13 +2,13 @@
 //! and the simulated tenant as a process of its own for the tests that bring their own tenant.
 
 use std::io::BufRead;
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 
+use crate::ports::{ReservedPort, reserve_port};
 use crate::webdriver::Session;
 
 /// A running `tauri-driver`; stopped with SIGTERM on drop (never SIGKILL: killed hard it leaves
@@ -20,14 +20,8 @@ pub struct TauriDriver {
     pub url: String,
     /// Each app launched, as the command line `pkill -f` finds it by (unique: `--home` differs).
     launched: Vec<String>,
-}
-
-/// A loopback port that was free a moment ago.
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
+    /// Its `--port` and `--native-port`, claimed while it runs.
+    _ports: [ReservedPort; 2],
 }
 
 impl TauriDriver {
@@ -39,8 +33,8 @@ impl TauriDriver {
             std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some(),
             "the desktop tests need a display: run them through scripts/test.sh, which starts Xvfb"
         );
-        let port = free_port();
-        let native_port = free_port();
+        let ports = [reserve_port(), reserve_port()];
+        let (port, native_port) = (ports[0].port(), ports[1].port());
         // Its output (and that of WebKitWebDriver and the app, which inherit it) goes to a file,
         // never to the test's pipe: a process left behind must not hold CI's output open.
         let log_dir = crate::workspace_root().join("artifacts").join("logs");
@@ -70,6 +64,7 @@ impl TauriDriver {
             child,
             url,
             launched: Vec::new(),
+            _ports: ports,
         }
     }
 

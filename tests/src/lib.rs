@@ -1,9 +1,10 @@
 //! Shared helpers for the end-to-end tests: locating the built binaries, running `wdconnect`
-//! against a simulated tenant (`cli`), driving the desktop app through `tauri-driver`, and where
-//! screenshots go.
+//! against a simulated tenant (`cli`), driving the desktop app through `tauri-driver`, reserving
+//! the fixed ports those processes bind (`ports`), and where screenshots go.
 
 pub mod cli;
 pub mod desktop;
+pub mod ports;
 pub mod webdriver;
 
 use std::path::PathBuf;

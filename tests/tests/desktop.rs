@@ -16,7 +16,8 @@ use std::ffi::OsStr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use e2e::desktop::{SimProcess, TauriDriver, free_port};
+use e2e::desktop::{SimProcess, TauriDriver};
+use e2e::ports::reserve_port;
 use e2e::webdriver::Session;
 
 /// One app at a time (see the top of the file).
@@ -215,7 +216,8 @@ async fn sandbox_from_the_empty_home_to_a_connected_card() {
 #[tokio::test(flavor = "multi_thread")]
 async fn own_tenant_without_the_system_scope_fails_on_the_activity_log_with_its_fix() {
     let _turn = SERIAL.lock().await;
-    let port = free_port();
+    let reserved = reserve_port();
+    let port = reserved.port();
     let sim = SimProcess::start(&["--no-system-scope", "--redirect-port", &port.to_string()]);
     assert_eq!(
         sim.value("redirect_uri"),

@@ -44,7 +44,7 @@ use connector::activity::fingerprint::key_window;
 use connector::activity::{Store, SyncOptions};
 use connector::browser::Browser;
 use connector::connections::Connector;
-use connector::loopback::{self, RedirectHost};
+use connector::loopback::{self, CallbackListener, RedirectHost};
 use connector::paths::Home;
 use connector::profile::Profile;
 use connector::secrets::SecretStore;
@@ -427,9 +427,10 @@ async fn main() -> Result<(), Error> {
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
+    // The redirect port stays bound from here to the sign-in, which takes the socket over:
+    // a port released and bound again later can be taken in between.
+    let held = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let port = held.local_addr()?.port();
     let sim = workday_sim::start(SimConfig {
         redirect_uri: loopback::redirect_uri(port, RedirectHost::Ipv4Literal),
         events,
@@ -478,7 +479,13 @@ async fn main() -> Result<(), Error> {
         http: http.clone(),
     });
     connector
-        .connect(NAME, browser, SignInOptions::default(), |_| {})
+        .connect_on(
+            NAME,
+            Some(CallbackListener::from_std(held).map_err(|e| e.to_string())?),
+            browser,
+            SignInOptions::default(),
+            |_| {},
+        )
         .await
         .map_err(ce)?;
     let token = own_token(&sim, &http).await?;

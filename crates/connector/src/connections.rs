@@ -15,12 +15,13 @@ use workday_client::rest::RestClient;
 use workday_client::retry::RetryPolicy;
 
 use crate::browser::Browser;
+use crate::loopback::CallbackListener;
 use crate::paths::Home;
 use crate::problem::{Diagnose, Problem};
 use crate::profile::{self, Profile, ProfileFinding, ProfileStore};
 use crate::sandbox::{Sandbox, SandboxOptions};
 use crate::secrets::{SecretKind, SecretStore};
-use crate::signin::{self, SignInOptions, SignInProgress};
+use crate::signin::{self, SignInOptions, SignInProgress, SignedIn};
 use crate::staged::{self, TestReport};
 use crate::state::{ConnectionState, StatusHub};
 use crate::status::Status;
@@ -418,17 +419,35 @@ impl Connector {
         options: SignInOptions,
         progress: impl FnMut(SignInProgress),
     ) -> Result<(), ConnectorError> {
+        self.connect_on(name, None, browser, options, progress)
+            .await
+    }
+
+    /// [`Connector::connect`], on a listener already bound to the connection's redirect port
+    /// (None: bind it now).
+    pub async fn connect_on(
+        &self,
+        name: &str,
+        listener: Option<CallbackListener>,
+        browser: Arc<dyn Browser>,
+        options: SignInOptions,
+        progress: impl FnMut(SignInProgress),
+    ) -> Result<(), ConnectorError> {
         let profile = self.profile(name)?;
         let name = profile.name.as_str();
         let session = self.session(name).await?;
         let before = self.hub.get(name).status;
         self.hub.update(name, |s| s.status = Status::SigningIn);
-        let outcome =
-            signin::sign_in(&profile, session.tokens.oauth(), browser, options, progress).await;
+        let oauth = session.tokens.oauth();
+        let outcome = match listener {
+            Some(l) => signin::sign_in_on(l, &profile, oauth, browser, options, progress).await,
+            None => signin::sign_in(&profile, oauth, browser, options, progress).await,
+        };
         match outcome {
-            Ok(tokens) => {
+            Ok(SignedIn { tokens, page }) => {
                 if let Err(e) = session.tokens.accept(tokens).await {
                     let problem = e.problem();
+                    page.failed(&problem).await;
                     self.hub.update(name, |s| {
                         s.status = before;
                         s.last_error = Some(problem.clone());
@@ -439,6 +458,8 @@ impl Connector {
                     s.status = Status::Connected;
                     s.last_error = None;
                 });
+                // Only now, with the refresh token kept, does the browser tab say so.
+                page.signed_in().await;
                 Ok(())
             }
             Err(e) => {

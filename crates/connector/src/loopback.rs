@@ -4,12 +4,19 @@
 //! The listener is bound before the browser opens, on loopback only, and served with hyper
 //! directly (one task per connection) so that each connection gets a bounded request head and
 //! read time: a stray, slow, huge or malformed request is answered or dropped while the flow keeps
-//! waiting for the one valid callback.
+//! waiting for the one valid callback. At most [`MAX_CONNECTIONS`] are open at once: a new one
+//! evicts the oldest that has not sent its request yet, so a local flood of idle connections can
+//! neither exhaust descriptors nor keep the browser's real callback out.
+//!
+//! The tab of the valid callback is held open until the flow reports how the code exchange went
+//! ([`ResultPage`]): it says "Signed in" only once that is true, and a neutral "return to the
+//! app" page if no result comes within [`RESULT_WAIT`].
 
+use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use hyper::body::Incoming;
@@ -21,7 +28,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use secrecy::SecretString;
 use subtle::ConstantTimeEq;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -41,8 +48,18 @@ pub const MAX_REQUEST_HEAD: usize = 64 * 1024;
 /// How long a connection may take to send its request head before it is dropped.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The most any one connection may live, whatever it does: no connection can pin a task.
+/// The most any one connection may live, whatever it does: no connection can pin a task. The
+/// valid callback's own connection also waits up to [`RESULT_WAIT`] for the exchange.
 const CONNECTION_TIME_LIMIT: Duration = Duration::from_secs(20);
+
+/// The most connections served at once. A browser opens a few (the callback, a favicon, a
+/// speculative preconnect); anything beyond is a flood, and each one holds a descriptor.
+pub const MAX_CONNECTIONS: usize = 32;
+
+/// How long the callback's tab waits for the exchange result before showing a neutral page that
+/// sends the person back to the app. Above the token request's own timeout, so a slow but
+/// successful exchange still ends on "Signed in".
+pub const RESULT_WAIT: Duration = Duration::from_secs(90);
 
 /// Descriptions from the provider are shown to a person: keep them to a readable line.
 const MAX_DESCRIPTION_CHARS: usize = 300;
@@ -214,7 +231,49 @@ impl Diagnose for SignInError {
     }
 }
 
-type Outcome = Result<AuthorizationCode, SignInError>;
+/// The tab of the valid callback, held open until the flow knows whether the sign-in worked.
+/// Dropped without a verdict, the tab gets a neutral page that sends the person to the app.
+#[derive(Debug)]
+pub struct ResultPage(oneshot::Sender<Verdict>);
+
+/// The result for the tab, and where to say once its page is written.
+#[derive(Debug)]
+enum Verdict {
+    SignedIn(oneshot::Sender<()>),
+    Failed(Problem, oneshot::Sender<()>),
+}
+
+/// How long a verdict waits for its page to be written (a few KiB on loopback).
+const PAGE_WRITE_WAIT: Duration = Duration::from_secs(5);
+
+impl ResultPage {
+    /// The code was exchanged and the tokens are kept: the tab says "Signed in".
+    pub async fn signed_in(self) {
+        self.settle(Verdict::SignedIn).await;
+    }
+
+    /// The sign-in failed after the callback: the tab shows the problem's message (never a
+    /// secret: problems carry none) and sends the person back to the app for the fix.
+    pub async fn failed(self, problem: &Problem) {
+        let problem = problem.clone();
+        self.settle(|written| Verdict::Failed(problem, written))
+            .await;
+    }
+
+    /// Returns once the page is written (bounded), so that a process ending right after, like
+    /// `wdconnect connect`, does not cut the tab off before it has its page.
+    async fn settle(self, verdict: impl FnOnce(oneshot::Sender<()>) -> Verdict) {
+        let (written_tx, written) = oneshot::channel();
+        if self.0.send(verdict(written_tx)).is_ok() {
+            let _ = tokio::time::timeout(PAGE_WRITE_WAIT, written).await;
+        }
+    }
+}
+
+/// The valid callback's code, and its tab awaiting the result.
+pub type Answer = (AuthorizationCode, ResultPage);
+
+type Outcome = Result<Answer, SignInError>;
 
 /// The bound loopback listener of one sign-in attempt.
 #[derive(Debug)]
@@ -283,6 +342,35 @@ impl CallbackListener {
         Err(last.unwrap_or(SignInError::PortBusy { port }))
     }
 
+    /// Takes over a listener the caller bound on `127.0.0.1` (the `127.0.0.1` redirect form),
+    /// for a caller that must hold its port from the moment it is chosen: a port released and
+    /// bound again later can be taken by anyone in between.
+    pub fn from_std(listener: std::net::TcpListener) -> Result<CallbackListener, SignInError> {
+        let addr = listener
+            .local_addr()
+            .map_err(|source| SignInError::ListenFailed { port: 0, source })?;
+        let port = addr.port();
+        if addr.ip() != std::net::IpAddr::V4(Ipv4Addr::LOCALHOST) {
+            return Err(SignInError::ListenFailed {
+                port,
+                source: std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "the sign-in listens on 127.0.0.1 only",
+                ),
+            });
+        }
+        let v4 = listener
+            .set_nonblocking(true)
+            .and_then(|()| TcpListener::from_std(listener))
+            .map_err(|source| SignInError::ListenFailed { port, source })?;
+        Ok(CallbackListener {
+            v4,
+            v6: None,
+            port,
+            host: RedirectHost::Ipv4Literal,
+        })
+    }
+
     /// The redirect URI this listener answers, as registered in Workday.
     pub fn redirect_uri(&self) -> String {
         redirect_uri(self.port, self.host)
@@ -303,16 +391,18 @@ impl CallbackListener {
     }
 
     /// Waits for the one valid callback: a `GET` on [`CALLBACK_PATH`] whose `state` equals
-    /// `expected_state`. Stray and forged requests are answered and the wait goes on; the first
-    /// valid callback (a code or an `error=`) gets its page and ends the wait, and the port is
-    /// closed before this returns. Also ends on `timeout` or when `cancel` fires.
+    /// `expected_state`. Stray and forged requests are answered and the wait goes on. The first
+    /// valid callback ends the wait: an `error=` gets its page at once; a code comes back with its
+    /// [`ResultPage`], whose tab stays open until the caller reports the exchange. The port is
+    /// closed and every other connection dropped before this returns. Also ends on `timeout` or
+    /// when `cancel` fires.
     pub async fn wait(
         self,
         expected_state: &str,
         expected_issuer: Option<&str>,
         timeout: Duration,
         cancel: CancellationToken,
-    ) -> Result<AuthorizationCode, SignInError> {
+    ) -> Result<Answer, SignInError> {
         let redirect_uri = self.redirect_uri();
         let CallbackListener { v4, v6, .. } = self;
         let shared = Arc::new(Expected {
@@ -322,7 +412,12 @@ impl CallbackListener {
         });
         // Capacity 1 is enough: only the connection that claims `finished` ever sends.
         let (tx, mut rx) = mpsc::channel::<Outcome>(1);
+        // Finished tasks are reaped as they end, so the set holds open connections only (plus
+        // evicted ones for the instant they take to notice).
         let mut connections = JoinSet::new();
+        // The open connections in accept order: the oldest idle one is evicted first.
+        let mut open: VecDeque<Open> = VecDeque::new();
+        let stop = CancellationToken::new();
         let deadline = tokio::time::sleep(timeout);
         tokio::pin!(deadline);
         let outcome = loop {
@@ -331,30 +426,74 @@ impl CallbackListener {
                 Some(outcome) = rx.recv() => break outcome,
                 () = cancel.cancelled() => break Err(SignInError::Cancelled),
                 () = &mut deadline => break Err(SignInError::TimedOut { after: timeout, redirect_uri }),
+                // Reap before accepting, so a full table frees its finished slots first.
+                Some(joined) = connections.join_next_with_id(), if !connections.is_empty() => {
+                    let id = match joined {
+                        Ok((id, ())) => id,
+                        Err(e) => e.id(),
+                    };
+                    open.retain(|c| c.id != id);
+                }
                 accepted = accept_any(&v4, v6.as_ref()) => match accepted {
                     Ok(stream) => {
-                        connections.spawn(serve_connection(stream, shared.clone(), tx.clone()));
+                        if open.len() >= MAX_CONNECTIONS {
+                            // A browser sends its request as soon as it connects: a connection
+                            // still silent is the likeliest flood, the real callback the least.
+                            match open.iter().position(|c| !c.busy.load(Ordering::SeqCst)) {
+                                Some(i) => {
+                                    if let Some(old) = open.remove(i) {
+                                        old.evict.cancel();
+                                    }
+                                    tracing::debug!("sign-in listener full: oldest idle connection dropped");
+                                }
+                                None => {
+                                    // Every slot is answering a request (briefly): refuse this one.
+                                    tracing::debug!("sign-in listener full: connection refused");
+                                    drop(stream);
+                                    continue;
+                                }
+                            }
+                        }
+                        let busy = Arc::new(AtomicBool::new(false));
+                        let evict = stop.child_token();
+                        let task = serve_connection(
+                            stream,
+                            shared.clone(),
+                            tx.clone(),
+                            busy.clone(),
+                            evict.clone(),
+                        );
+                        let id = connections.spawn(task).id();
+                        open.push_back(Open { id, busy, evict });
                     }
                     Err(e) => {
-                        // E.g. out of file descriptors under a flood: back off instead of spinning.
+                        // E.g. out of file descriptors: back off instead of spinning.
                         tracing::debug!(error = %e, "sign-in listener accept failed");
                         tokio::time::sleep(Duration::from_millis(50)).await;
                     }
                 },
-                // Reap finished connections so a long wait does not accumulate them.
-                Some(_) = connections.join_next(), if !connections.is_empty() => {}
             }
         };
-        // Close the port first, then drop whatever connections are still open.
+        // Close the port first, then drop every other connection; the one that ended the flow
+        // ignores `stop` and ends by itself once its page is written.
         drop(v4);
         drop(v6);
-        connections.shutdown().await;
+        stop.cancel();
+        connections.detach_all();
         match &outcome {
             Ok(_) => tracing::info!("sign-in callback received"),
             Err(e) => tracing::info!(error = %e, "sign-in ended without a code"),
         }
         outcome
     }
+}
+
+/// One open connection of the listener.
+struct Open {
+    id: tokio::task::Id,
+    /// Set once its request head has arrived: it is being answered, not idling.
+    busy: Arc<AtomicBool>,
+    evict: CancellationToken,
 }
 
 async fn accept_any(v4: &TcpListener, v6: Option<&TcpListener>) -> std::io::Result<TcpStream> {
@@ -376,33 +515,129 @@ struct Expected {
     finished: AtomicBool,
 }
 
-async fn serve_connection(stream: TcpStream, expected: Arc<Expected>, tx: mpsc::Sender<Outcome>) {
-    let slot: Arc<Mutex<Option<Outcome>>> = Arc::default();
-    let service_slot = slot.clone();
-    let service = service_fn(move |req: Request<Incoming>| {
-        let (response, outcome) = respond(&expected, &req);
-        if let Some(outcome) = outcome {
-            *service_slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(outcome);
-        }
-        std::future::ready(Ok::<_, Infallible>(response))
-    });
+/// What one request gets.
+enum Reply {
+    /// A page; the flow goes on.
+    Page(Response<String>),
+    /// The flow ends without a code: this page, and this error for the caller.
+    End(Response<String>, SignInError),
+    /// The flow ends with a code; the page waits for the exchange result.
+    Code(AuthorizationCode),
+}
+
+/// What a connection that ended the flow does once its page is written (or given up).
+enum After {
+    /// Report how the flow ended: after the page, so the person has it before the app moves on.
+    Report(SignInError),
+    /// Tell the flow the result page is out.
+    Written(oneshot::Sender<()>),
+}
+
+type AfterSlot = Arc<std::sync::Mutex<Option<After>>>;
+
+fn put(slot: &AfterSlot, after: After) {
+    *slot
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(after);
+}
+
+async fn serve_connection(
+    stream: TcpStream,
+    expected: Arc<Expected>,
+    tx: mpsc::Sender<Outcome>,
+    busy: Arc<AtomicBool>,
+    evict: CancellationToken,
+) {
+    // Set by the request that ends the flow: its connection is then never cut short.
+    let ends_flow = Arc::new(AtomicBool::new(false));
+    let after: AfterSlot = Arc::default();
+    let service = {
+        let (ends_flow, after, tx) = (ends_flow.clone(), after.clone(), tx.clone());
+        service_fn(move |req: Request<Incoming>| {
+            busy.store(true, Ordering::SeqCst);
+            let reply = respond(&expected, &req);
+            if !matches!(reply, Reply::Page(_)) {
+                ends_flow.store(true, Ordering::SeqCst);
+            }
+            let (tx, after) = (tx.clone(), after.clone());
+            async move { Ok::<_, Infallible>(answer(reply, tx, after).await) }
+        })
+    };
     let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_READ_TIMEOUT)
         .max_buf_size(MAX_REQUEST_HEAD)
-        // One request per connection: the connection ends once the page is written, which is
-        // what lets the outcome be reported only after the person has their page.
+        // One request per connection: the connection ends once its page is written.
         .keep_alive(false);
     let connection = builder.serve_connection(TokioIo::new(stream), service);
-    match tokio::time::timeout(CONNECTION_TIME_LIMIT, connection).await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => tracing::debug!(error = %e, "sign-in listener connection error"),
-        Err(_) => tracing::debug!("sign-in listener connection timed out"),
+    tokio::pin!(connection);
+    let limit = tokio::time::sleep(CONNECTION_TIME_LIMIT);
+    tokio::pin!(limit);
+    let served = tokio::select! {
+        r = &mut connection => Some(r),
+        () = &mut limit => None,
+        () = evict.cancelled() => None,
+    };
+    let served = match served {
+        Some(r) => Some(r),
+        // The flow's last page: written whatever else happens, within its own bound.
+        None if ends_flow.load(Ordering::SeqCst) => {
+            tokio::time::timeout(RESULT_WAIT + CONNECTION_TIME_LIMIT, connection)
+                .await
+                .ok()
+        }
+        None => {
+            tracing::debug!("sign-in listener connection dropped (evicted, flow over or too long)");
+            return;
+        }
+    };
+    if let Some(Err(e)) = served {
+        tracing::debug!(error = %e, "sign-in listener connection error");
     }
-    let outcome = slot.lock().unwrap_or_else(PoisonError::into_inner).take();
-    if let Some(outcome) = outcome {
-        let _ = tx.send(outcome).await;
+    let after = after
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .take();
+    match after {
+        Some(After::Report(err)) => {
+            let _ = tx.send(Err(err)).await;
+        }
+        Some(After::Written(done)) => {
+            let _ = done.send(());
+        }
+        None => {}
+    }
+}
+
+/// Produces the page of one request; one that ends the flow leaves what follows the page in
+/// `after`, and a code's page waits for the exchange result.
+async fn answer(reply: Reply, tx: mpsc::Sender<Outcome>, after: AfterSlot) -> Response<String> {
+    match reply {
+        Reply::Page(page) => page,
+        Reply::End(page, err) => {
+            put(&after, After::Report(err));
+            page
+        }
+        Reply::Code(code) => {
+            let (verdict_tx, verdict_rx) = oneshot::channel();
+            if tx.send(Ok((code, ResultPage(verdict_tx)))).await.is_err() {
+                // The wait ended (cancelled, timed out) while this request was read.
+                return finishing_page();
+            }
+            match tokio::time::timeout(RESULT_WAIT, verdict_rx).await {
+                Ok(Ok(Verdict::SignedIn(written))) => {
+                    put(&after, After::Written(written));
+                    success_page()
+                }
+                Ok(Ok(Verdict::Failed(problem, written))) => {
+                    put(&after, After::Written(written));
+                    failed_page(&problem)
+                }
+                // No verdict (the caller gave up, or took too long): never claim success.
+                Ok(Err(_)) | Err(_) => finishing_page(),
+            }
+        }
     }
 }
 
@@ -438,16 +673,16 @@ impl Callback {
     }
 }
 
-/// Decides the page for one request and, if it ends the flow, the outcome.
-fn respond(expected: &Expected, req: &Request<Incoming>) -> (Response<String>, Option<Outcome>) {
+/// Decides the reply to one request: a page, or the end of the flow.
+fn respond(expected: &Expected, req: &Request<Incoming>) -> Reply {
     if req.uri().path() != CALLBACK_PATH {
         // Path only: a query could carry anything, including a code meant for elsewhere.
         tracing::debug!(method = %req.method(), path = %req.uri().path(), "stray request on the sign-in listener");
-        return (not_found(), None);
+        return Reply::Page(not_found());
     }
     if req.method() != Method::GET {
         tracing::debug!(method = %req.method(), "non-GET request on the sign-in callback");
-        return (method_not_allowed(), None);
+        return Reply::Page(method_not_allowed());
     }
     let cb = Callback::parse(req.uri().query());
     let state_ok = match cb.state.as_deref() {
@@ -463,21 +698,21 @@ fn respond(expected: &Expected, req: &Request<Incoming>) -> (Response<String>, O
             repeated = cb.repeated,
             "sign-in callback with a missing or wrong state ignored"
         );
-        return (wrong_state(), None);
+        return Reply::Page(wrong_state());
     }
     if expected.finished.swap(true, Ordering::SeqCst) {
-        return (already_finished(), None);
+        return Reply::Page(already_finished());
     }
     if let (Some(got), Some(want)) = (cb.iss.as_deref(), expected.issuer.as_deref())
         && got != want
     {
         let got = clean(got, 200);
-        return (
+        return Reply::End(
             issuer_mismatch_page(),
-            Some(Err(SignInError::IssuerMismatch {
+            SignInError::IssuerMismatch {
                 expected: want.to_string(),
                 got,
-            })),
+            },
         );
     }
     if let Some(error) = cb.error.as_deref() {
@@ -493,22 +728,16 @@ fn respond(expected: &Expected, req: &Request<Incoming>) -> (Response<String>, O
         } else {
             SignInError::Provider { error, description }
         };
-        return (page, Some(Err(err)));
+        return Reply::End(page, err);
     }
     match cb.code {
-        Some(code) if !code.is_empty() => (
-            success_page(),
-            Some(Ok(AuthorizationCode(SecretString::from(code)))),
-        ),
+        Some(code) if !code.is_empty() => Reply::Code(AuthorizationCode(SecretString::from(code))),
         _ => {
             let err = SignInError::Provider {
                 error: "invalid_response".into(),
                 description: Some("The answer carried neither a code nor an error.".into()),
             };
-            (
-                provider_error_page("invalid_response", None),
-                Some(Err(err)),
-            )
+            Reply::End(provider_error_page("invalid_response", None), err)
         }
     }
 }
@@ -604,6 +833,30 @@ fn success_page() -> Response<String> {
         "Signed in",
         r#"<h1 id="result" data-result="success">Signed in</h1>
 <p>You are signed in. You can close this tab and return to Workday Connector.</p>"#,
+    )
+}
+
+/// The exchange failed after a valid callback: say so, with the one-line message, never "Signed in".
+fn failed_page(problem: &Problem) -> Response<String> {
+    page(
+        StatusCode::OK,
+        "Sign-in did not finish",
+        &format!(
+            r#"<h1 id="result" data-result="failed">Sign-in did not finish</h1>
+<p id="description">{}</p>
+<p>Return to Workday Connector: it shows what to fix. You can close this tab.</p>"#,
+            html_escape(&problem.message),
+        ),
+    )
+}
+
+/// No result came back in time (or the flow was given up): neutral, the app has the outcome.
+fn finishing_page() -> Response<String> {
+    page(
+        StatusCode::OK,
+        "Finishing sign-in",
+        r#"<h1 id="result" data-result="pending">Finishing sign-in…</h1>
+<p>Return to Workday Connector to see whether the sign-in completed. You can close this tab.</p>"#,
     )
 }
 

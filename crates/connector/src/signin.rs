@@ -10,7 +10,7 @@ use url::Url;
 use workday_client::oauth::{self, OAuthClient, TokenSet};
 
 use crate::browser::{self, Browser};
-use crate::loopback::{CallbackListener, SignInError};
+use crate::loopback::{CallbackListener, ResultPage, SignInError};
 use crate::problem::{Diagnose, Problem};
 use crate::profile::Profile;
 
@@ -65,18 +65,50 @@ impl Diagnose for SignInFailure {
     }
 }
 
-/// Runs one sign-in attempt and returns the tokens. The caller stores them.
+/// A sign-in whose code was exchanged: the tokens, and the browser tab that waits to be told
+/// whether they were kept (it says "Signed in" only after [`ResultPage::signed_in`]).
+pub struct SignedIn {
+    pub tokens: TokenSet,
+    pub page: ResultPage,
+}
+
+impl std::fmt::Debug for SignedIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The tokens are secrets: never shown.
+        f.debug_struct("SignedIn")
+            .field("page", &self.page)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Runs one sign-in attempt and returns the tokens. The caller stores them, then reports the
+/// result to the page.
 pub async fn sign_in(
     profile: &Profile,
     oauth_client: &OAuthClient,
     browser: Arc<dyn Browser>,
     options: SignInOptions,
-    mut progress: impl FnMut(SignInProgress),
-) -> Result<TokenSet, SignInFailure> {
-    let authorize =
-        Url::parse(&profile.authorization_endpoint).map_err(|_| SignInFailure::BadAuthorizeUrl)?;
+    progress: impl FnMut(SignInProgress),
+) -> Result<SignedIn, SignInFailure> {
+    Url::parse(&profile.authorization_endpoint).map_err(|_| SignInFailure::BadAuthorizeUrl)?;
     // Bound before the browser opens, so the callback can never arrive to a closed port.
     let listener = CallbackListener::bind(profile.redirect_port, profile.redirect_host).await?;
+    sign_in_on(listener, profile, oauth_client, browser, options, progress).await
+}
+
+/// [`sign_in`] on a listener bound beforehand: for a caller that must hold the port from the
+/// moment it is chosen (a port released and bound again later can be taken in between). The
+/// listener's redirect URI is the one sent, so it must be the registered one.
+pub async fn sign_in_on(
+    listener: CallbackListener,
+    profile: &Profile,
+    oauth_client: &OAuthClient,
+    browser: Arc<dyn Browser>,
+    options: SignInOptions,
+    mut progress: impl FnMut(SignInProgress),
+) -> Result<SignedIn, SignInFailure> {
+    let authorize =
+        Url::parse(&profile.authorization_endpoint).map_err(|_| SignInFailure::BadAuthorizeUrl)?;
     let redirect_uri = listener.redirect_uri();
     let request = oauth::authorization_request(
         &authorize,
@@ -98,9 +130,9 @@ pub async fn sign_in(
     );
     tokio::pin!(waiting);
     // Report a browser that failed to open while still waiting: the link may be used by hand.
-    let code = tokio::select! {
+    let (code, page) = tokio::select! {
         biased;
-        code = &mut waiting => code?,
+        answer = &mut waiting => answer?,
         opened = opening => {
             if let Ok(Err(reason)) = opened {
                 progress(SignInProgress::BrowserFailed { reason });
@@ -108,8 +140,15 @@ pub async fn sign_in(
             waiting.await?
         }
     };
-    let tokens = oauth_client
+    match oauth_client
         .exchange_code(&code.0, &redirect_uri, request.pkce_verifier.as_ref())
-        .await?;
-    Ok(tokens)
+        .await
+    {
+        Ok(tokens) => Ok(SignedIn { tokens, page }),
+        Err(e) => {
+            let failure = SignInFailure::Exchange(e);
+            page.failed(&failure.problem()).await;
+            Err(failure)
+        }
+    }
 }

@@ -24,6 +24,8 @@ use workday_sim::{FaultScope, Faults, SimConfig, SimHandle, Storm, Switches};
 
 struct Setup {
     sim: SimHandle,
+    /// The redirect port, held throughout so that a sign-in never races for it.
+    port: common::HeldPort,
     connector: Connector,
     _home: tempfile::TempDir,
 }
@@ -33,7 +35,8 @@ async fn setup(
     switches: impl FnOnce(&mut Switches),
     sync: impl FnOnce(&mut SyncSettings),
 ) -> Setup {
-    let port = common::free_port();
+    let held = common::HeldPort::new();
+    let port = held.port();
     let mut config = SimConfig {
         redirect_uri: connector::loopback::redirect_uri(
             port,
@@ -59,17 +62,19 @@ async fn setup(
         .add(profile, SecretString::from(sim.values().client_secret))
         .await
         .expect("added");
-    sign_in(&connector).await;
+    sign_in(&connector, &held).await;
     Setup {
         sim,
+        port: held,
         connector,
         _home: home,
     }
 }
 
-async fn sign_in(c: &Connector) {
+async fn sign_in(c: &Connector, port: &common::HeldPort) {
     let browser = Arc::new(CommandBrowser::new(common::consent_browser()));
-    c.connect("acme", browser, SignInOptions::default(), |_| {})
+    let listener = Some(port.listener());
+    c.connect_on("acme", listener, browser, SignInOptions::default(), |_| {})
         .await
         .expect("signed in");
 }
@@ -368,7 +373,7 @@ async fn invalid_grant_mid_sync_stops_and_resumes_after_sign_in() {
         .unwrap()
         .expect("a checkpoint");
 
-    sign_in(&s.connector).await;
+    sign_in(&s.connector, &s.port).await;
     let report = sync(&s, &o).await;
     assert_eq!(report.origin, cp.origin, "the same backfill resumed");
     assert!(report.from <= cp.synced_until);

@@ -44,10 +44,10 @@ async fn monitor_publishes_changes_and_stops_calling_when_sign_in_is_required() 
         Duration::from_secs(10),
     );
     let connector = Arc::new(Connector::with_secrets(Home::at(home.path()), store).unwrap());
-    let port = common::free_port();
+    let port = common::HeldPort::new();
     let sandbox = connector
         .start_sandbox(SandboxOptions {
-            redirect_port: port,
+            redirect_port: port.port(),
             events: 2_000,
             ..Default::default()
         })
@@ -59,7 +59,13 @@ async fn monitor_publishes_changes_and_stops_calling_when_sign_in_is_required() 
         .update_switches(|s| s.access_token_lifetime_secs = 1);
     let browser = Arc::new(CommandBrowser::new(common::consent_browser()));
     connector
-        .connect("sandbox", browser, SignInOptions::default(), |_| {})
+        .connect_on(
+            "sandbox",
+            Some(port.listener()),
+            browser,
+            SignInOptions::default(),
+            |_| {},
+        )
         .await
         .unwrap();
 

@@ -12,8 +12,8 @@ use common::consent_browser;
 use connector::Diagnose;
 use connector::browser::{CommandBrowser, open_in_background};
 use connector::loopback::{
-    AuthorizationCode, CALLBACK_PATH, CallbackListener, HEADER_READ_TIMEOUT, RedirectHost,
-    SignInError,
+    Answer, AuthorizationCode, CALLBACK_PATH, CallbackListener, HEADER_READ_TIMEOUT,
+    MAX_CONNECTIONS, RedirectHost, SignInError,
 };
 use secrecy::ExposeSecret;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -26,12 +26,26 @@ const LONG: Duration = Duration::from_secs(60);
 
 type Waiting = JoinHandle<Result<AuthorizationCode, SignInError>>;
 
-/// Binds on an ephemeral port and starts waiting for `STATE`.
+/// Binds on an ephemeral port and starts waiting for `STATE`; a code's page is told at once that
+/// the sign-in worked, as after a successful exchange.
 async fn start(host: RedirectHost, issuer: Option<&'static str>) -> (Waiting, u16) {
     let listener = CallbackListener::bind(0, host).await.expect("bind");
     let port = listener.port();
-    let waiting = tokio::spawn(listener.wait(STATE, issuer, LONG, CancellationToken::new()));
+    let waiting = tokio::spawn(signed_in_at_once(listener.wait(
+        STATE,
+        issuer,
+        LONG,
+        CancellationToken::new(),
+    )));
     (waiting, port)
+}
+
+async fn signed_in_at_once(
+    wait: impl Future<Output = Result<Answer, SignInError>>,
+) -> Result<AuthorizationCode, SignInError> {
+    let (code, page) = wait.await?;
+    page.signed_in().await;
+    Ok(code)
 }
 
 fn v4(port: u16) -> SocketAddr {
@@ -299,6 +313,160 @@ async fn a_flood_of_stray_and_idle_connections_does_not_stop_the_valid_callback(
     drop(idle);
 }
 
+/// Reads until the peer closes or resets; true if that happens within `within`.
+async fn closed_within(mut s: TcpStream, within: Duration) -> bool {
+    let mut buf = [0u8; 64];
+    tokio::time::timeout(within, async {
+        loop {
+            match s.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await
+    .is_ok()
+}
+
+#[tokio::test]
+async fn a_flood_of_idle_connections_is_capped_and_the_real_callback_still_completes() {
+    let (waiting, port) = start(RedirectHost::Ipv4Literal, None).await;
+    let addr = v4(port);
+    // Three times the cap of connections that never send a byte, each one a descriptor held in
+    // this process and, unless the listener caps them, in the listener.
+    let flood = 3 * MAX_CONNECTIONS;
+    let mut idle = Vec::new();
+    for _ in 0..flood {
+        idle.push(TcpStream::connect(addr).await.expect("connect"));
+    }
+    // Connections are accepted in order: once this stray one is answered, every idle one before
+    // it has been accepted too.
+    assert_eq!(get(addr, "/probe").await.status, 404);
+    assert!(!waiting.is_finished(), "the flood ended the flow");
+    // All but the newest MAX_CONNECTIONS were dropped at once, long before the header read
+    // timeout would have dropped them, while the flow still waits.
+    let checks: Vec<_> = idle
+        .into_iter()
+        .map(|s| tokio::spawn(closed_within(s, HEADER_READ_TIMEOUT / 2)))
+        .collect();
+    let mut closed = 0;
+    for c in checks {
+        closed += usize::from(c.await.expect("task"));
+    }
+    assert!(
+        closed >= flood - MAX_CONNECTIONS,
+        "only {closed} of {flood} idle connections were dropped (cap {MAX_CONNECTIONS})"
+    );
+    assert!(!waiting.is_finished(), "the flood ended the flow");
+    // The browser's callback still gets through.
+    let ok = get(addr, &valid("past-the-flood")).await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    assert_eq!(code_of(finish(waiting).await), "past-the-flood");
+}
+
+/// Starts waiting and returns the spawned wait, which hands back the code and its page.
+async fn start_held() -> (JoinHandle<Result<Answer, SignInError>>, u16) {
+    let listener = CallbackListener::bind(0, RedirectHost::Ipv4Literal)
+        .await
+        .expect("bind");
+    let port = listener.port();
+    let waiting = tokio::spawn(listener.wait(STATE, None, LONG, CancellationToken::new()));
+    (waiting, port)
+}
+
+#[tokio::test]
+async fn the_page_says_signed_in_only_once_the_flow_reports_success() {
+    let (waiting, port) = start_held().await;
+    let target = valid("c1");
+    let page = tokio::spawn(async move { get(v4(port), &target).await });
+    let (code, result) = tokio::time::timeout(Duration::from_secs(10), waiting)
+        .await
+        .expect("the wait ended")
+        .expect("task")
+        .expect("a code");
+    assert_eq!(code.0.expose_secret(), "c1");
+    // The code is out, the exchange not done: the tab has no answer yet.
+    assert!(
+        !page.is_finished(),
+        "the page was written before the result"
+    );
+    result.signed_in().await;
+    let page = page.await.expect("task");
+    assert_eq!(page.status, 200);
+    assert_page_headers(&page);
+    assert!(
+        page.body.contains("data-result=\"success\""),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("You are signed in"), "{}", page.body);
+}
+
+#[tokio::test]
+async fn the_page_after_a_failed_exchange_does_not_say_signed_in() {
+    let (waiting, port) = start_held().await;
+    let target = valid("c2");
+    let page = tokio::spawn(async move { get(v4(port), &target).await });
+    let (_, result) = tokio::time::timeout(Duration::from_secs(10), waiting)
+        .await
+        .expect("the wait ended")
+        .expect("task")
+        .expect("a code");
+    let problem = connector::Problem::new(
+        "token.invalid_client",
+        "Workday refused the client <ID> & secret.",
+        "Copy the secret again.",
+    );
+    result.failed(&problem).await;
+    let page = page.await.expect("task");
+    assert_eq!(page.status, 200);
+    assert_page_headers(&page);
+    assert!(
+        page.body.contains("data-result=\"failed\""),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.body.to_lowercase().contains("signed in"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("Workday refused the client &lt;ID&gt; &amp; secret."),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Return to Workday Connector"));
+}
+
+#[tokio::test]
+async fn without_a_result_the_page_stays_neutral() {
+    let (waiting, port) = start_held().await;
+    let target = valid("c3");
+    let page = tokio::spawn(async move { get(v4(port), &target).await });
+    let (_, result) = tokio::time::timeout(Duration::from_secs(10), waiting)
+        .await
+        .expect("the wait ended")
+        .expect("task")
+        .expect("a code");
+    // The flow gave up (cancelled, or its future dropped) without a verdict.
+    drop(result);
+    let page = page.await.expect("task");
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("data-result=\"pending\""),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.body.to_lowercase().contains("signed in"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Return to Workday Connector"));
+}
+
 #[tokio::test]
 async fn a_huge_request_head_is_refused_without_hurting_the_flow() {
     let (waiting, port) = start(RedirectHost::Ipv4Literal, None).await;
@@ -422,7 +590,12 @@ async fn cancelling_ends_with_signin_cancelled_and_closes_the_port() {
         .expect("bind");
     let port = listener.port();
     let cancel = CancellationToken::new();
-    let waiting = tokio::spawn(listener.wait(STATE, None, LONG, cancel.clone()));
+    let waiting = tokio::spawn(signed_in_at_once(listener.wait(
+        STATE,
+        None,
+        LONG,
+        cancel.clone(),
+    )));
     tokio::time::sleep(Duration::from_millis(100)).await;
     cancel.cancel();
     let err = finish(waiting).await.expect_err("cancelled");
@@ -505,7 +678,12 @@ async fn localhost_listens_on_both_127_0_0_1_and_ipv6_loopback() {
         listener.redirect_uri(),
         format!("http://localhost:{port}/callback")
     );
-    let waiting = tokio::spawn(listener.wait(STATE, None, LONG, CancellationToken::new()));
+    let waiting = tokio::spawn(signed_in_at_once(listener.wait(
+        STATE,
+        None,
+        LONG,
+        CancellationToken::new(),
+    )));
     assert_eq!(get(v4(port), "/favicon.ico").await.status, 404);
     assert_eq!(get(v6, "/favicon.ico").await.status, 404);
     assert_eq!(get(v6, &valid("via-ipv6")).await.status, 200);
@@ -607,14 +785,13 @@ async fn consent_through_the_sim(decision: &str) -> Consent {
         .env("WDC_CONSENT", decision)
         .env("WDC_CONSENT_LOG", &log);
     let opening = open_in_background(Arc::new(browser), url.to_string());
-    let result = listener
-        .wait(
-            &state,
-            None,
-            Duration::from_secs(30),
-            CancellationToken::new(),
-        )
-        .await;
+    let result = signed_in_at_once(listener.wait(
+        &state,
+        None,
+        Duration::from_secs(30),
+        CancellationToken::new(),
+    ))
+    .await;
     let browser = opening.await.expect("the opener did not panic");
     let visited = std::fs::read_to_string(&log)
         .unwrap_or_default()
@@ -664,4 +841,86 @@ async fn the_consent_browser_denies_and_the_listener_ends_with_signin_denied() {
         "{:?}",
         c.visited
     );
+}
+
+/// A browser that reports when it is done, so the test reads its page only after that.
+struct Watched {
+    inner: CommandBrowser,
+    done: std::sync::Mutex<Option<tokio::sync::oneshot::Sender<Result<(), String>>>>,
+}
+
+impl connector::browser::Browser for Watched {
+    fn open(&self, url: &str) -> Result<(), String> {
+        let r = self.inner.open(url);
+        if let Some(tx) = self.done.lock().expect("lock").take() {
+            let _ = tx.send(r.clone());
+        }
+        r
+    }
+}
+
+/// A whole sign-in against the sim with this client secret; returns the sign-in's result and
+/// the page the browser's tab showed.
+async fn sign_in_and_read_the_page(
+    secret: Option<&str>,
+) -> (Result<(), connector::Problem>, String) {
+    let (sim, port) = common::sim_with(|_| {}).await;
+    let page_file = tempfile::NamedTempFile::new().expect("temp file");
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let browser = Watched {
+        inner: CommandBrowser::new(consent_browser()).env("WDC_CONSENT_PAGE", page_file.path()),
+        done: std::sync::Mutex::new(Some(tx)),
+    };
+    let oauth = match secret {
+        None => common::oauth_client(&sim),
+        Some(s) => {
+            let v = sim.values();
+            let http = workday_client::http::http_client(&Default::default()).expect("http");
+            workday_client::oauth::OAuthClient::new(
+                http,
+                v.token_endpoint.parse().expect("url"),
+                v.client_id,
+                secrecy::SecretString::from(s.to_string()),
+                workday_client::oauth::ClientAuth::Basic,
+            )
+        }
+    };
+    let result = connector::signin::sign_in_on(
+        port.listener(),
+        &common::profile(&sim, "page", port.port()),
+        &oauth,
+        Arc::new(browser),
+        connector::signin::SignInOptions::default(),
+        |_| {},
+    )
+    .await;
+    let result = match result {
+        Ok(signed) => {
+            signed.page.signed_in().await;
+            Ok(())
+        }
+        Err(e) => Err(e.problem()),
+    };
+    let browsed = tokio::time::timeout(Duration::from_secs(30), rx)
+        .await
+        .expect("the browser finished")
+        .expect("the browser reported");
+    assert_eq!(browsed, Ok(()), "the browser got its page");
+    let page = std::fs::read_to_string(page_file.path()).expect("the page was written");
+    sim.shutdown().await;
+    (result, page)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_in_whose_code_exchange_fails_never_shows_signed_in() {
+    let (result, page) = sign_in_and_read_the_page(Some("not-the-secret")).await;
+    let problem = result.expect_err("the exchange fails");
+    assert_eq!(problem.code, "token.invalid_client", "{problem:?}");
+    assert!(page.contains("data-result=\"failed\""), "{page}");
+    assert!(!page.to_lowercase().contains("signed in"), "{page}");
+    assert!(!page.contains("not-the-secret"), "no secret on the page");
+
+    let (result, page) = sign_in_and_read_the_page(None).await;
+    result.expect("signed in");
+    assert!(page.contains("data-result=\"success\""), "{page}");
 }

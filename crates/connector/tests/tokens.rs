@@ -34,7 +34,7 @@ async fn manager(
 #[tokio::test(flavor = "multi_thread")]
 async fn concurrent_callers_share_one_refresh() {
     let (sim, port) = common::sim_with(|_| {}).await;
-    let tokens = common::sign_in(&sim, port).await;
+    let tokens = common::sign_in(&sim, &port).await;
     let (mgr, store) = manager(&sim, "single-flight").await;
     store
         .set(
@@ -72,7 +72,7 @@ async fn concurrent_callers_share_one_refresh() {
 #[tokio::test(flavor = "multi_thread")]
 async fn refreshes_early_and_treats_minus_one_as_an_hour() {
     let (sim, port) = common::sim_with(|s| s.access_token_lifetime_secs = 2).await;
-    let tokens = common::sign_in(&sim, port).await;
+    let tokens = common::sign_in(&sim, &port).await;
     assert_eq!(tokens.expires_in.as_secs(), 2);
     let (mgr, store) = manager(&sim, "early").await;
     mgr.accept(tokens).await.unwrap();
@@ -108,7 +108,7 @@ async fn refreshes_early_and_treats_minus_one_as_an_hour() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_rotated_refresh_token_is_stored_before_use() {
     let (sim, port) = common::sim_with(|s| s.rotate_refresh_tokens = true).await;
-    let tokens = common::sign_in(&sim, port).await;
+    let tokens = common::sign_in(&sim, &port).await;
     let original = tokens
         .refresh_token
         .as_ref()
@@ -142,7 +142,7 @@ async fn a_rotated_refresh_token_is_stored_before_use() {
 #[tokio::test(flavor = "multi_thread")]
 async fn invalid_grant_is_final_and_not_retried() {
     let (sim, port) = common::sim_with(|_| {}).await;
-    let tokens = common::sign_in(&sim, port).await;
+    let tokens = common::sign_in(&sim, &port).await;
     let (mgr, store) = manager(&sim, "invalid-grant").await;
     mgr.accept(tokens).await.unwrap();
     mgr.invalidate().await;
@@ -174,7 +174,7 @@ async fn invalid_grant_is_final_and_not_retried() {
 #[tokio::test(flavor = "multi_thread")]
 async fn transient_failures_are_retried_and_keep_the_refresh_token() {
     let (sim, port) = common::sim_with(|_| {}).await;
-    let tokens = common::sign_in(&sim, port).await;
+    let tokens = common::sign_in(&sim, &port).await;
     let (mgr, store) = manager(&sim, "transient").await;
     mgr.accept(tokens).await.unwrap();
     mgr.invalidate().await;

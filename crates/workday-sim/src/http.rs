@@ -134,8 +134,71 @@ fn storm_response(s: &Storm) -> Response {
     r
 }
 
+/// The `Host` values a listener on 127.0.0.1:`port` answers: its loopback names only, so that a
+/// page served from another name that resolves here (DNS rebinding) is refused.
+fn host_allowed(req: &Request<Incoming>, port: u16) -> bool {
+    let Some(host) = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+    else {
+        return false;
+    };
+    let host = host.to_ascii_lowercase();
+    let (name, given) = match host.strip_prefix("[::1]") {
+        Some(rest) => ("[::1]", rest),
+        None => host
+            .split_once(':')
+            .map_or((host.as_str(), ""), |(n, p)| (n, p)),
+    };
+    // Without a port, the name means the scheme's default one.
+    let given = match given {
+        "" => Some(80),
+        p => p.strip_prefix(':').unwrap_or(p).parse::<u16>().ok(),
+    };
+    matches!(name, "127.0.0.1" | "localhost" | "[::1]") && given == Some(port)
+}
+
+/// True when the request carries `Authorization: Bearer {token}` (compared in constant time).
+fn bearer_matches(req: &Request<Incoming>, token: &str) -> bool {
+    let Some(given) = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "))
+    else {
+        return false;
+    };
+    let (a, b) = (given.as_bytes(), token.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn misdirected() -> Response {
+    (
+        StatusCode::MISDIRECTED_REQUEST,
+        axum::Json(serde_json::json!({
+            "error": "This server answers only requests addressed to its loopback address and port."
+        })),
+    )
+        .into_response()
+}
+
+fn unauthorized() -> Response {
+    let mut r = (
+        StatusCode::UNAUTHORIZED,
+        axum::Json(serde_json::json!({
+            "error": "The control API needs the bearer token printed with the tenant's values."
+        })),
+    )
+        .into_response();
+    r.headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    r
+}
+
 async fn handle(
     host: Host,
+    port: u16,
     t: Arc<Tenant>,
     router: Router,
     req: Request<Incoming>,
@@ -163,6 +226,14 @@ async fn handle(
             client_id: audit.and_then(|a| a.client_id),
         });
     };
+    if !host_allowed(&req, port) {
+        let r = misdirected();
+        record(r.status().as_u16(), false, None);
+        return Ok(r);
+    }
+    if host == Host::Control && !bearer_matches(&req, &t.urls.control_token) {
+        return Ok(unauthorized());
+    }
     if host == Host::Services {
         if t.take_drop(class) {
             record(0, true, None);
@@ -198,6 +269,7 @@ pub async fn serve(
     router: Router,
     mut shutdown: watch::Receiver<bool>,
 ) {
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
     let mut conns = JoinSet::new();
     loop {
         tokio::select! {
@@ -208,7 +280,7 @@ pub async fn serve(
                     continue;
                 };
                 let (t, router) = (t.clone(), router.clone());
-                let svc = service_fn(move |req| handle(host, t.clone(), router.clone(), req));
+                let svc = service_fn(move |req| handle(host, port, t.clone(), router.clone(), req));
                 conns.spawn(async move {
                     let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
                 });

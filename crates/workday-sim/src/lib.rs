@@ -14,11 +14,15 @@
 //!   `GET /{tenant}/sso` (the identity-provider page of an SSO tenant).
 //! - services: `POST /ccx/oauth2/{tenant}/token`, `GET /ccx/api/v1/{tenant}/workers`,
 //!   `GET /ccx/api/privacy/v1/{tenant}/activityLogging`.
-//! - control (`control_url`, not Workday): `GET/PUT /switches` (PUT merges a partial object),
+//! - control (`control_url`, not Workday; every request carries `Authorization: Bearer
+//!   {control_token}`, else 401): `GET/PUT /switches` (PUT merges a partial object),
 //!   `GET/PUT /faults` (PUT replaces), `GET/DELETE /requests`, `POST /regenerate-secret`,
 //!   `POST /revoke-refresh-tokens`, `GET /truth?from=&to=` (RFC 3339), `GET /values`.
 //!
 //! A wrong tenant segment answers 503 on both hosts; an unknown path under the right tenant 404.
+//! Every listener answers only requests whose `Host` names the loopback address and port it is
+//! bound to (`127.0.0.1:P`, `localhost:P`, `[::1]:P`); any other gets 421, which stops a DNS
+//! rebinding page from reaching it under a name of its own.
 //!
 //! # Other unverified choices
 //! - Error bodies: 400-404 `{"error", "errors": [{"error"}]}`, others `{"error"}`; the exact
@@ -138,6 +142,8 @@ pub struct ClientValues {
     pub authorization_endpoint: String,
     pub redirect_uri: String,
     pub control_url: String,
+    /// The bearer token of the control API (not a Workday value).
+    pub control_token: String,
 }
 
 impl std::fmt::Debug for ClientValues {
@@ -150,6 +156,7 @@ impl std::fmt::Debug for ClientValues {
             .field("authorization_endpoint", &self.authorization_endpoint)
             .field("redirect_uri", &self.redirect_uri)
             .field("control_url", &self.control_url)
+            .field("control_token", &"<redacted>")
             .finish()
     }
 }
@@ -234,6 +241,7 @@ pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
         token_endpoint: format!("http://127.0.0.1:{sp}/ccx/oauth2/{name}/token"),
         authorization_endpoint: format!("http://127.0.0.1:{wp}/{name}/authorize"),
         control_url: format!("http://127.0.0.1:{cp}"),
+        control_token: rng::secret(43),
     };
     let dir = Arc::new(Directory::new(config.seed, config.users));
     let data = Dataset::new(
@@ -296,6 +304,7 @@ fn client_values(t: &Tenant) -> ClientValues {
         authorization_endpoint: t.urls.authorization_endpoint.clone(),
         redirect_uri: t.redirect_uri.clone(),
         control_url: t.urls.control_url.clone(),
+        control_token: t.urls.control_token.clone(),
     }
 }
 

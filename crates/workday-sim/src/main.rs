@@ -230,8 +230,8 @@ async fn main() -> std::process::ExitCode {
             text.push_str(&format!("{label:<27}{value}\n"));
         }
         text.push_str(&format!(
-            "\n{:<27}{}",
-            "Control API (not Workday)", v.control_url
+            "\n{:<27}{}\n{:<27}Authorization: Bearer {}",
+            "Control API (not Workday)", v.control_url, "Control API token", v.control_token
         ));
         writeln!(out, "{text}")
     };

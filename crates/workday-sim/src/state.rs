@@ -17,6 +17,9 @@ pub struct Urls {
     pub token_endpoint: String,
     pub authorization_endpoint: String,
     pub control_url: String,
+    /// The bearer token every control API request must carry: the control API hands out the
+    /// client secret and flips the tenant, so no other local user or web page may reach it.
+    pub control_token: String,
 }
 
 /// An authorize request waiting for Allow/Deny on the consent page.

@@ -7,6 +7,8 @@
 //! - `WDC_CONSENT` = `allow` (default) | `deny` | `ignore` (do nothing and exit 0: a browser that
 //!   never comes back);
 //! - `WDC_CONSENT_LOG=FILE`: append each URL visited, one per line, for tests to assert on;
+//! - `WDC_CONSENT_PAGE=FILE`: write the page the loopback callback answered (what the person
+//!   would read in the tab) to FILE;
 //! - `WDC_CONSENT_PRELUDE` = `wrong-state` | `flood`: before consenting, hit the loopback callback
 //!   (the authorize URL's `redirect_uri`) with a forged callback carrying a wrong state, or with
 //!   hundreds of concurrent stray requests (other paths, other methods, no or wrong state, a forged
@@ -303,6 +305,14 @@ async fn consent(url: &str, decision: &str) -> Result<(), String> {
             without_query(&callback),
             reply.status()
         ));
+    }
+    // The page the person would read in the tab, for tests that check what it says.
+    if let Some(path) = std::env::var_os("WDC_CONSENT_PAGE") {
+        let body = reply
+            .text()
+            .await
+            .map_err(|e| format!("reading the callback page failed: {e}"))?;
+        std::fs::write(path, body).map_err(|e| format!("cannot write WDC_CONSENT_PAGE: {e}"))?;
     }
     Ok(())
 }

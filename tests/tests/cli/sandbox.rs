@@ -3,7 +3,8 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use e2e::cli::{Cli, free_port};
+use e2e::cli::Cli;
+use e2e::ports::reserve_port;
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
@@ -20,7 +21,8 @@ fn interrupt(pid: u32) {
 #[tokio::test(flavor = "multi_thread")]
 async fn sandbox_in_one_terminal_connect_and_test_in_another() {
     let cli = Cli::new();
-    let port = free_port();
+    let reserved = reserve_port();
+    let port = reserved.port();
     let mut child = tokio::process::Command::new(e2e::binary("wdconnect"))
         .arg("--home")
         .arg(cli.home())

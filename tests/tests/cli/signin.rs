@@ -100,21 +100,38 @@ async fn a_wrong_client_secret_fails_at_the_code_exchange() {
         .await
         .ok();
 
-    let run = cli.connect_with("acme", &[]).await;
+    // The page the browser's tab shows: written by the browser before wdconnect returns.
+    let page = cli.scratch().join("callback-page.html");
+    let page_env = page.to_str().expect("a UTF-8 path");
+    let run = cli
+        .connect_with("acme", &[("WDC_CONSENT_PAGE", page_env)])
+        .await;
     let e = run.error(1, "token.invalid_client");
     assert_mentions(&e.fix, "Client Secret", &run);
     assert_mentions(&e.message, "401", &run);
     assert_eq!(tenant.token_calls().len(), 1, "one exchange, not retried");
     assert_ne!(cli.status("acme").await["state"], "connected");
     assert_eq!(cli.keyring("acme", "refresh-token"), None);
+    // The tab never claimed success: it says the sign-in did not finish, and why.
+    let shown = std::fs::read_to_string(&page).expect("the browser wrote the page");
+    assert!(shown.contains("data-result=\"failed\""), "{shown}");
+    assert!(!shown.to_lowercase().contains("signed in"), "{shown}");
+    assert!(shown.contains("401"), "{shown}");
+    assert!(!shown.contains("wdc-not-the-secret"), "{shown}");
 
-    // Mending it with `edit --client-secret-stdin` makes the next sign-in work.
+    // Mending it with `edit --client-secret-stdin` makes the next sign-in work, and only then
+    // does the tab say so.
     cli.cmd(["edit", "acme"])
         .stdin(&tenant.values().client_secret)
         .run()
         .await
         .ok();
-    cli.connect("acme").await;
+    let run = cli
+        .connect_with("acme", &[("WDC_CONSENT_PAGE", page_env)])
+        .await;
+    assert_eq!(run.json()["connected"], "acme", "{run}");
+    let shown = std::fs::read_to_string(&page).expect("the browser wrote the page");
+    assert!(shown.contains("data-result=\"success\""), "{shown}");
     cli.test("acme").await.ok();
 }
 

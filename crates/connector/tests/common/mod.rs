@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use connector::browser::CommandBrowser;
-use connector::loopback::RedirectHost;
+use connector::loopback::{CallbackListener, RedirectHost};
 use connector::profile::Profile;
 use connector::secrets::SecretStore;
 use connector::signin::{self, SignInOptions};
@@ -76,19 +76,34 @@ pub fn oauth_client(sim: &workday_sim::SimHandle) -> OAuthClient {
     )
 }
 
-/// A free loopback port for a redirect URI.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
+/// A loopback port the test holds for its whole life, for a redirect URI. Each sign-in takes a
+/// duplicate of the listening socket, so the port is never released between being registered
+/// and being listened on (a port picked, released and bound later can be taken in between).
+pub struct HeldPort(std::net::TcpListener);
+
+impl HeldPort {
+    pub fn new() -> HeldPort {
+        HeldPort(std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port"))
+    }
+
+    pub fn port(&self) -> u16 {
+        self.0.local_addr().expect("bound").port()
+    }
+
+    /// The sign-in listener on this port.
+    pub fn listener(&self) -> CallbackListener {
+        let dup = self.0.try_clone().expect("the socket can be shared");
+        CallbackListener::from_std(dup).expect("the held socket listens")
+    }
 }
 
-/// Starts a simulated tenant registered with a redirect URI on a free port; returns it and the port.
-pub async fn sim_with(f: impl FnOnce(&mut workday_sim::Switches)) -> (workday_sim::SimHandle, u16) {
-    let port = free_port();
+/// Starts a simulated tenant registered with a redirect URI on a held port; returns both.
+pub async fn sim_with(
+    f: impl FnOnce(&mut workday_sim::Switches),
+) -> (workday_sim::SimHandle, HeldPort) {
+    let port = HeldPort::new();
     let mut config = workday_sim::SimConfig {
-        redirect_uri: connector::loopback::redirect_uri(port, RedirectHost::Ipv4Literal),
+        redirect_uri: connector::loopback::redirect_uri(port.port(), RedirectHost::Ipv4Literal),
         events: 2_000,
         ..Default::default()
     };
@@ -97,10 +112,11 @@ pub async fn sim_with(f: impl FnOnce(&mut workday_sim::Switches)) -> (workday_si
 }
 
 /// A whole browser sign-in through the test browser; returns the tokens the tenant issued.
-pub async fn sign_in(sim: &workday_sim::SimHandle, port: u16) -> TokenSet {
-    let profile = profile(sim, "test", port);
+pub async fn sign_in(sim: &workday_sim::SimHandle, port: &HeldPort) -> TokenSet {
+    let profile = profile(sim, "test", port.port());
     let browser = Arc::new(CommandBrowser::new(consent_browser()));
-    signin::sign_in(
+    let signed = signin::sign_in_on(
+        port.listener(),
         &profile,
         &oauth_client(sim),
         browser,
@@ -108,5 +124,7 @@ pub async fn sign_in(sim: &workday_sim::SimHandle, port: u16) -> TokenSet {
         |_| {},
     )
     .await
-    .expect("sign-in succeeds")
+    .expect("sign-in succeeds");
+    signed.page.signed_in().await;
+    signed.tokens
 }

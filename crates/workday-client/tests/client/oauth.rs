@@ -245,11 +245,11 @@ async fn throttling_server_errors_and_network_failures_are_transient() {
     assert!(e.is_transient());
     assert_eq!(e.http_status(), None);
 
-    // Nothing listens: connection refused.
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    // Nothing listens: connection refused. The port stays bound (without listening) for the
+    // whole check, so no other program can start listening on it meanwhile.
+    let closed = tokio::net::TcpSocket::new_v4().unwrap();
+    closed.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let port = closed.local_addr().unwrap().port();
     let gone = env.oauth_with(
         &format!("http://127.0.0.1:{port}/ccx/oauth2/acme_sandbox/token"),
         &env.v.client_secret,

@@ -21,6 +21,8 @@ pub struct Env {
     pub sim: SimHandle,
     pub v: ClientValues,
     pub http: reqwest::Client,
+    /// A client that sends the control API's bearer token.
+    pub control: reqwest::Client,
 }
 
 pub fn client() -> reqwest::Client {
@@ -35,10 +37,22 @@ pub async fn start(f: impl FnOnce(&mut SimConfig)) -> Env {
     f(&mut c);
     let sim = workday_sim::start(c).await.expect("sim starts");
     let v = sim.values();
+    let mut auth = reqwest::header::HeaderMap::new();
+    auth.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {}", v.control_token)
+            .parse()
+            .expect("header"),
+    );
+    let control = reqwest::Client::builder()
+        .default_headers(auth)
+        .build()
+        .expect("client");
     Env {
         sim,
         v,
         http: client(),
+        control,
     }
 }
 

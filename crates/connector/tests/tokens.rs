@@ -225,9 +225,11 @@ async fn signed_in_sandbox(
     let store =
         connector::secrets::SecretStore::with_service(service, std::time::Duration::from_secs(10));
     let connector = Connector::with_secrets(Home::at(home), store).unwrap();
+    // Held for the sign-in: never released between registering the port and listening on it.
+    let port = common::HeldPort::new();
     let sandbox = connector
         .start_sandbox(connector::SandboxOptions {
-            redirect_port: common::free_port(),
+            redirect_port: port.port(),
             events: 1_000,
             ..Default::default()
         })
@@ -238,7 +240,13 @@ async fn signed_in_sandbox(
         .update_switches(|s| s.rotate_refresh_tokens = rotate);
     let browser = Arc::new(CommandBrowser::new(common::consent_browser()));
     connector
-        .connect("sandbox", browser, SignInOptions::default(), |_| {})
+        .connect_on(
+            "sandbox",
+            Some(port.listener()),
+            browser,
+            SignInOptions::default(),
+            |_| {},
+        )
         .await
         .unwrap();
     (connector, sandbox)

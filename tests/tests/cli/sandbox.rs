@@ -164,7 +164,8 @@ async fn the_sandbox_never_takes_over_a_real_connection_of_its_name() {
         before.keys()
     );
 
-    let port = free_port().to_string();
+    let reserved = reserve_port();
+    let port = reserved.port().to_string();
     let run = cli
         .cmd(["sandbox", "--events", "1000", "--redirect-port", &port])
         .run()

@@ -17,6 +17,8 @@ pub struct Urls {
     pub token_endpoint: String,
     pub authorization_endpoint: String,
     pub control_url: String,
+    /// With TLS: the CA certificate file the values name.
+    pub tls_ca_file: Option<String>,
 }
 
 /// An authorize request waiting for Allow/Deny on the consent page.

@@ -119,7 +119,7 @@ describe("activity viewer", () => {
           finish = () =>
             resolve({
               connection: name, from: "", to: "", origin: "", synced_until: "2026-04-17T07:58:00Z",
-              windows: 10, splits: 0, events_read: 5000, events_stored: 4200, events_total: 4200, elapsed_secs: 9, warnings: [],
+              windows: 10, splits: 0, events_read: 5000, events_stored: 4200, events_total: 4200, own_calls_read: 12, own_calls_total: 12, elapsed_secs: 9, warnings: [],
             });
         }),
     );
@@ -145,7 +145,7 @@ describe("activity viewer", () => {
     expect(bar.max).toBe(10);
     const queries = vi.mocked(shell.api.activityQuery).mock.calls.length;
     await act(() => finish(null));
-    await screen.findByText("Sync finished: 4,200 new events, 4,200 stored in all.");
+    await screen.findByText("Sync finished: 4,200 new events, 4,200 stored in all (12 of them the app's own API calls, hidden unless shown).");
     expect(screen.queryByRole("progressbar")).toBeNull();
     await waitFor(() => expect(vi.mocked(shell.api.activityQuery).mock.calls.length).toBe(queries + 1));
   });

@@ -158,7 +158,10 @@ export function ActivityScreen({ api, connection, onBack }: { api: Api; connecti
     setProblem(null);
     try {
       const report = await api.activitySync(name);
-      setSyncNotice(`Sync finished: ${number(report.events_stored)} new events, ${number(report.events_total)} stored in all.`);
+      setSyncNotice(
+        `Sync finished: ${number(report.events_stored)} new events, ${number(report.events_total)} stored in all` +
+          ` (${number(report.own_calls_total)} of them the app's own API calls, hidden unless shown).`,
+      );
       setReloads((n) => n + 1);
     } catch (error) {
       setProblem(toProblem(error));

@@ -236,6 +236,9 @@ export interface SyncReport {
   events_read: number;
   events_stored: number;
   events_total: number;
+  /** Of events_read and events_total: the tenant's records of the app's own API calls. */
+  own_calls_read: number;
+  own_calls_total: number;
   elapsed_secs: number;
   warnings: Problem[];
 }

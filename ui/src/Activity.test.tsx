@@ -119,12 +119,14 @@ describe("activity viewer", () => {
     };
     vi.mocked(shell.api.activitySync).mockResolvedValueOnce({
       connection: "acme", from: "", to: "", origin: "", synced_until: "2026-04-17T06:00:00Z",
-      windows: 2, splits: 0, events_read: 10, events_stored: 10, events_untimed: 0, events_total: 10, elapsed_secs: 1,
+      windows: 2, splits: 0, events_read: 10, events_stored: 10, events_untimed: 0, events_total: 10, own_calls_read: 0, own_calls_total: 0, elapsed_secs: 1,
       warnings: [warning],
     });
     await waitFor(() => expect(rangeText()).toBe("No events match."));
     fireEvent.click(screen.getByRole("button", { name: "Sync now" }));
-    await screen.findByText(`Sync finished: 10 new events, 10 stored in all. ${warning.message} ${warning.fix}`);
+    await screen.findByText(
+      `Sync finished: 10 new events, 10 stored in all (0 of them the app's own API calls, hidden unless shown). ${warning.message} ${warning.fix}`,
+    );
   });
 
   it("shows sync progress as status text and a progress bar, then the outcome", async () => {
@@ -136,7 +138,7 @@ describe("activity viewer", () => {
           finish = () =>
             resolve({
               connection: name, from: "", to: "", origin: "", synced_until: "2026-04-17T07:58:00Z",
-              windows: 10, splits: 0, events_read: 5000, events_stored: 4200, events_untimed: 0, events_total: 4200, elapsed_secs: 9, warnings: [],
+              windows: 10, splits: 0, events_read: 5000, events_stored: 4200, events_untimed: 0, events_total: 4200, own_calls_read: 12, own_calls_total: 12, elapsed_secs: 9, warnings: [],
             });
         }),
     );
@@ -162,7 +164,7 @@ describe("activity viewer", () => {
     expect(bar.max).toBe(10);
     const queries = vi.mocked(shell.api.activityQuery).mock.calls.length;
     await act(() => finish(null));
-    await screen.findByText("Sync finished: 4,200 new events, 4,200 stored in all.");
+    await screen.findByText("Sync finished: 4,200 new events, 4,200 stored in all (12 of them the app's own API calls, hidden unless shown).");
     expect(screen.queryByRole("progressbar")).toBeNull();
     await waitFor(() => expect(vi.mocked(shell.api.activityQuery).mock.calls.length).toBe(queries + 1));
   });

@@ -160,7 +160,10 @@ export function ActivityScreen({ api, connection, onBack }: { api: Api; connecti
       const report = await api.activitySync(name);
       // A window left for the next sync (activity.window_unstable) and the like: said with the outcome.
       const warned = report.warnings.map((w) => ` ${w.message} ${w.fix}`).join("");
-      setSyncNotice(`Sync finished: ${number(report.events_stored)} new events, ${number(report.events_total)} stored in all.${warned}`);
+      setSyncNotice(
+        `Sync finished: ${number(report.events_stored)} new events, ${number(report.events_total)} stored in all` +
+          ` (${number(report.own_calls_total)} of them the app's own API calls, hidden unless shown).${warned}`,
+      );
       setReloads((n) => n + 1);
     } catch (error) {
       setProblem(toProblem(error));

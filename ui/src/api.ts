@@ -238,6 +238,9 @@ export interface SyncReport {
   /** Events read without a requestTime (placed at their window's start). */
   events_untimed: number;
   events_total: number;
+  /** Of events_read and events_total: the tenant's records of the app's own API calls. */
+  own_calls_read: number;
+  own_calls_total: number;
   elapsed_secs: number;
   /** Worth knowing, e.g. `activity.window_unstable`: a window left for the next sync. */
   warnings: Problem[];

@@ -108,6 +108,12 @@ fn print_report(json: bool, r: &SyncReport) {
             r.events_untimed
         );
     }
+    // Counted apart: they are the tenant's log of this connector's requests, not people's work.
+    println!(
+        "Of those stored, {} are API calls (this connector's own requests), hidden unless \
+         --include-own-calls.",
+        r.own_calls_total
+    );
     output::warnings(&r.warnings);
 }
 

@@ -123,7 +123,8 @@ impl Connector {
             ConnectorError::Failed(Problem::new(
                 "http.client_unavailable",
                 format!("The HTTP client could not start: {e}."),
-                "Check this system's TLS certificate store, then try again.",
+                "Check this system's TLS certificate store and, if WDC_EXTRA_CA_FILE is set, \
+                 the CA file it names, then try again.",
             ))
         })?;
         Ok(Connector {

@@ -20,7 +20,7 @@ use connector::profile::{Profile, SyncSettings};
 use connector::secrets::SecretStore;
 use connector::signin::SignInOptions;
 use secrecy::SecretString;
-use workday_sim::{FaultScope, Faults, SimConfig, SimHandle, Storm, Switches};
+use workday_sim::{FaultScope, Faults, OffsetCapMode, SimConfig, SimHandle, Storm, Switches};
 
 struct Setup {
     sim: SimHandle,
@@ -137,21 +137,78 @@ async fn assert_store_is_truth(s: &Setup, from: DateTime<Utc>, to: DateTime<Utc>
     stored.len()
 }
 
-/// A window over a small offset cap is split until read whole; shuffled pages and twins make no
-/// difference; own calls are stored but hidden by default; a second pass adds nothing twice.
+/// A window over a small offset cap is split until read whole; twins make no difference; own
+/// calls are stored but hidden by default; a second pass adds nothing twice. Under the tenant's
+/// realistic defaults (rows ascending by time, every row timed, whole-second and lower-case
+/// parameters accepted with fractions too).
 #[tokio::test(flavor = "multi_thread")]
-async fn the_store_equals_the_tenant_with_splits_shuffles_and_twins() {
+async fn the_store_equals_the_tenant_with_splits_and_twins() {
+    store_equals_truth(|_| {}, 60, false).await;
+}
+
+/// The same under every strictness switch: shuffled pages, rows without requestTime, target
+/// hrefs, whole seconds and lower-case booleans only, PKCE required.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_store_equals_the_tenant_under_the_strict_switches() {
+    store_equals_truth(
+        |w| {
+            w.shuffle_pages = true;
+            w.missing_request_times = true;
+            w.target_href = true;
+            w.strict_params = true;
+            w.pkce = true;
+        },
+        60,
+        true,
+    )
+    .await;
+}
+
+/// Whatever the tenant does at the offset cap (a 400 with `total` capped or exact, or 200 with
+/// an empty page), the store ends up equal to the tenant; where the cap shows as more than
+/// `total` (a 400 or an empty page at a later page), even when the tenant's cap is lower than
+/// the client's.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_store_equals_the_tenant_under_every_offset_cap_mode() {
+    for (mode, client_cap, page_size) in [
+        (OffsetCapMode::CapTotal, 60, 1000),
+        (OffsetCapMode::ExactTotal, 60, 1000),
+        (OffsetCapMode::EmptyPage, 60, 1000),
+        (OffsetCapMode::ExactTotal, 200, 25),
+        (OffsetCapMode::EmptyPage, 200, 25),
+    ] {
+        let s = setup(
+            300_000,
+            |w| {
+                w.offset_cap = 60;
+                w.offset_cap_mode = mode;
+            },
+            |p| {
+                p.rate_limit_per_sec = 40.0;
+                p.page_size = page_size;
+            },
+        )
+        .await;
+        let mut o = options(Duration::from_secs(3600));
+        o.offset_cap = client_cap;
+        let r = sync(&s, &o).await;
+        assert!(r.splits > 0, "{mode:?}, client cap {client_cap}: {r:?}");
+        assert_store_is_truth(&s, r.origin, r.synced_until).await;
+    }
+}
+
+async fn store_equals_truth(switches: impl FnOnce(&mut Switches), cap: u64, untimed: bool) {
     let s = setup(
         300_000,
         |w| {
-            w.offset_cap = 60;
-            w.shuffle_pages = true;
+            w.offset_cap = cap;
+            switches(w);
         },
         |p| p.rate_limit_per_sec = 40.0,
     )
     .await;
     let mut o = options(Duration::from_secs(6 * 3600));
-    o.offset_cap = 60;
+    o.offset_cap = cap;
     let mut seen = Vec::new();
     let first = s
         .connector
@@ -175,11 +232,19 @@ async fn the_store_equals_the_tenant_with_splits_shuffles_and_twins() {
         .await
         .unwrap();
     assert!(all.iter().any(|e| e.ordinal > 0), "twins are both stored");
-    // Workday leaves requestTime out now and then (the sim: one event in a thousand): such
-    // events are stored and, placed at the start of their window, found by a time filter too.
-    assert!(
+    // Under the switch the tenant leaves requestTime out now and then (one event in a
+    // thousand): such events are stored and, placed at the start of their window, found by a
+    // time filter too. No real row lacks it, so by default none does.
+    let untimed_truth = s
+        .sim
+        .ground_truth(first.origin, first.synced_until)
+        .iter()
+        .any(|e| e.get("requestTime").is_none());
+    assert!(untimed || !untimed_truth, "every row timed by default");
+    assert_eq!(
         all.iter().any(|e| e.request_time.is_none()),
-        "some events came without requestTime"
+        untimed_truth,
+        "events without requestTime are stored as they came"
     );
     let in_range = s
         .connector
@@ -262,6 +327,10 @@ async fn late_published_events_are_caught_by_the_next_pass() {
         "the first pass's own calls are collected by the second, and hidden by default"
     );
     assert_eq!(shown + own, second.events_total as usize);
+    assert_eq!(
+        own as u64, second.own_calls_total,
+        "counted apart in the report"
+    );
 }
 
 /// A 429 storm with Retry-After is survived; no request comes back before its Retry-After, and

@@ -309,3 +309,35 @@ async fn two_processes_refreshing_at_once_both_keep_a_valid_token() {
         .unwrap();
     sandbox.shutdown().await;
 }
+
+/// A client without rotation (Workday's default here): the refresh answer has no
+/// `refresh_token` at all, and the one stored at sign-in stays and keeps working.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refresh_answer_without_a_refresh_token_keeps_the_old_one() {
+    let (sim, port) = common::sim_with(|s| s.rotate_refresh_tokens = false).await;
+    let tokens = common::sign_in(&sim, &port).await;
+    let original = tokens
+        .refresh_token
+        .as_ref()
+        .unwrap()
+        .expose_secret()
+        .to_string();
+    let (mgr, store) = manager(&sim, "no-rotation").await;
+    mgr.accept(tokens).await.unwrap();
+    sim.clear_request_log();
+    mgr.invalidate().await;
+    mgr.access_token().await.expect("refreshed");
+    assert_eq!(token_calls(&sim.request_log()), 1, "one refresh happened");
+    let stored = store
+        .get("acme", SecretKind::RefreshToken)
+        .await
+        .unwrap()
+        .expect("a refresh token is still stored");
+    assert_eq!(stored.expose_secret(), original, "the old one is kept");
+    let (fresh, _) = manager(&sim, "no-rotation").await;
+    fresh
+        .access_token()
+        .await
+        .expect("the kept refresh token works in a new process");
+    store.delete_all("acme").await.unwrap();
+}

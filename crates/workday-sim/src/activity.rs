@@ -17,7 +17,7 @@ use rand::{Rng, SeedableRng};
 use serde_json::{Map, Value};
 
 use crate::people::{Directory, TASKS, TargetKind, task_id};
-use crate::rng::{hash_str, hash3, unit, wid};
+use crate::rng::{hash_str, hash3, session_id, unit, wid};
 
 /// Bucket width.
 pub const BUCKET_MS: i64 = 60_000;
@@ -46,14 +46,50 @@ const TABLET_UA: &[&str] = &[
     "Mozilla/5.0 (Linux; Android 14; SM-X710) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36",
 ];
 
+/// The user agent a real tenant logs for API calls: the browser the account consented in, not
+/// the caller's HTTP client.
+pub const OWN_CALL_USER_AGENT: &str = DESKTOP_UA[0];
+
 /// One event: where it sits in time, its publishing-lag key and its Workday JSON.
 #[derive(Debug, Clone)]
 pub struct Event {
-    /// requestTime in ms since the epoch (kept even when the JSON omits requestTime).
+    /// requestTime in ms since the epoch.
     pub at_ms: i64,
     /// Deterministic key from which the publishing lag is derived.
     pub lag_key: u64,
+    /// The JSON as a real tenant serves it (requestTime present, no target href).
     pub json: Value,
+    /// Left without requestTime under the `missing_request_times` switch.
+    pub may_lose_time: bool,
+    /// The target's href under the `target_href` switch.
+    pub href: Option<String>,
+}
+
+/// How events are rendered: the strictness switches that change a row's shape.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Render {
+    pub missing_request_times: bool,
+    pub target_href: bool,
+}
+
+impl Event {
+    /// The event's JSON under `r`.
+    pub fn render(&self, r: Render) -> Value {
+        let mut j = self.json.clone();
+        if r.missing_request_times
+            && self.may_lose_time
+            && let Some(o) = j.as_object_mut()
+        {
+            o.remove("requestTime");
+        }
+        if r.target_href
+            && let Some(h) = &self.href
+            && let Some(t) = j.get_mut("target").and_then(Value::as_object_mut)
+        {
+            t.insert("href".into(), Value::String(h.clone()));
+        }
+        j
+    }
 }
 
 impl Event {
@@ -92,9 +128,9 @@ impl Window {
 pub struct OwnCall {
     pub at_ms: i64,
     pub account: String,
-    pub task: &'static str,
+    /// The task name, `{area}/{path} ({METHOD}) (v1 -  )`.
+    pub task: String,
     pub session: String,
-    pub user_agent: Option<String>,
 }
 
 /// The dataset: parameters plus a small cache of generated buckets and the own-call events.
@@ -226,13 +262,18 @@ impl Dataset {
         let ua = uas[((sh >> 32) % uas.len() as u64) as usize];
         let ti = self.dir.pick_task(rng.random());
         let task = &TASKS[ti];
+        let mut href = None;
+        let mut worker = |id: &str, name: &str| {
+            href = Some(format!("{}/workers/{}", self.rest_base, id));
+            obj(&[("id", id.to_string()), ("descriptor", name.to_string())])
+        };
         let target = match task.target {
             TargetKind::None => None,
             TargetKind::Worker => {
                 let w = &people[rng.random_range(0..people.len())];
-                Some(self.worker_target(&w.wid, &w.name))
+                Some(worker(&w.wid, &w.name))
             }
-            TargetKind::SelfWorker => Some(self.worker_target(&p.wid, &p.name)),
+            TargetKind::SelfWorker => Some(worker(&p.wid, &p.name)),
             TargetKind::TenantSetup(name) => Some(obj(&[
                 ("id", wid(hash_str(0x5e7, name))),
                 ("descriptor", name.to_string()),
@@ -256,14 +297,16 @@ impl Dataset {
                 ("descriptor", "Workers by Organization".to_string()),
             ])),
         };
-        // Every field is optional in Workday's answer; each is absent now and then.
+        // Every field is optional in Workday's answer; each but requestTime is absent now and then.
         let mut j = Map::new();
+        // Always drawn, so the switch changes no other event of the dataset.
+        let may_lose_time = rng.random_bool(0.001);
+        j.insert("requestTime".into(), Value::String(format_ms(at)));
         let mut put = |rng: &mut SmallRng, absent_p: f64, key: &str, v: Value| {
             if !rng.random_bool(absent_p) {
                 j.insert(key.to_string(), v);
             }
         };
-        put(rng, 0.001, "requestTime", Value::String(format_ms(at)));
         put(
             rng,
             0.005,
@@ -283,7 +326,7 @@ impl Dataset {
             Value::String(task.name.to_string()),
         );
         put(rng, 0.005, "taskId", Value::String(task_id(ti)));
-        put(rng, 0.01, "sessionId", Value::String(wid(sh)));
+        put(rng, 0.01, "sessionId", Value::String(session_id(sh)));
         put(rng, 0.01, "ipAddress", Value::String(ip));
         put(rng, 0.02, "userAgent", Value::String(ua.to_string()));
         put(rng, 0.02, "deviceType", Value::String(device.to_string()));
@@ -294,15 +337,9 @@ impl Dataset {
             at_ms: at,
             lag_key: hash3(self.seed, m as u64, 0x1a9 ^ (k << 8)),
             json: Value::Object(j),
+            may_lose_time,
+            href,
         }
-    }
-
-    fn worker_target(&self, id: &str, name: &str) -> Value {
-        obj(&[
-            ("id", id.to_string()),
-            ("descriptor", name.to_string()),
-            ("href", format!("{}/workers/{}", self.rest_base, id)),
-        ])
     }
 
     /// Logs an event someone did in the tenant at `at_ms`, with `json` as Workday's answer
@@ -314,6 +351,8 @@ impl Dataset {
             at_ms,
             lag_key: hash3(self.seed, 0x0e, own.len() as u64),
             json,
+            may_lose_time: false,
+            href: None,
         });
         let pos = own.partition_point(|x| x.at_ms <= e.at_ms);
         own.insert(pos, e);
@@ -327,20 +366,24 @@ impl Dataset {
         j.insert("requestTime".into(), Value::String(format_ms(call.at_ms)));
         j.insert("systemAccount".into(), Value::String(call.account));
         j.insert("activityAction".into(), Value::String("READ".into()));
-        j.insert("taskDisplayName".into(), Value::String(call.task.into()));
         j.insert(
             "taskId".into(),
-            Value::String(wid(hash_str(0xca11, call.task))),
+            Value::String(wid(hash_str(0xca11, &call.task))),
         );
+        j.insert("taskDisplayName".into(), Value::String(call.task));
         j.insert("sessionId".into(), Value::String(call.session));
         j.insert("ipAddress".into(), Value::String("127.0.0.1".into()));
-        if let Some(ua) = call.user_agent {
-            j.insert("userAgent".into(), Value::String(ua));
-        }
+        j.insert(
+            "userAgent".into(),
+            Value::String(OWN_CALL_USER_AGENT.into()),
+        );
+        j.insert("deviceType".into(), Value::String("Desktop".into()));
         let e = Arc::new(Event {
             at_ms: call.at_ms,
             lag_key: hash3(self.seed, 0x0c, ordinal),
             json: Value::Object(j),
+            may_lose_time: false,
+            href: None,
         });
         let pos = own.partition_point(|x| x.at_ms <= e.at_ms);
         own.insert(pos, e);
@@ -389,7 +432,7 @@ impl Dataset {
 
     /// Events visible in `w` at positions [offset, offset + limit) of the window's sequence
     /// (buckets in time order; within a bucket generated events, then own calls).
-    pub fn page(&self, w: &Window, offset: u64, limit: usize) -> Vec<Value> {
+    pub fn page(&self, w: &Window, offset: u64, limit: usize, r: Render) -> Vec<Value> {
         let mut out = Vec::with_capacity(limit.min(1000));
         let Some((lo, hi)) = self.buckets(w.from_ms, w.to_ms, w.now_ms) else {
             return out;
@@ -412,12 +455,12 @@ impl Dataset {
                 continue;
             }
             let gen_events = self.bucket(m);
-            let seq = gen_events
-                .iter()
-                .filter(|e| w.visible(e))
-                .chain(own[own_start..oi].iter().map(|e| &**e));
-            for e in seq.skip(skip as usize).take(limit - out.len()) {
-                out.push(e.json.clone());
+            let seq = merged(
+                gen_events.iter().filter(|e| w.visible(e)),
+                &own[own_start..oi],
+            );
+            for e in seq.into_iter().skip(skip as usize).take(limit - out.len()) {
+                out.push(e.render(r));
             }
             skip = 0;
         }
@@ -426,7 +469,7 @@ impl Dataset {
 
     /// Every event that has happened (requestTime <= now) in [from, to), published or not, in
     /// the same order as `page`.
-    pub fn ground_truth(&self, from_ms: i64, to_ms: i64, now_ms: i64) -> Vec<Value> {
+    pub fn ground_truth(&self, from_ms: i64, to_ms: i64, now_ms: i64, r: Render) -> Vec<Value> {
         let mut out = Vec::new();
         let Some((lo, hi)) = self.buckets(from_ms, to_ms, now_ms) else {
             return out;
@@ -440,20 +483,31 @@ impl Dataset {
             .collect();
         let mut oi = 0;
         for m in lo..=hi {
-            // Not through the cache: a truth query may span days and must not evict hot pages.
-            out.extend(
-                self.generate(m)
-                    .into_iter()
-                    .filter(|e| inside(e))
-                    .map(|e| e.json),
-            );
+            let own_start = oi;
             while oi < own.len() && own[oi].at_ms < (m + 1) * BUCKET_MS {
-                out.push(own[oi].json.clone());
                 oi += 1;
             }
+            // Not through the cache: a truth query may span days and must not evict hot pages.
+            let generated = self.generate(m);
+            let seq = merged(generated.iter().filter(|e| inside(e)), &own[own_start..oi]);
+            out.extend(seq.into_iter().map(|e| e.render(r)));
         }
         out
     }
+}
+
+/// One bucket's generated events and own calls (both sorted) merged ascending by time; at equal
+/// times generated events come first.
+fn merged<'e>(generated: impl Iterator<Item = &'e Event>, own: &'e [Arc<Event>]) -> Vec<&'e Event> {
+    let mut out: Vec<&Event> = generated.collect();
+    if own.is_empty() {
+        return out;
+    }
+    for e in own {
+        let pos = out.partition_point(|x| x.at_ms <= e.at_ms);
+        out.insert(pos, e);
+    }
+    out
 }
 
 fn obj(fields: &[(&str, String)]) -> Value {

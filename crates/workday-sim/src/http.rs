@@ -18,6 +18,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 use crate::log::{ListenerKind, RequestRecord, redact_query};
@@ -70,7 +71,7 @@ async fn website_not_found(axum::extract::State(t): axum::extract::State<Arc<Ten
     )
 }
 
-fn is_version(s: &str) -> bool {
+pub(crate) fn is_version(s: &str) -> bool {
     s.len() > 1 && s.starts_with('v') && s[1..].bytes().all(|b| b.is_ascii_digit())
 }
 
@@ -261,12 +262,17 @@ async fn handle(
     Ok(resp)
 }
 
-/// Serves `listener` until `shutdown` flips or its sender goes away.
+/// How long a client may take over its TLS handshake before the connection is closed.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Serves `listener` (over TLS when `tls` is set) until `shutdown` flips or its sender goes
+/// away.
 pub async fn serve(
     listener: TcpListener,
     host: Host,
     t: Arc<Tenant>,
     router: Router,
+    tls: Option<TlsAcceptor>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
@@ -280,9 +286,22 @@ pub async fn serve(
                     continue;
                 };
                 let (t, router) = (t.clone(), router.clone());
-                let svc = service_fn(move |req| handle(host, port, t.clone(), router.clone(), req));
+                let tls = tls.clone();
                 conns.spawn(async move {
-                    let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
+                    let svc = service_fn(move |req| handle(host, port, t.clone(), router.clone(), req));
+                    let http = hyper::server::conn::http1::Builder::new();
+                    match tls {
+                        None => {
+                            let _ = http.serve_connection(TokioIo::new(stream), svc).await;
+                        }
+                        Some(acceptor) => {
+                            // A client that does not trust the CA fails its handshake here.
+                            let accepted = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await;
+                            if let Ok(Ok(s)) = accepted {
+                                let _ = http.serve_connection(TokioIo::new(s), svc).await;
+                            }
+                        }
+                    }
                 });
             }
             _ = shutdown.changed() => break,

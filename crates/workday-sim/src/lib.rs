@@ -24,15 +24,27 @@
 //! bound to (`127.0.0.1:P`, `localhost:P`, `[::1]:P`); any other gets 421, which stops a DNS
 //! rebinding page from reaching it under a name of its own.
 //!
+//! With [`SimConfig::tls`] the website and services hosts speak HTTPS with a certificate for
+//! `127.0.0.1`/`localhost` signed by a CA made at start, written to the file
+//! [`ClientValues::tls_ca_file`] names.
+//!
+//! # Realistic by default, strict by switch
+//! Rows come ascending by requestTime, every row has requestTime, `sessionId` is 6 hex digits,
+//! targets carry no `href`, fractional seconds and `False` are accepted, PKCE is optional: what
+//! real captures and shipped collectors show. [`Switches`] turn on the strict readings
+//! (`shuffle_pages`, `missing_request_times`, `target_href`, `strict_params`, `pkce`).
+//!
 //! # Other unverified choices
 //! - Error bodies: 400-404 `{"error", "errors": [{"error"}]}`, others `{"error"}`; the exact
 //!   wording is invented. Token errors are RFC 6749 JSON.
 //! - After client and redirect URI check out, authorize errors (bad `response_type`, PKCE) go
 //!   back to the redirect URI as RFC 6749 `error=` redirects.
-//! - Own-call task names: `privacy/activityLogging/userActivity (GET)` (reported by collectors)
-//!   and `staffing/workers (GET)` (invented); own calls carry no `deviceType`.
+//! - Own calls are logged as a real tenant logs them (`privacy/activityLogging/userActivity
+//!   (GET) (v1 -  )`, `Desktop`, a browser's user agent, the consenting account); the `common`
+//!   area of `/ccx/api/v1/...` calls (`common/workers (GET) (v1 -  )`) is invented.
 //! - Activity log default `limit` 100; `returnUserActivityEntryCount` reports the uncapped count.
-//! - Target `href`s name the services host, so they differ between starts on other ports.
+//! - Target `href`s (under the switch) name the services host, so they differ between starts on
+//!   other ports.
 //! - Events have 30 days of history before the start day; nothing earlier exists.
 
 // Handlers return an early answer as `Err(Response)`; boxing it would buy nothing on this path.
@@ -50,8 +62,10 @@ mod rest;
 mod rng;
 mod state;
 mod switches;
+mod tls;
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use base64::Engine;
@@ -98,6 +112,12 @@ pub struct SimConfig {
     pub services_port: u16,
     pub control_port: u16,
     pub switches: Switches,
+    /// Serve the website and services hosts over HTTPS with a certificate made at start, signed
+    /// by a CA made at start too. The control API stays plain HTTP (it is not Workday).
+    pub tls: bool,
+    /// Where to write the CA certificate (PEM) with `tls`; None: a file in the temporary
+    /// directory. [`ClientValues::tls_ca_file`] names it either way.
+    pub tls_ca_file: Option<PathBuf>,
 }
 
 impl Default for SimConfig {
@@ -114,6 +134,8 @@ impl Default for SimConfig {
             services_port: 0,
             control_port: 0,
             switches: Switches::default(),
+            tls: false,
+            tls_ca_file: None,
         }
     }
 }
@@ -123,6 +145,8 @@ impl Default for SimConfig {
 pub enum SimError {
     #[error("invalid configuration: {0}")]
     InvalidConfig(String),
+    #[error("cannot set up TLS: {0}")]
+    Tls(String),
     #[error("cannot listen on 127.0.0.1:{port} for the {listener} host: {source}")]
     Bind {
         listener: &'static str,
@@ -144,6 +168,9 @@ pub struct ClientValues {
     pub control_url: String,
     /// The bearer token of the control API (not a Workday value).
     pub control_token: String,
+    /// With TLS: the CA certificate file (PEM) a client must trust for the https URLs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_ca_file: Option<String>,
 }
 
 impl std::fmt::Debug for ClientValues {
@@ -157,6 +184,7 @@ impl std::fmt::Debug for ClientValues {
             .field("redirect_uri", &self.redirect_uri)
             .field("control_url", &self.control_url)
             .field("control_token", &"<redacted>")
+            .field("tls_ca_file", &self.tls_ca_file)
             .finish()
     }
 }
@@ -164,6 +192,7 @@ impl std::fmt::Debug for ClientValues {
 /// A running tenant. Dropping it stops the listeners too; `shutdown` also waits for them.
 pub struct SimHandle {
     tenant: Arc<Tenant>,
+    ca_pem: Option<String>,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -230,18 +259,37 @@ pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
             "client_id and client_secret must not be empty".into(),
         ));
     }
+    let tls = if config.tls {
+        Some(tls::make().map_err(SimError::Tls)?)
+    } else {
+        None
+    };
     let website = bind("website", config.website_port).await?;
     let services = bind("services", config.services_port).await?;
     let control = bind("control", config.control_port).await?;
     let port = |l: &TcpListener| l.local_addr().map(|a| a.port()).unwrap_or_default();
     let (wp, sp, cp) = (port(&website), port(&services), port(&control));
+    let ca_file = match &tls {
+        None => None,
+        Some(tls) => {
+            let path = config.tls_ca_file.clone().unwrap_or_else(|| {
+                std::env::temp_dir().join(format!("workday-sim-{}-{sp}-ca.pem", std::process::id()))
+            });
+            std::fs::write(&path, &tls.ca_pem).map_err(|e| {
+                SimError::Tls(format!("cannot write the CA file {}: {e}", path.display()))
+            })?;
+            Some(path.display().to_string())
+        }
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let name = config.tenant.clone();
     let urls = Urls {
-        rest_api_endpoint: format!("http://127.0.0.1:{sp}/ccx/api/v1/{name}"),
-        token_endpoint: format!("http://127.0.0.1:{sp}/ccx/oauth2/{name}/token"),
-        authorization_endpoint: format!("http://127.0.0.1:{wp}/{name}/authorize"),
+        rest_api_endpoint: format!("{scheme}://127.0.0.1:{sp}/ccx/api/v1/{name}"),
+        token_endpoint: format!("{scheme}://127.0.0.1:{sp}/ccx/oauth2/{name}/token"),
+        authorization_endpoint: format!("{scheme}://127.0.0.1:{wp}/{name}/authorize"),
         control_url: format!("http://127.0.0.1:{cp}"),
         control_token: rng::secret(43),
+        tls_ca_file: ca_file,
     };
     let dir = Arc::new(Directory::new(config.seed, config.users));
     let data = Dataset::new(
@@ -270,6 +318,7 @@ pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
             Host::Website,
             tenant.clone(),
             http::website_router(tenant.clone()),
+            tls.as_ref().map(|t| t.acceptor.clone()),
             rx.clone(),
         )),
         tokio::spawn(http::serve(
@@ -277,6 +326,7 @@ pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
             Host::Services,
             tenant.clone(),
             http::services_router(tenant.clone()),
+            tls.as_ref().map(|t| t.acceptor.clone()),
             rx.clone(),
         )),
         tokio::spawn(http::serve(
@@ -284,12 +334,14 @@ pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
             Host::Control,
             tenant.clone(),
             control::router(tenant.clone()),
+            None,
             rx,
         )),
     ];
     tracing::info!(tenant = %tenant.name, website = wp, services = sp, control = cp, "workday-sim started");
     Ok(SimHandle {
         tenant,
+        ca_pem: tls.map(|t| t.ca_pem),
         stop,
         tasks,
     })
@@ -305,6 +357,7 @@ fn client_values(t: &Tenant) -> ClientValues {
         redirect_uri: t.redirect_uri.clone(),
         control_url: t.urls.control_url.clone(),
         control_token: t.urls.control_token.clone(),
+        tls_ca_file: t.urls.tls_ca_file.clone(),
     }
 }
 
@@ -319,6 +372,7 @@ fn ground_truth(t: &Tenant, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<serde
         from.timestamp_millis(),
         to.timestamp_millis(),
         Utc::now().timestamp_millis(),
+        rest::render(&t.switches()),
     )
 }
 
@@ -330,6 +384,11 @@ impl SimHandle {
 
     pub fn switches(&self) -> Switches {
         self.tenant.switches()
+    }
+
+    /// With TLS: the CA certificate (PEM) that signed the hosts' certificate.
+    pub fn tls_ca_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
     }
 
     /// Changes switches; they apply to the next request.

@@ -24,6 +24,7 @@ enum AuthArg {
 enum CapModeArg {
     CapTotal,
     ExactTotal,
+    EmptyPage,
 }
 
 /// A simulated Workday tenant on 127.0.0.1 (the Workday Connector sandbox).
@@ -69,9 +70,9 @@ struct Args {
     /// Loopback redirect URIs match ignoring the port.
     #[arg(long)]
     ignore_redirect_port: bool,
-    /// Do not require PKCE (ignore its parameters).
+    /// Require PKCE ("Support Proof Key for Code Exchange" ticked); by default it is optional.
     #[arg(long)]
-    no_pkce: bool,
+    require_pkce: bool,
     /// Which client authentication the token endpoint accepts.
     #[arg(long, value_enum, default_value = "any")]
     client_auth: AuthArg,
@@ -123,12 +124,32 @@ struct Args {
     /// Do not log the client's own API calls in the activity log.
     #[arg(long)]
     no_own_calls: bool,
-    /// Serve rows within a page in time order instead of shuffled.
+    /// Rows within a page come in no particular order (by default ascending by requestTime).
     #[arg(long)]
-    ordered_pages: bool,
+    shuffle_pages: bool,
+    /// About one event in a thousand comes without requestTime.
+    #[arg(long)]
+    missing_request_times: bool,
+    /// Worker targets carry an href.
+    #[arg(long)]
+    target_href: bool,
+    /// Refuse fractional seconds in from/to and booleans not spelled in lower case.
+    #[arg(long)]
+    strict_params: bool,
+    /// Every strictness switch at once: --require-pkce --shuffle-pages --missing-request-times
+    /// --target-href --strict-params.
+    #[arg(long)]
+    strict: bool,
     /// A wrong tenant in the token URL answers 400 invalid_request instead of 503.
     #[arg(long)]
     wrong_tenant_token_invalid_request: bool,
+    /// Serve the website and services hosts over HTTPS (a CA and certificate made at start).
+    #[arg(long)]
+    tls: bool,
+    /// With --tls: where to write the CA certificate (PEM) to trust (default: a temporary file;
+    /// the output names it either way).
+    #[arg(long, requires = "tls")]
+    tls_ca_file: Option<std::path::PathBuf>,
     /// Latency added to every services answer, in milliseconds.
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
@@ -138,7 +159,7 @@ impl Args {
     fn config(&self) -> SimConfig {
         let switches = Switches {
             ignore_redirect_port: self.ignore_redirect_port,
-            pkce: !self.no_pkce,
+            pkce: self.require_pkce || self.strict,
             client_auth: match self.client_auth {
                 AuthArg::Any => ClientAuthMode::Any,
                 AuthArg::Basic => ClientAuthMode::Basic,
@@ -165,9 +186,13 @@ impl Args {
             offset_cap_mode: match self.offset_cap_mode {
                 CapModeArg::CapTotal => OffsetCapMode::CapTotal,
                 CapModeArg::ExactTotal => OffsetCapMode::ExactTotal,
+                CapModeArg::EmptyPage => OffsetCapMode::EmptyPage,
             },
             log_own_calls: !self.no_own_calls,
-            shuffle_pages: !self.ordered_pages,
+            shuffle_pages: self.shuffle_pages || self.strict,
+            missing_request_times: self.missing_request_times || self.strict,
+            target_href: self.target_href || self.strict,
+            strict_params: self.strict_params || self.strict,
             wrong_tenant_token_invalid_request: self.wrong_tenant_token_invalid_request,
         };
         let redirect_uri = match (&self.redirect_uri, self.redirect_port) {
@@ -187,6 +212,8 @@ impl Args {
             services_port: self.services_port,
             control_port: self.control_port,
             switches,
+            tls: self.tls,
+            tls_ca_file: self.tls_ca_file.clone(),
         }
     }
 }
@@ -228,6 +255,9 @@ async fn main() -> std::process::ExitCode {
         );
         for (label, value) in rows {
             text.push_str(&format!("{label:<27}{value}\n"));
+        }
+        if let Some(ca) = &v.tls_ca_file {
+            text.push_str(&format!("\n{:<27}{ca}", "CA certificate to trust"));
         }
         text.push_str(&format!(
             "\n{:<27}{}\n{:<27}Authorization: Bearer {}",

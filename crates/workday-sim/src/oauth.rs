@@ -18,7 +18,7 @@ use crate::log::ClientAuthKind;
 use crate::pages;
 use crate::params::Params;
 use crate::people::CONSENT_ACCOUNT;
-use crate::rng::{hash_str, secret, wid};
+use crate::rng::{hash_str, secret, session_id};
 use crate::state::{Access, Code, Pending, Tenant};
 use crate::switches::{ClientAuthMode, Switches, TokenExpiry};
 
@@ -136,22 +136,20 @@ pub async fn authorize(State(t): Shared, RawQuery(raw): RawQuery) -> Response {
         }
         Err(e) => return fail("invalid_request", &e),
     }
-    let challenge = if sw.pkce {
-        let (Ok(c), Ok(m)) = (p.get("code_challenge"), p.get("code_challenge_method")) else {
-            return fail("invalid_request", "PKCE parameters repeated");
-        };
-        match (c, m) {
-            (None, _) => return fail("invalid_request", "code_challenge is required"),
-            (Some(_), Some("S256")) => {}
-            (Some(_), _) => return fail("invalid_request", "code_challenge_method must be S256"),
+    // Required when the client has PKCE ticked; otherwise optional, and checked when sent.
+    let (Ok(c), Ok(m)) = (p.get("code_challenge"), p.get("code_challenge_method")) else {
+        return fail("invalid_request", "PKCE parameters repeated");
+    };
+    let challenge = match (c, m) {
+        (None, _) if sw.pkce => return fail("invalid_request", "code_challenge is required"),
+        (None, _) => None,
+        (Some(_), m) if m != Some("S256") => {
+            return fail("invalid_request", "code_challenge_method must be S256");
         }
-        let c = c.unwrap_or_default();
-        if !pkce_syntax_ok(c) {
+        (Some(c), _) if !pkce_syntax_ok(c) => {
             return fail("invalid_request", "code_challenge is malformed");
         }
-        Some(c.to_string())
-    } else {
-        None
+        (Some(c), _) => Some(c.to_string()),
     };
     if sw.sso && p.get("redirect").ok().flatten() != Some("n") {
         return found(&format!("/{}/sso", t.name));
@@ -502,7 +500,7 @@ fn issue_access(t: &Tenant, sw: &Switches, account: &str) -> (String, Option<i64
         Access {
             expires: Instant::now() + Duration::from_secs(lifetime),
             account: account.to_string(),
-            session: wid(hash_str(0x5e55, &token)),
+            session: session_id(hash_str(0x5e55, &token)),
         },
     );
     (token, reported)

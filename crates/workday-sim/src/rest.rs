@@ -5,13 +5,14 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDateTime, Utc};
 use rand::seq::SliceRandom;
 use serde_json::{Value, json};
 
-use crate::activity::{OwnCall, Window};
+use crate::activity::{OwnCall, Render, Window};
+use crate::http::is_version;
 use crate::oauth::authenticate;
 use crate::params::Params;
 use crate::state::{Access, Tenant};
@@ -22,8 +23,6 @@ const WORKERS_MAX_LIMIT: u64 = 100;
 /// Default page size of the activity log (unverified; collectors always pass `limit`).
 const ACTIVITY_DEFAULT_LIMIT: u64 = 100;
 const ACTIVITY_MAX_LIMIT: u64 = 1000;
-const ACTIVITY_TASK: &str = "privacy/activityLogging/userActivity (GET)";
-const WORKERS_TASK: &str = "staffing/workers (GET)";
 
 type Shared = State<Arc<Tenant>>;
 
@@ -70,8 +69,27 @@ fn int_param(p: &Params, name: &str, default: u64, min: u64, max: u64) -> Result
     }
 }
 
+/// The task name a real tenant logs for a REST call: `{area}/{path} ({METHOD}) (v1 -  )`, from
+/// `/ccx/api/{area}/{version}/{tenant}/{path}` (no area: `common`, unverified). The activity
+/// log's `type` becomes the last path segment (`privacy/activityLogging/userActivity`).
+pub(crate) fn own_call_task(method: &Method, path: &str, kind: Option<&str>) -> String {
+    let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let (area, version, rest) = match segs.as_slice() {
+        ["ccx", "api", v, _tenant, rest @ ..] if is_version(v) => ("common", *v, rest),
+        ["ccx", "api", area, v, _tenant, rest @ ..] if is_version(v) => (*area, *v, rest),
+        _ => ("common", "v1", &segs[..]),
+    };
+    let mut name = std::iter::once(area)
+        .chain(rest.iter().copied())
+        .chain(kind)
+        .collect::<Vec<_>>()
+        .join("/");
+    name.push_str(&format!(" ({method}) ({version} -  )"));
+    name
+}
+
 /// Logs the client's own call as an activity event (the tenant audits API use too).
-fn log_own_call(t: &Tenant, access: &Access, headers: &HeaderMap, task: &'static str) {
+fn log_own_call(t: &Tenant, access: &Access, task: String) {
     let sw = t.switches();
     if !sw.log_own_calls || !sw.activity_logging_enabled {
         return;
@@ -81,21 +99,23 @@ fn log_own_call(t: &Tenant, access: &Access, headers: &HeaderMap, task: &'static
         account: access.account.clone(),
         task,
         session: access.session.clone(),
-        user_agent: headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string),
     });
 }
 
 /// `GET /ccx/api/v1/{tenant}/workers?limit&offset`.
-pub async fn workers(State(t): Shared, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
+pub async fn workers(
+    State(t): Shared,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
     let access = match authenticate(&t, &headers) {
         Ok(a) => a,
         Err(r) => return r,
     };
     let r = workers_inner(&t, raw.as_deref());
-    log_own_call(&t, &access, &headers, WORKERS_TASK);
+    log_own_call(&t, &access, own_call_task(&method, uri.path(), None));
     r.unwrap_or_else(|e| e)
 }
 
@@ -126,23 +146,55 @@ fn workers_inner(t: &Tenant, raw: Option<&str>) -> Result<Response, Response> {
     Ok(Json(json!({ "total": people.len(), "data": data })).into_response())
 }
 
-/// Parses a `from`/`to` value: ISO-8601 UTC with whole seconds, exactly `YYYY-MM-DDTHH:MM:SSZ`.
-fn parse_instant(p: &Params, name: &str) -> Result<i64, Response> {
+/// Parses a `from`/`to` value, ISO-8601 UTC: `YYYY-MM-DDTHH:MM:SSZ`, and unless `strict` with
+/// a fraction of a second too (`.000Z`, `.123456Z`). Returned as the smallest whole millisecond
+/// not before the instant, so `t >= from` and `t < to` hold for event times as for the instants.
+fn parse_instant(p: &Params, name: &str, strict: bool) -> Result<i64, Response> {
     let Some(v) = p.get(name).map_err(|e| invalid(&e))? else {
         return Err(invalid(&format!("{name} is required")));
     };
-    let shape_ok = v.len() == 20 && v.ends_with('Z');
-    match NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M:%SZ") {
-        Ok(dt) if shape_ok => Ok(dt.and_utc().timestamp_millis()),
-        _ => Err(invalid(&format!(
+    let whole = v.len() == 20;
+    let fraction = v.len() > 21
+        && v.len() <= 30
+        && v.as_bytes()[19] == b'.'
+        && v[20..v.len() - 1].bytes().all(|b| b.is_ascii_digit());
+    let shape_ok = v.ends_with('Z') && (whole || (fraction && !strict));
+    match NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M:%S%.fZ") {
+        Ok(dt) if shape_ok => {
+            let dt = dt.and_utc();
+            let ms = dt.timestamp_millis();
+            Ok(if dt.timestamp_subsec_nanos() % 1_000_000 == 0 {
+                ms
+            } else {
+                ms + 1
+            })
+        }
+        _ if strict => Err(invalid(&format!(
             "{name} must be an ISO-8601 UTC date-time with whole seconds, like 2026-04-17T08:15:00Z"
         ))),
+        _ => Err(invalid(&format!(
+            "{name} must be an ISO-8601 UTC date-time, like 2026-04-17T08:15:00Z"
+        ))),
+    }
+}
+
+/// A boolean parameter: `true`/`false`, in any case unless `strict` (XSOAR sends `False`).
+fn bool_param(p: &Params, name: &str, strict: bool) -> Result<bool, Response> {
+    match p.get(name).map_err(|e| invalid(&e))? {
+        None => Ok(false),
+        Some("true") => Ok(true),
+        Some("false") => Ok(false),
+        Some(v) if !strict && v.eq_ignore_ascii_case("true") => Ok(true),
+        Some(v) if !strict && v.eq_ignore_ascii_case("false") => Ok(false),
+        Some(_) => Err(invalid(&format!("{name} must be true or false"))),
     }
 }
 
 /// `GET /ccx/api/privacy/v1/{tenant}/activityLogging`.
 pub async fn activity_logging(
     State(t): Shared,
+    method: Method,
+    uri: Uri,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
@@ -151,7 +203,8 @@ pub async fn activity_logging(
         Err(r) => return r,
     };
     let r = activity_inner(&t, raw.as_deref());
-    log_own_call(&t, &access, &headers, ACTIVITY_TASK);
+    let task = own_call_task(&method, uri.path(), Some("userActivity"));
+    log_own_call(&t, &access, task);
     r.unwrap_or_else(|e| e)
 }
 
@@ -161,8 +214,8 @@ fn activity_inner(t: &Tenant, raw: Option<&str>) -> Result<Response, Response> {
         return Err(permission_denied());
     }
     let p = Params::from_query(raw);
-    let from_ms = parse_instant(&p, "from")?;
-    let to_ms = parse_instant(&p, "to")?;
+    let from_ms = parse_instant(&p, "from", sw.strict_params)?;
+    let to_ms = parse_instant(&p, "to", sw.strict_params)?;
     if from_ms >= to_ms {
         return Err(invalid("from must be earlier than to"));
     }
@@ -173,18 +226,7 @@ fn activity_inner(t: &Tenant, raw: Option<&str>) -> Result<Response, Response> {
         None | Some("userActivity") => {}
         Some(_) => return Err(invalid("type must be userActivity")),
     }
-    let count_only = match p
-        .get("returnUserActivityEntryCount")
-        .map_err(|e| invalid(&e))?
-    {
-        None | Some("false") => false,
-        Some("true") => true,
-        Some(_) => {
-            return Err(invalid(
-                "returnUserActivityEntryCount must be true or false",
-            ));
-        }
-    };
+    let count_only = bool_param(&p, "returnUserActivityEntryCount", sw.strict_params)?;
     let window = Window {
         from_ms,
         to_ms,
@@ -203,7 +245,7 @@ fn activity_inner(t: &Tenant, raw: Option<&str>) -> Result<Response, Response> {
         );
     }
     let cap = sw.offset_cap;
-    if offset >= cap {
+    if offset >= cap && sw.offset_cap_mode != OffsetCapMode::EmptyPage {
         return Err(invalid(&format!(
             "offset must be less than {cap}; narrow the from/to window"
         )));
@@ -214,32 +256,42 @@ fn activity_inner(t: &Tenant, raw: Option<&str>) -> Result<Response, Response> {
     let n = t.data.count(&window);
     let total = match sw.offset_cap_mode {
         OffsetCapMode::CapTotal => n.min(cap),
-        OffsetCapMode::ExactTotal => n,
+        OffsetCapMode::ExactTotal | OffsetCapMode::EmptyPage => n,
     };
     // Rows at positions >= cap are never served.
-    let take = limit.min(cap - offset) as usize;
+    let take = limit.min(cap.saturating_sub(offset)) as usize;
     let faults = t.faults();
-    let mut data = if offset > 0 && (faults.shift_rows || faults.short_pages) {
+    let mut data = if take == 0 {
+        Vec::new()
+    } else if offset > 0 && (faults.shift_rows || faults.short_pages) {
         // What an honest page holds, then served from one row early or one row short.
         let honest = take.min(n.min(cap).saturating_sub(offset) as usize);
-        let (start, take) = if faults.shift_rows {
-            (offset - 1, honest)
+        let start = if faults.shift_rows {
+            offset - 1
         } else {
-            (offset, honest)
+            offset
         };
         let take = if faults.short_pages {
-            take.saturating_sub(1)
+            honest.saturating_sub(1)
         } else {
-            take
+            honest
         };
-        t.data.page(&window, start, take)
+        t.data.page(&window, start, take, render(&sw))
     } else {
-        t.data.page(&window, offset, take)
+        t.data.page(&window, offset, take, render(&sw))
     };
     if sw.shuffle_pages {
         data.shuffle(&mut rand::rng());
     }
     Ok(Json(json!({ "total": total, "data": data })).into_response())
+}
+
+/// The row shape the switches ask for.
+pub(crate) fn render(sw: &crate::switches::Switches) -> Render {
+    Render {
+        missing_request_times: sw.missing_request_times,
+        target_href: sw.target_href,
+    }
 }
 
 /// Anything else under the right tenant on the services host.
@@ -249,4 +301,30 @@ pub async fn not_found() -> Response {
         "Resource not found",
         "The requested resource does not exist",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn own_call_task_names_follow_the_real_shape() {
+        let name = |m: Method, p: &str, kind| own_call_task(&m, p, kind);
+        assert_eq!(
+            name(
+                Method::GET,
+                "/ccx/api/privacy/v1/acme/activityLogging",
+                Some("userActivity")
+            ),
+            "privacy/activityLogging/userActivity (GET) (v1 -  )"
+        );
+        assert_eq!(
+            name(Method::GET, "/ccx/api/v1/acme/workers", None),
+            "common/workers (GET) (v1 -  )"
+        );
+        assert_eq!(
+            name(Method::POST, "/ccx/api/staffing/v6/acme/workers/abc", None),
+            "staffing/workers/abc (POST) (v6 -  )"
+        );
+    }
 }

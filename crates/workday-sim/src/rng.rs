@@ -26,6 +26,11 @@ pub fn wid(h: u64) -> String {
     format!("{:016x}{:016x}", h, mix(h ^ 0x5717))
 }
 
+/// A Workday session id as real rows show it: 6 lowercase hex digits (`c7c6ff`).
+pub fn session_id(h: u64) -> String {
+    format!("{:06x}", h & 0xff_ffff)
+}
+
 /// A fresh unpredictable alphanumeric string (tokens, codes, secrets).
 pub fn secret(len: usize) -> String {
     rand::rng()

@@ -20,6 +20,8 @@ pub struct Urls {
     /// The bearer token every control API request must carry: the control API hands out the
     /// client secret and flips the tenant, so no other local user or web page may reach it.
     pub control_token: String,
+    /// With TLS: the CA certificate file the values name.
+    pub tls_ca_file: Option<String>,
 }
 
 /// An authorize request waiting for Allow/Deny on the consent page.

@@ -42,6 +42,9 @@ pub enum OffsetCapMode {
     /// `total` is the true `n`, but rows past the cap are still unreachable and `offset >= cap`
     /// answers 400.
     ExactTotal,
+    /// `total` is the true `n`; a request with `offset >= cap` answers 200 with an empty page
+    /// (what the Splunk add-on's paging expects; unverified).
+    EmptyPage,
 }
 
 /// The tenant's configuration as Workday would have it: API client registration, tenant setup,
@@ -52,9 +55,10 @@ pub struct Switches {
     /// false: the redirect URI must equal the registered one character for character.
     /// true: loopback URIs match ignoring the port (RFC 8252 style; unverified for Workday).
     pub ignore_redirect_port: bool,
-    /// true ("Support PKCE" ticked): authorize requires `code_challenge` with method `S256`
-    /// (`plain` refused) and the token endpoint verifies `code_verifier`.
-    /// false: PKCE parameters are ignored everywhere.
+    /// true ("Support Proof Key for Code Exchange" ticked): authorize requires `code_challenge`
+    /// with method `S256` (`plain` refused) and the token endpoint verifies `code_verifier`.
+    /// false (Workday's default, and Sentinel's flow sends none): PKCE is optional; a challenge
+    /// that is sent is still checked the same way.
     pub pkce: bool,
     /// Which client authentication method(s) the token endpoint accepts.
     pub client_auth: ClientAuthMode,
@@ -96,14 +100,26 @@ pub struct Switches {
     pub offset_cap: u64,
     /// How the cap shows in `total`.
     pub offset_cap_mode: OffsetCapMode,
-    /// true: each authenticated `/activityLogging` or `/workers` call becomes an event in the
-    /// log itself (task `privacy/activityLogging/userActivity (GET)` or `staffing/workers (GET)`,
-    /// systemAccount = the consenting account), visible after the publishing lag. The exact task
-    /// name for `/workers` is unverified.
+    /// true: each authenticated REST call becomes an event in the log itself, in the shape a
+    /// real tenant gives it: task `{area}/{path} ({METHOD}) (v1 -  )` (for example
+    /// `privacy/activityLogging/userActivity (GET) (v1 -  )`), `deviceType` `Desktop`, a
+    /// browser-like `userAgent`, `systemAccount` the consenting account, `activityAction` `READ`,
+    /// visible after the publishing lag. The area of `/ccx/api/v1/...` calls (`common`) is
+    /// unverified.
     pub log_own_calls: bool,
-    /// true: rows within a page come in no particular order (Workday guarantees no order).
-    /// false: rows come in requestTime order, which makes debugging easier.
+    /// true: rows within a page come in no particular order (no document promises one).
+    /// false: rows come ascending by requestTime, as in every real capture.
     pub shuffle_pages: bool,
+    /// true: about one event in a thousand comes without `requestTime` (every field is optional
+    /// on paper; no real row seen lacks it).
+    pub missing_request_times: bool,
+    /// true: worker `target` objects carry an `href` (real ones carry only `id` and
+    /// `descriptor`).
+    pub target_href: bool,
+    /// true: `from`/`to` must be whole seconds and `returnUserActivityEntryCount` exactly `true`
+    /// or `false`. false: fractions of a second (`.000Z`, `.123456Z`) and any case
+    /// (`False`) are accepted, as shipped collectors send them in production.
+    pub strict_params: bool,
     /// false: a wrong tenant in the token URL answers 503 like every other wrong tenant.
     /// true: it answers `400 invalid_request`, as one collector's notes report (unverified).
     pub wrong_tenant_token_invalid_request: bool,
@@ -113,7 +129,7 @@ impl Default for Switches {
     fn default() -> Self {
         Switches {
             ignore_redirect_port: false,
-            pkce: true,
+            pkce: false,
             client_auth: ClientAuthMode::Any,
             code_lifetime_secs: 120,
             token_expiry: TokenExpiry::Enforced,
@@ -131,7 +147,10 @@ impl Default for Switches {
             offset_cap: 10_000,
             offset_cap_mode: OffsetCapMode::CapTotal,
             log_own_calls: true,
-            shuffle_pages: true,
+            shuffle_pages: false,
+            missing_request_times: false,
+            target_href: false,
+            strict_params: false,
             wrong_tenant_token_invalid_request: false,
         }
     }

@@ -144,3 +144,107 @@ async fn bad_event_filters_are_usage_errors() {
         .await;
     assert_eq!(run.code, 2, "{run}");
 }
+
+/// Sets `sync.publish_lag_secs` of connection `name` in the config file (a setting a person may
+/// edit there), so a sync reaches the calls the connector made a moment ago.
+fn set_publish_lag(cli: &Cli, name: &str, secs: u64) {
+    fn walk(v: &mut Value, name: &str, secs: u64) -> bool {
+        match v {
+            Value::Object(m) if m.get("name").and_then(Value::as_str) == Some(name) => {
+                m.entry("sync")
+                    .or_insert_with(|| serde_json::json!({}))
+                    .as_object_mut()
+                    .expect("sync settings")
+                    .insert("publish_lag_secs".into(), secs.into());
+                true
+            }
+            Value::Object(m) => m.values_mut().any(|v| walk(v, name, secs)),
+            Value::Array(a) => a.iter_mut().any(|v| walk(v, name, secs)),
+            _ => false,
+        }
+    }
+    let path = cli.home().join("connections.json");
+    let mut config: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("config")).expect("json");
+    assert!(
+        walk(&mut config, name, secs),
+        "connection {name} in {config}"
+    );
+    std::fs::write(&path, config.to_string()).expect("config written");
+}
+
+/// The tenant logs the connector's own requests as a real one does
+/// (`privacy/activityLogging/userActivity (GET) (v1 -  )`, `Desktop`, a browser's user agent, the
+/// consenting account): `events` and its exports hide them unless asked, and the sync report
+/// counts them apart.
+#[tokio::test(flavor = "multi_thread")]
+async fn own_calls_in_the_real_shape_are_hidden_and_counted_apart() {
+    let tenant = Tenant::start_with(|c| {
+        c.events = 2_000;
+        c.switches.publish_lag_max_secs = 0;
+    })
+    .await;
+    let cli = Cli::new();
+    cli.add("acme", &tenant).await;
+    cli.connect("acme").await;
+    set_publish_lag(&cli, "acme", 0);
+    // The staged test calls /workers and the activity log: two logged requests at least.
+    cli.test("acme").await.ok();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let report = cli
+        .cmd(["sync", "acme", "--once", "--backfill-days", "1"])
+        .run()
+        .await;
+    let report = report.ok();
+    let own_total = report["own_calls_total"].as_u64().expect("counted apart");
+    assert!(own_total >= 2, "{report}");
+    let total = report["events_total"].as_u64().unwrap();
+
+    let ndjson = |extra: &[&str]| {
+        let mut cmd = cli.cmd(["events", "acme", "--format", "ndjson"]).human();
+        for a in extra {
+            cmd = cmd.arg(*a);
+        }
+        async move {
+            let run = cmd.run().await;
+            assert_eq!(run.code, 0, "{run}");
+            run.stdout
+                .lines()
+                .map(|l| serde_json::from_str::<Value>(l).expect("JSON per line"))
+                .collect::<Vec<_>>()
+        }
+    };
+    let api_task = |e: &Value| {
+        e["taskDisplayName"]
+            .as_str()
+            .is_some_and(|t| t.ends_with(" (GET) (v1 -  )"))
+    };
+    let shown = ndjson(&[]).await;
+    assert!(!shown.iter().any(api_task), "own calls hidden by default");
+    assert_eq!(shown.len() as u64, total - own_total);
+    let all = ndjson(&["--include-own-calls"]).await;
+    assert_eq!(all.len() as u64, total);
+    let own: Vec<&Value> = all.iter().filter(|e| api_task(e)).collect();
+    assert_eq!(own.len() as u64, own_total);
+    assert!(
+        own.iter().any(|e| e["taskDisplayName"]
+            == "privacy/activityLogging/userActivity (GET) (v1 -  )"
+            && e["deviceType"] == "Desktop"
+            && e["activityAction"] == "READ"
+            && e["systemAccount"] == workday_sim::CONSENT_ACCOUNT),
+        "{own:?}"
+    );
+    assert!(
+        own.iter()
+            .any(|e| e["taskDisplayName"] == "common/workers (GET) (v1 -  )")
+    );
+
+    let human = cli.cmd(["sync", "acme", "--once"]).human().run().await;
+    assert_eq!(human.code, 0, "{human}");
+    assert!(
+        human
+            .stdout
+            .contains("are API calls (this connector's own requests)"),
+        "{human}"
+    );
+}

@@ -253,6 +253,8 @@ export function fakeShell(initial: Connection[] = [], overrides: Partial<Api> = 
         events_stored: 1000,
         events_untimed: 0,
         events_total: 1000,
+        own_calls_read: 0,
+        own_calls_total: 0,
         elapsed_secs: 3,
         warnings: [],
       }),

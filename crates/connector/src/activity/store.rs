@@ -109,27 +109,56 @@ CREATE INDEX events_visible ON events (own_call, request_time, task_display_name
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
-/// Task names of the connector's own API calls, as the tenant logs them.
-const OWN_CALL_TASKS: &[&str] = &[
-    "privacy/activityLogging/userActivity (GET)",
-    "staffing/workers (GET)",
-];
+/// HTTP methods a REST call's task name can carry.
+const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
-/// True for an event that records one of this connector's own API calls: a known task name, or
-/// the shape those names have (`area/path (METHOD)`), which no person-facing task has.
+/// True for an event that records a REST API call, which is how the tenant logs this
+/// connector's own requests. The rule, anchored on the whole task name:
+///
+/// `{area}/{path} ({METHOD})`, optionally followed by ` (v{N} - {anything without parentheses})`,
+/// where `area` starts with a lower-case ASCII letter (REST service names: `privacy`,
+/// `staffing`, `common`), `area` and every path segment are non-empty and hold no space, and
+/// there is at least one `/`. Real rows look like
+/// `privacy/activityLogging/userActivity (GET) (v1 -  )`.
+///
+/// Why this cannot hide a person's task: person-facing task names are words separated by spaces
+/// and start with a capital (`Find Workers (GET)`, `View Worker (Legacy)`); none is a slash path
+/// without spaces.
+///
+/// The consenting account (`systemAccount`) is not part of the rule: the connector never learns
+/// it (the token answer does not name it, and consent happens in the browser). So a REST call by
+/// another integration also counts as an API call here; such rows are still stored and shown
+/// with "own calls".
 pub fn is_own_call(event: &Value) -> bool {
-    let Some(task) = event.get("taskDisplayName").and_then(Value::as_str) else {
+    event
+        .get("taskDisplayName")
+        .and_then(Value::as_str)
+        .is_some_and(is_api_task_name)
+}
+
+fn is_api_task_name(task: &str) -> bool {
+    // The optional version suffix: ` (v1 -  )`.
+    let task = match task.strip_suffix(')').and_then(|t| t.rsplit_once(" (v")) {
+        Some((head, version))
+            if version.split_once(" -").is_some_and(|(n, rest)| {
+                !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && !rest.contains(['(', ')'])
+            }) =>
+        {
+            head
+        }
+        _ => task,
+    };
+    let Some((path, method)) = task.strip_suffix(')').and_then(|t| t.rsplit_once(" (")) else {
         return false;
     };
-    if OWN_CALL_TASKS.contains(&task) {
-        return true;
-    }
-    let Some((path, method)) = task.rsplit_once(" (") else {
-        return false;
-    };
-    matches!(method, "GET)" | "POST)" | "PUT)" | "PATCH)" | "DELETE)")
+    let mut segments = path.split('/');
+    let area = segments.next().unwrap_or_default();
+    METHODS.contains(&method)
         && path.contains('/')
-        && !path.contains(' ')
+        && area.starts_with(|c: char| c.is_ascii_lowercase())
+        && path
+            .split('/')
+            .all(|s| !s.is_empty() && !s.contains(char::is_whitespace))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -554,6 +583,15 @@ impl Store {
     pub fn count(&self) -> Result<u64, StoreError> {
         self.conn
             .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
+    /// Stored records of REST API calls (the connector's own), which views hide by default.
+    pub fn count_own_calls(&self) -> Result<u64, StoreError> {
+        self.conn
+            .query_row("SELECT COUNT(*) FROM events WHERE own_call = 1", [], |r| {
+                r.get(0)
+            })
             .map_err(|e| self.err(e))
     }
 
@@ -1107,15 +1145,32 @@ mod tests {
 
     #[test]
     fn own_calls_are_recognised() {
-        assert!(is_own_call(
-            &json!({"taskDisplayName": "staffing/workers (GET)"})
+        let own = |t: &str| is_own_call(&json!({ "taskDisplayName": t }));
+        // The shape a real tenant logs, and the same calls without the version suffix.
+        assert!(own("privacy/activityLogging/userActivity (GET) (v1 -  )"));
+        assert!(own("common/workers (GET) (v1 -  )"));
+        assert!(own("staffing/workers (GET) (v6 - 2024R2)"));
+        assert!(own("privacy/activityLogging/userActivity (GET)"));
+        assert!(own("staffing/workers (GET)"));
+        assert!(own("common/v1/workers (POST)"));
+        assert!(own(
+            "absenceManagement/workers/{id}/timeOff (PATCH) (v2 -  )"
         ));
-        assert!(is_own_call(
-            &json!({"taskDisplayName": "common/v1/workers (POST)"})
+        // People's tasks, whatever their brackets say.
+        assert!(!own("Find Workers (GET)"));
+        assert!(!own("Find Workers (GET) (v1 -  )"));
+        assert!(!own("View Worker (Legacy)"));
+        assert!(!own("Import/Export (GET)"));
+        assert!(!own("Benefits / Pay (GET)"));
+        assert!(!own("privacy/activityLogging (FETCH)"));
+        assert!(!own("privacy (GET)"));
+        assert!(!own("privacy//userActivity (GET)"));
+        assert!(!own(
+            "privacy/activityLogging/userActivity (GET) (v1 -  ) extra"
         ));
-        assert!(!is_own_call(
-            &json!({"taskDisplayName": "View Worker (Legacy)"})
-        ));
+        assert!(!own("privacy/activityLogging/userActivity (GET) (x1 -  )"));
+        assert!(!own(""));
         assert!(!is_own_call(&json!({})));
+        assert!(!is_own_call(&json!({"taskDisplayName": 7})));
     }
 }

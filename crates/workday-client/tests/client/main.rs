@@ -4,3 +4,4 @@ mod common;
 mod oauth;
 mod rest;
 mod safety;
+mod tls;

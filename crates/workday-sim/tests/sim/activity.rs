@@ -103,6 +103,22 @@ async fn offset_cap_modes() {
         .0,
         StatusCode::BAD_REQUEST
     );
+    // The reading the Splunk add-on relies on (unverified): 200 and an empty page at the cap.
+    env.sim
+        .update_switches(|s| s.offset_cap_mode = OffsetCapMode::EmptyPage);
+    let (_, j) = get(&env, &activity_url(&env, from, to, "&limit=10"), Some(&at)).await;
+    assert_eq!(j["total"].as_u64(), Some(count));
+    for offset in [500, 501, 5000] {
+        let (s, j) = get(
+            &env,
+            &activity_url(&env, from, to, &format!("&offset={offset}")),
+            Some(&at),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{offset}: {j}");
+        assert_eq!(j["data"].as_array().map(Vec::len), Some(0), "{offset}");
+        assert_eq!(j["total"].as_u64(), Some(count));
+    }
 }
 
 #[tokio::test]
@@ -122,9 +138,17 @@ async fn identical_twins_and_optional_fields_occur() {
     let t = time_of(&serde_json::from_str(&twin).unwrap()).unwrap();
     let (_, rows) = page_all(&env, &at, whole(t), whole(t) + Duration::seconds(1), 1000).await;
     assert!(multiset(&rows).get(&twin).copied().unwrap_or(0) >= 2);
-    // Each field is absent sometimes; task ids repeat; actions vary; times have milliseconds.
+    // Each field but requestTime is absent sometimes; task ids repeat; actions vary; times have
+    // milliseconds; session ids are 6 hex digits; targets carry no href.
+    assert!(truth.iter().all(|e| e["requestTime"].is_string()));
+    assert!(truth.iter().all(|e| e["target"].get("href").is_none()));
+    assert!(
+        truth
+            .iter()
+            .filter_map(|e| e["sessionId"].as_str())
+            .all(|s| s.len() == 6 && s.bytes().all(|b| b.is_ascii_hexdigit()))
+    );
     for f in [
-        "requestTime",
         "systemAccount",
         "activityAction",
         "taskDisplayName",
@@ -164,13 +188,27 @@ async fn identical_twins_and_optional_fields_occur() {
         .unwrap();
     assert_eq!(rt.len(), 24, "{rt}");
     assert!(rt.ends_with('Z') && rt.as_bytes()[19] == b'.');
-    let with_target = truth
-        .iter()
-        .find(|e| e["target"]["href"].is_string())
-        .unwrap();
+    let with_target = truth.iter().find(|e| e["target"].is_object()).unwrap();
     assert!(
         with_target["target"]["id"].is_string() && with_target["target"]["descriptor"].is_string()
     );
+    // The strictness switches: some rows lose requestTime, worker targets gain an href; the
+    // rest of the dataset stays the same.
+    env.sim.update_switches(|s| {
+        s.missing_request_times = true;
+        s.target_href = true;
+    });
+    let strict = env.sim.ground_truth(from, to);
+    assert_eq!(strict.len(), truth.len());
+    assert!(strict.iter().any(|e| e.get("requestTime").is_none()));
+    assert!(strict.iter().any(|e| e["target"]["href"].is_string()));
+    let (from, to) = (
+        whole(t) - Duration::minutes(30),
+        whole(t) + Duration::minutes(30),
+    );
+    let (_, rows) = page_all(&env, &at, from, to, 1000).await;
+    assert_eq!(multiset(&rows), multiset(&env.sim.ground_truth(from, to)));
+    assert!(rows.iter().any(|e| e["target"]["href"].is_string()));
 }
 
 #[tokio::test]
@@ -191,7 +229,7 @@ async fn publishing_lag_hides_fresh_events_until_it_passes() {
     let called = std::time::Instant::now();
     let own = |rows: &[Value]| {
         rows.iter()
-            .filter(|e| e["taskDisplayName"] == "staffing/workers (GET)")
+            .filter(|e| e["taskDisplayName"] == WORKERS_TASK)
             .count()
     };
     let truth = env.sim.ground_truth(start_t, to);
@@ -207,13 +245,39 @@ async fn publishing_lag_hides_fresh_events_until_it_passes() {
     assert_eq!(own(&rows), 1, "published after the lag");
     let e = rows
         .iter()
-        .find(|e| e["taskDisplayName"] == "staffing/workers (GET)")
+        .find(|e| e["taskDisplayName"] == WORKERS_TASK)
         .unwrap();
-    assert_eq!(e["systemAccount"], workday_sim::CONSENT_ACCOUNT);
+    assert_own_call_shape(e);
     let acts = env.sim.ground_truth(start_t, to + Duration::seconds(5));
+    let a = acts
+        .iter()
+        .find(|e| e["taskDisplayName"] == ACTIVITY_TASK)
+        .expect("the activity-log calls are logged too");
+    assert_own_call_shape(a);
+}
+
+/// The task names a real tenant logs for the two calls (the `common` area is unverified).
+const ACTIVITY_TASK: &str = "privacy/activityLogging/userActivity (GET) (v1 -  )";
+const WORKERS_TASK: &str = "common/workers (GET) (v1 -  )";
+
+/// A logged API call as a real tenant shows it (Elastic's captured row).
+fn assert_own_call_shape(e: &Value) {
+    assert_eq!(e["systemAccount"], workday_sim::CONSENT_ACCOUNT, "{e}");
+    assert_eq!(e["activityAction"], "READ", "{e}");
+    assert_eq!(e["deviceType"], "Desktop", "{e}");
+    let ua = e["userAgent"].as_str().unwrap_or_default();
     assert!(
-        acts.iter()
-            .any(|e| e["taskDisplayName"] == "privacy/activityLogging/userActivity (GET)")
+        ua.starts_with("Mozilla/5.0 ("),
+        "a browser's user agent: {e}"
+    );
+    let sid = e["sessionId"].as_str().unwrap_or_default();
+    assert!(
+        sid.len() == 6 && sid.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{e}"
+    );
+    assert!(
+        e["requestTime"].is_string() && e["taskId"].is_string(),
+        "{e}"
     );
 }
 

@@ -21,17 +21,17 @@ async fn control_api_round_trip() {
         .json()
         .await
         .unwrap();
-    assert_eq!(s["pkce"], true);
+    assert_eq!(s["pkce"], false);
     let r = http
         .put(format!("{c}/switches"))
-        .json(&json!({"pkce": false, "publish_lag_max_secs": 3}))
+        .json(&json!({"pkce": true, "publish_lag_max_secs": 3}))
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let sw = env.sim.switches();
     assert!(
-        !sw.pkce && sw.publish_lag_max_secs == 3 && sw.offset_cap == 10_000,
+        sw.pkce && sw.publish_lag_max_secs == 3 && sw.offset_cap == 10_000,
         "partial merge"
     );
     let r = http
@@ -145,7 +145,7 @@ fn binary_prints_one_json_line_first() {
             "3",
             "--redirect-port",
             "9555",
-            "--no-pkce",
+            "--strict",
         ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

@@ -2,6 +2,7 @@
 
 mod activity;
 mod common;
+mod compat;
 mod control;
 mod faults;
 mod oauth;

@@ -206,8 +206,8 @@ async fn codes_are_single_use_and_expire() {
 }
 
 #[tokio::test]
-async fn pkce_rules_when_on_and_ignored_when_off() {
-    let env = start(|_| {}).await;
+async fn pkce_required_under_the_switch_and_optional_by_default() {
+    let env = start(|c| c.switches.pkce = true).await;
     for case in [
         vec![("code_challenge", None)],
         vec![("code_challenge_method", Some("plain"))],
@@ -262,7 +262,16 @@ async fn pkce_rules_when_on_and_ignored_when_off() {
         (StatusCode::BAD_REQUEST, Some("invalid_request"))
     );
 
+    // Workday's default (PKCE not ticked): a challenge that is sent is still checked...
     env.sim.update_switches(|s| s.pkce = false);
+    let code = get_code(&env).await;
+    f[1].1 = &code;
+    let (s, j) = token(&env, &f, Auth::Basic, &env.v.client_secret).await;
+    assert_eq!(
+        (s, j["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_grant"))
+    );
+    // ...and a flow without one (Sentinel's) signs in.
     let url = authorize_url(
         &env,
         &[("code_challenge", None), ("code_challenge_method", None)],

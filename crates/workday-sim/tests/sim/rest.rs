@@ -83,7 +83,8 @@ async fn activity_parameter_validation() {
     let bad = [
         "to=2026-04-17T09:00:00Z",
         "from=2026-04-17T08:00:00Z",
-        "from=2026-04-17T08:00:00.000Z&to=2026-04-17T09:00:00Z",
+        "from=2026-04-17T08:00:00.Z&to=2026-04-17T09:00:00Z",
+        "from=2026-04-17T08:00:00.1234567890Z&to=2026-04-17T09:00:00Z",
         "from=2026-04-17T08:00:00&to=2026-04-17T09:00:00Z",
         "from=2026-04-17T08:00:00%2B00:00&to=2026-04-17T09:00:00Z",
         "from=2026-04-17&to=2026-04-17T09:00:00Z",
@@ -113,6 +114,60 @@ async fn activity_parameter_validation() {
         let (s, j) = get(&env, &format!("{base}?{q}"), Some(&at)).await;
         assert_eq!(s, StatusCode::OK, "{q}: {j}");
     }
+    // What shipped collectors send in production: accepted by default, refused when strict.
+    let lenient = [
+        "from=2026-04-17T08:00:00.000Z&to=2026-04-17T09:00:00.000Z",
+        "from=2026-04-17T08:00:00.655Z&to=2026-04-17T09:00:00Z",
+        "from=2026-04-17T08:00:00.000000Z&to=2026-04-17T09:00:00.123456Z",
+        "from=2026-04-17T08:00:00Z&to=2026-04-17T09:00:00Z&returnUserActivityEntryCount=False",
+        "from=2026-04-17T08:00:00Z&to=2026-04-17T09:00:00Z&returnUserActivityEntryCount=TRUE",
+    ];
+    for q in lenient {
+        let (s, j) = get(&env, &format!("{base}?{q}"), Some(&at)).await;
+        assert_eq!(s, StatusCode::OK, "{q}: {j}");
+    }
+    env.sim.update_switches(|s| s.strict_params = true);
+    for q in lenient {
+        let (s, j) = get(&env, &format!("{base}?{q}"), Some(&at)).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "strict: {q}: {j}");
+    }
+    let (s, j) = get(&env, &format!("{base}?{good}"), Some(&at)).await;
+    assert_eq!(s, StatusCode::OK, "strict still takes whole seconds: {j}");
+}
+
+#[tokio::test]
+async fn fractional_bounds_cut_at_the_exact_instant() {
+    let env = start(|c| c.events = 200_000).await;
+    let (at, _) = sign_in(&env).await;
+    let base = activity_endpoint(&env);
+    let day = chrono::Utc::now() - chrono::Duration::days(2);
+    let from = day - chrono::Duration::seconds(60);
+    let truth = env.sim.ground_truth(from, day);
+    let t = truth
+        .iter()
+        .find_map(|e| e["requestTime"].as_str())
+        .expect("an event in that minute");
+    let at_ms: chrono::DateTime<chrono::Utc> = t.parse().unwrap();
+    let fmt = |t: chrono::DateTime<chrono::Utc>, f: &str| t.format(f).to_string();
+    let count = |from: String, to: String| {
+        let url = format!("{base}?from={from}&to={to}&returnUserActivityEntryCount=true");
+        let (env, at) = (&env, &at);
+        async move {
+            let (s, j) = get(env, &url, Some(at)).await;
+            assert_eq!(s, StatusCode::OK, "{j}");
+            j["data"][0]["userActivityEntryCount"].as_u64().unwrap()
+        }
+    };
+    let end = fmt(
+        at_ms + chrono::Duration::seconds(1),
+        "%Y-%m-%dT%H:%M:%S.%3fZ",
+    );
+    let n_at = count(fmt(at_ms, "%Y-%m-%dT%H:%M:%S.%3fZ"), end.clone()).await;
+    // One microsecond later excludes the events of that millisecond, and only those.
+    let after = at_ms + chrono::Duration::microseconds(1);
+    let n_after = count(fmt(after, "%Y-%m-%dT%H:%M:%S.%6fZ"), end).await;
+    let same_ms = truth.iter().filter(|e| e["requestTime"] == t).count() as u64;
+    assert_eq!(n_at - n_after, same_ms);
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@
 mod activity;
 mod input;
 mod lifecycle;
+mod pipes;
 mod sandbox;
 mod signin;
 mod steps;

@@ -175,8 +175,9 @@ fn check_values_refuses_a_bad_name_and_a_zero_port() {
         .filter(|f| f["severity"] == "error")
         .map(|f| f["field"].as_str().unwrap())
         .collect();
-    assert!(fields.contains(&"name"), "{findings}");
-    assert!(fields.contains(&"redirect_port"), "{findings}");
+    // The name is refused once: one finding beside the field, not one per layer that checks it.
+    assert_eq!(fields, ["name", "redirect_port"], "{findings}");
+    assert_eq!(findings[0]["code"], "profile.name_invalid", "{findings}");
 }
 
 #[test]

@@ -13,6 +13,7 @@ use crate::problem::Diagnose;
 /// The file formats of an export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ExportFormat {
     Csv,
     Ndjson,

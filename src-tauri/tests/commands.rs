@@ -365,7 +365,10 @@ fn connection_add_stores_the_connection_and_never_returns_the_secret() {
     assert_eq!(c["name"], "acme");
     assert_eq!(c["simulated"], false);
     assert_eq!(c["redirect_uri"], "http://127.0.0.1:8413/callback");
-    assert_eq!(c["status"], json!({"state": "not_configured"}));
+    assert_eq!(
+        c["status"],
+        json!({"state": "not_configured", "label": "Not signed in"})
+    );
     assert!(
         !list.to_string().contains(secret),
         "the secret never reaches the UI"

@@ -355,16 +355,24 @@ async fn denied_consent_shows_the_problem_and_its_fix() {
     // `--sandbox` starts the simulated tenant at launch.
     let session = fx.launch(&["--sandbox"]).await;
 
-    let card = session
-        .wait_for_text("[data-connection=\"sandbox\"]", UI, |t| {
-            t.contains("Simulation")
-        })
+    // It lands on the sandbox's own screen: not signed in yet, and Sign in is the next step.
+    let head = session
+        .wait_for_text(
+            "[data-connection-screen=\"sandbox\"] .screen-head",
+            UI,
+            |t| t.contains("Simulation") && t.contains("Not signed in"),
+        )
         .await
-        .expect("the sandbox connection appears, labelled as a simulation");
-    assert!(card.contains("acme_sandbox"), "{card}");
+        .expect("the sandbox's screen, labelled as a simulation and not signed in");
+    assert!(head.contains("sandbox"), "{head}");
+    let primary = session
+        .wait_for_text(".actions button.primary", UI, |t| !t.is_empty())
+        .await
+        .unwrap();
+    assert_eq!(primary, "Sign in");
     shot(&session, "home-sandbox").await;
 
-    click(&session, "#try-sandbox").await;
+    click(&session, "#connection-sign-in").await;
     wait_step(&session, "Sign in").await;
     let outcome = sign_in(&session).await;
     assert!(outcome.contains("Sign-in failed"), "{outcome}");

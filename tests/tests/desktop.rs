@@ -390,3 +390,29 @@ async fn denied_consent_shows_the_problem_and_its_fix() {
 
     session.delete().await.unwrap();
 }
+
+/// `--help` and `--version` print and exit 0 without opening a window; an unknown option is
+/// refused with exit 2 and named, rather than ignored.
+#[test]
+fn help_version_and_unknown_options() {
+    let run = |arg: &str| {
+        std::process::Command::new(e2e::binary("workday-connector"))
+            .arg(arg)
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .output()
+            .expect("the app runs")
+    };
+    let help = run("--help");
+    assert_eq!(help.status.code(), Some(0), "{help:?}");
+    let text = String::from_utf8_lossy(&help.stdout);
+    for option in ["--sandbox", "--hidden", "--home <DIR>", "--version"] {
+        assert!(text.contains(option), "{option} in {text}");
+    }
+    let version = run("--version");
+    assert_eq!(version.status.code(), Some(0), "{version:?}");
+    assert!(String::from_utf8_lossy(&version.stdout).contains(env!("CARGO_PKG_VERSION")));
+    let unknown = run("--sandbx");
+    assert_eq!(unknown.status.code(), Some(2), "{unknown:?}");
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("--sandbx"));
+}

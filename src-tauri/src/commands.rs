@@ -6,10 +6,11 @@ use std::sync::Arc;
 use connector::activity::{
     EventFilter, EventPage, ExportFormat, SyncOptions, SyncProgress, SyncReport,
 };
+use connector::checks::{self, Findings};
 use connector::connections::{ConnectionView, ConnectorError};
 use connector::guide::Guide;
 use connector::loopback::RedirectHost;
-use connector::profile::{self, ClientAuth, Profile, ProfileFinding, Setting, Subject};
+use connector::profile::{ClientAuth, Profile};
 use connector::settings::AppSettings;
 use connector::signin::{SignInOptions, SignInProgress};
 use connector::staged::TestReport;
@@ -19,17 +20,18 @@ use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 use tauri_plugin_dialog::DialogExt;
 use tokio_util::sync::CancellationToken;
-use workday_client::endpoints::Severity;
+use ts_rs::TS;
 
 use crate::state::AppState;
 use crate::{monitors, opener::OpenerBrowser};
 
 /// What a command's failure looks like to the UI: the first problem, and all of them.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 pub struct CommandError {
     #[serde(flatten)]
     first: Problem,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[ts(optional, as = "Option<Vec<Problem>>")]
     details: Vec<Problem>,
 }
 
@@ -55,7 +57,7 @@ impl From<ConnectorError> for CommandError {
 
 type Result<T> = std::result::Result<T, CommandError>;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 pub struct AppInfo {
     pub version: &'static str,
     pub sandbox_requested: bool,
@@ -69,27 +71,9 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
     }
 }
 
-/// A connection as the UI shows it (`simulated` comes from the profile: only the sandbox's is).
-#[derive(Debug, Serialize)]
-pub struct ConnectionDto {
-    #[serde(flatten)]
-    view: ConnectionView,
-}
-
-impl From<ConnectionView> for ConnectionDto {
-    fn from(view: ConnectionView) -> Self {
-        Self { view }
-    }
-}
-
 #[tauri::command]
-pub fn connections_list(state: State<'_, AppState>) -> Result<Vec<ConnectionDto>> {
-    Ok(state
-        .connector
-        .list()?
-        .into_iter()
-        .map(Into::into)
-        .collect())
+pub fn connections_list(state: State<'_, AppState>) -> Result<Vec<ConnectionView>> {
+    Ok(state.connector.list()?)
 }
 
 #[tauri::command]
@@ -98,7 +82,7 @@ pub fn guide(redirect_port: u16, redirect_host: RedirectHost) -> Guide {
 }
 
 /// The settings the UI edits; the sync settings stay as they are.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, TS)]
 pub struct ProfileInput {
     name: String,
     client_id: String,
@@ -135,29 +119,15 @@ impl ProfileInput {
 
 /// Every finding about the values as typed (the client secret is checked on submit only).
 #[tauri::command]
-pub fn check_values(input: ProfileInput) -> Vec<ProfileFinding> {
+pub fn check_values(input: ProfileInput) -> Findings {
     let mut profile = input.into_profile();
-    let mut findings = Vec::new();
-    if let Err(e) = profile::validate_name(&profile.name) {
-        let p = e.problem();
-        findings.push(ProfileFinding {
-            field: Subject::Setting(Setting::Name),
-            severity: Severity::Error,
-            code: e.code(),
-            message: p.message,
-            fix: p.fix,
-        });
-    }
     profile.normalise();
-    findings.extend(match profile::check_profile(&profile) {
-        Ok(warnings) => warnings,
-        Err(all) => all,
-    });
-    findings
+    checks::findings(&profile, None)
 }
 
 /// The values recognised in text pasted from Workday's "View API Clients" page.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
+#[ts(rename = "PastedValues")]
 pub struct PastedDto {
     client_id: Option<String>,
     client_secret: Option<String>,
@@ -169,7 +139,7 @@ pub struct PastedDto {
 #[tauri::command]
 pub fn parse_paste(text: String) -> PastedDto {
     // The text came from the UI, secret included if pasted: it goes back only to fill the form.
-    let v = workday_client::endpoints::parse_view_api_clients(&text);
+    let v = checks::parse_view_api_clients(&text);
     PastedDto {
         client_id: v.client_id,
         client_secret: v.client_secret,
@@ -179,7 +149,7 @@ pub fn parse_paste(text: String) -> PastedDto {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 pub struct Saved {
     warnings: Vec<Problem>,
 }
@@ -244,13 +214,14 @@ pub async fn connection_remove<R: Runtime>(
 }
 
 /// What the UI shows while a sign-in waits for the browser.
-#[derive(Debug, Clone, Serialize)]
-struct SignInWaiting {
+#[derive(Debug, Clone, Serialize, TS)]
+pub(crate) struct SignInWaiting {
     name: String,
     url: String,
     redirect_uri: String,
     timeout_secs: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     browser_failed: Option<String>,
 }
 
@@ -382,21 +353,28 @@ pub async fn settings_set<R: Runtime>(
 }
 
 /// The viewer's filter as the UI sends it: times in RFC 3339, empty text as no filter.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, TS)]
 pub struct ActivityFilter {
     #[serde(default)]
+    #[ts(optional)]
     since: Option<chrono::DateTime<chrono::Utc>>,
     #[serde(default)]
+    #[ts(optional)]
     until: Option<chrono::DateTime<chrono::Utc>>,
     #[serde(default)]
+    #[ts(optional)]
     user: Option<String>,
     #[serde(default)]
+    #[ts(optional)]
     task: Option<String>,
     #[serde(default)]
+    #[ts(optional)]
     action: Option<String>,
     #[serde(default)]
+    #[ts(optional)]
     ip: Option<String>,
     #[serde(default)]
+    #[ts(optional)]
     device: Option<String>,
     #[serde(default)]
     include_own_calls: bool,
@@ -420,7 +398,8 @@ impl From<ActivityFilter> for EventFilter {
 }
 
 /// Which rows of the matching events: `limit` (1 to 1000) after skipping `offset`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, TS)]
+#[ts(rename = "ActivityPageRequest")]
 pub struct ActivityPage {
     offset: u64,
     limit: u64,
@@ -434,14 +413,6 @@ pub async fn activity_query(
     filter: ActivityFilter,
     page: ActivityPage,
 ) -> Result<EventPage> {
-    if !(1..=1000).contains(&page.limit) {
-        return Err(Problem::new(
-            "input.bad_limit",
-            format!("A page of {} events cannot be shown.", page.limit),
-            "Ask for 1 to 1000 events a page.",
-        )
-        .into());
-    }
     Ok(state
         .connector
         .events_page(&name, filter.into(), page.offset, page.limit)
@@ -449,8 +420,9 @@ pub async fn activity_query(
 }
 
 /// Sent after each window a sync commits.
-#[derive(Debug, Clone, Serialize)]
-struct SyncProgressEvent<'a> {
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(rename = "SyncProgress")]
+pub(crate) struct SyncProgressEvent<'a> {
     name: &'a str,
     #[serde(flatten)]
     progress: &'a SyncProgress,
@@ -464,14 +436,6 @@ pub async fn activity_sync<R: Runtime>(
     state: State<'_, AppState>,
     name: String,
 ) -> Result<SyncReport> {
-    if !state.syncs.lock().await.insert(name.clone()) {
-        return Err(Problem::new(
-            "activity.sync_running",
-            format!("The activity log of \"{name}\" is being synced already."),
-            "Wait for that sync to finish.",
-        )
-        .into());
-    }
     let emitter = app.clone();
     let progress = |p: &SyncProgress| {
         let _ = emitter.emit(
@@ -482,16 +446,16 @@ pub async fn activity_sync<R: Runtime>(
             },
         );
     };
-    let outcome = state
+    // A second sync of the same connection, from here or from wdconnect, is refused by the
+    // connector's cross-process lock (`activity.sync_running`).
+    Ok(state
         .connector
         .sync(&name, &SyncOptions::default(), progress)
-        .await;
-    state.syncs.lock().await.remove(&name);
-    Ok(outcome?)
+        .await?)
 }
 
 /// Where an export went, and how many events it holds.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 pub struct Exported {
     path: String,
     count: u64,

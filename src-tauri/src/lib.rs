@@ -2,6 +2,8 @@
 //! commands. Everything of substance lives in `connector`; this crate only connects it to Tauri.
 
 mod autostart;
+#[cfg(test)]
+mod bindings;
 pub mod commands;
 mod events;
 mod monitors;
@@ -15,35 +17,29 @@ use tauri::{Manager, WindowEvent};
 
 use state::AppState;
 
-/// Command-line switches of the desktop binary.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+/// Command-line switches of the desktop binary: `--help` and `--version` print and exit 0, an
+/// unknown option is refused with exit 2 rather than ignored.
+#[derive(Debug, Default, Clone, PartialEq, Eq, clap::Parser)]
+#[command(
+    name = "workday-connector",
+    version,
+    about = "Workday Connector: connect a Workday \
+    tenant through its API-client route, with the built-in sandbox to try every step."
+)]
 pub struct LaunchOptions {
-    /// `--sandbox`: start the built-in simulated tenant at launch.
+    /// Start the built-in simulated tenant (the sandbox) at launch.
+    #[arg(long)]
     pub sandbox: bool,
-    /// `--hidden`: start in the tray without showing the window (start at login).
+    /// Start in the tray without showing the window (what start at login uses).
+    #[arg(long)]
     pub hidden: bool,
-    /// `--home DIR`: keep connections and state there (also `WDCONNECT_HOME`).
+    /// Keep connections and state in DIR (default: the user's config folder; also WDCONNECT_HOME).
+    #[arg(long, value_name = "DIR")]
     pub home: Option<PathBuf>,
 }
 
-impl LaunchOptions {
-    pub fn from_args(args: impl IntoIterator<Item = String>) -> Self {
-        let mut options = LaunchOptions::default();
-        let mut args = args.into_iter();
-        while let Some(arg) = args.next() {
-            match arg.as_str() {
-                "--sandbox" => options.sandbox = true,
-                "--hidden" => options.hidden = true,
-                "--home" => options.home = args.next().map(PathBuf::from),
-                _ => {}
-            }
-        }
-        options
-    }
-}
-
 pub fn run() {
-    let options = LaunchOptions::from_args(std::env::args().skip(1));
+    let options = <LaunchOptions as clap::Parser>::parse();
     let home = connector::paths::Home::resolve(options.home.clone());
     init_logging(home.as_ref().ok());
     let state = match home
@@ -171,18 +167,30 @@ pub fn build<R: tauri::Runtime>(state: AppState) -> tauri::Builder<R> {
 
 #[cfg(test)]
 mod tests {
+    use clap::Parser;
+
     use super::*;
 
     #[test]
     fn launch_options_are_read_from_the_arguments() {
-        let o = LaunchOptions::from_args(
-            ["--sandbox", "--home", "/tmp/x", "--hidden"].map(String::from),
-        );
+        let parse = |args: &[&str]| {
+            LaunchOptions::try_parse_from(
+                std::iter::once("workday-connector").chain(args.iter().copied()),
+            )
+        };
+        let o = parse(&["--sandbox", "--home", "/tmp/x", "--hidden"]).unwrap();
         assert!(o.sandbox && o.hidden);
         assert_eq!(o.home, Some(PathBuf::from("/tmp/x")));
+        assert_eq!(parse(&[]).unwrap(), LaunchOptions::default());
+        let unknown = parse(&["--sandboxx"]).unwrap_err();
+        assert_eq!(unknown.kind(), clap::error::ErrorKind::UnknownArgument);
+        assert_eq!(unknown.exit_code(), 2);
         assert_eq!(
-            LaunchOptions::from_args(Vec::<String>::new()),
-            LaunchOptions::default()
+            parse(&["--home"]).unwrap_err().kind(),
+            clap::error::ErrorKind::InvalidValue
         );
+        let help = parse(&["--help"]).unwrap_err();
+        assert_eq!(help.kind(), clap::error::ErrorKind::DisplayHelp);
+        assert_eq!(help.exit_code(), 0);
     }
 }

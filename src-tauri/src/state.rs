@@ -1,7 +1,7 @@
 //! The shell's shared state: the connector, the running sandbox, sign-ins in progress, the
 //! monitors, and the app settings.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use connector::Sandbox;
@@ -23,8 +23,6 @@ pub struct AppState {
     /// Stop handles of the health monitors, by connection.
     pub monitors: std::sync::Mutex<HashMap<String, CancellationToken>>,
     pub settings: Mutex<AppSettings>,
-    /// Connections whose activity log is being synced from the viewer.
-    pub syncs: Mutex<HashSet<String>>,
     pub settings_store: SettingsStore,
 }
 
@@ -52,18 +50,15 @@ impl AppState {
             signins: Mutex::new(HashMap::new()),
             monitors: std::sync::Mutex::new(HashMap::new()),
             settings: Mutex::new(settings),
-            syncs: Mutex::new(HashSet::new()),
             settings_store,
         })
     }
 
     /// Minutes between checks, readable from synchronous code (tray, setup).
     pub fn check_interval(&self) -> std::time::Duration {
-        let minutes = self
-            .settings
-            .try_lock()
-            .map(|s| s.check_interval_minutes)
-            .unwrap_or(AppSettings::default().check_interval_minutes);
-        std::time::Duration::from_secs(u64::from(minutes) * 60)
+        self.settings.try_lock().map_or_else(
+            |_| AppSettings::default().check_interval(),
+            |s| s.check_interval(),
+        )
     }
 }

@@ -175,8 +175,9 @@ fn check_values_refuses_a_bad_name_and_a_zero_port() {
         .filter(|f| f["severity"] == "error")
         .map(|f| f["field"].as_str().unwrap())
         .collect();
-    assert!(fields.contains(&"name"), "{findings}");
-    assert!(fields.contains(&"redirect_port"), "{findings}");
+    // The name is refused once: one finding beside the field, not one per layer that checks it.
+    assert_eq!(fields, ["name", "redirect_port"], "{findings}");
+    assert_eq!(findings[0]["code"], "profile.name_invalid", "{findings}");
 }
 
 #[test]
@@ -364,7 +365,10 @@ fn connection_add_stores_the_connection_and_never_returns_the_secret() {
     assert_eq!(c["name"], "acme");
     assert_eq!(c["simulated"], false);
     assert_eq!(c["redirect_uri"], "http://127.0.0.1:8413/callback");
-    assert_eq!(c["status"], json!({"state": "not_configured"}));
+    assert_eq!(
+        c["status"],
+        json!({"state": "not_configured", "label": "Not signed in"})
+    );
     assert!(
         !list.to_string().contains(secret),
         "the secret never reaches the UI"

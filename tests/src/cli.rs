@@ -313,6 +313,7 @@ impl Cli {
             env: Vec::new(),
             stdin: None,
             json: true,
+            closed_stdout: false,
         }
     }
 
@@ -423,9 +424,18 @@ pub struct Cmd<'a> {
     env: Vec<(OsString, Option<OsString>)>,
     stdin: Option<String>,
     json: bool,
+    /// Stdout is a pipe whose reader has gone (`| head` that stopped reading).
+    closed_stdout: bool,
 }
 
 impl Cmd<'_> {
+    /// Runs with stdout on a pipe whose reading end is closed before the command starts, as
+    /// after `| head -1` has read its line: every write to stdout fails with a broken pipe.
+    pub fn closed_stdout(mut self) -> Self {
+        self.closed_stdout = true;
+        self
+    }
+
     pub fn arg(mut self, arg: impl Into<String>) -> Self {
         self.args.push(arg.into());
         self
@@ -488,6 +498,11 @@ impl Cmd<'_> {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
+        if self.closed_stdout {
+            let (reader, writer) = std::io::pipe().expect("a pipe");
+            drop(reader);
+            cmd.stdout(writer);
+        }
         for (k, v) in &self.env {
             match v {
                 Some(v) => cmd.env(k, v),

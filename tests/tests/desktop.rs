@@ -357,16 +357,24 @@ async fn denied_consent_shows_the_problem_and_its_fix() {
     // `--sandbox` starts the simulated tenant at launch.
     let session = fx.launch(&["--sandbox"]).await;
 
-    let card = session
-        .wait_for_text("[data-connection=\"sandbox\"]", UI, |t| {
-            t.contains("Simulation")
-        })
+    // It lands on the sandbox's own screen: not signed in yet, and Sign in is the next step.
+    let head = session
+        .wait_for_text(
+            "[data-connection-screen=\"sandbox\"] .screen-head",
+            UI,
+            |t| t.contains("Simulation") && t.contains("Not signed in"),
+        )
         .await
-        .expect("the sandbox connection appears, labelled as a simulation");
-    assert!(card.contains("acme_sandbox"), "{card}");
+        .expect("the sandbox's screen, labelled as a simulation and not signed in");
+    assert!(head.contains("sandbox"), "{head}");
+    let primary = session
+        .wait_for_text(".actions button.primary", UI, |t| !t.is_empty())
+        .await
+        .unwrap();
+    assert_eq!(primary, "Sign in");
     shot(&session, "home-sandbox").await;
 
-    click(&session, "#try-sandbox").await;
+    click(&session, "#connection-sign-in").await;
     wait_step(&session, "Sign in").await;
     let outcome = sign_in(&session).await;
     assert!(outcome.contains("Sign-in failed"), "{outcome}");
@@ -383,4 +391,30 @@ async fn denied_consent_shows_the_problem_and_its_fix() {
     shot(&session, "denied").await;
 
     session.delete().await.unwrap();
+}
+
+/// `--help` and `--version` print and exit 0 without opening a window; an unknown option is
+/// refused with exit 2 and named, rather than ignored.
+#[test]
+fn help_version_and_unknown_options() {
+    let run = |arg: &str| {
+        std::process::Command::new(e2e::binary("workday-connector"))
+            .arg(arg)
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .output()
+            .expect("the app runs")
+    };
+    let help = run("--help");
+    assert_eq!(help.status.code(), Some(0), "{help:?}");
+    let text = String::from_utf8_lossy(&help.stdout);
+    for option in ["--sandbox", "--hidden", "--home <DIR>", "--version"] {
+        assert!(text.contains(option), "{option} in {text}");
+    }
+    let version = run("--version");
+    assert_eq!(version.status.code(), Some(0), "{version:?}");
+    assert!(String::from_utf8_lossy(&version.stdout).contains(env!("CARGO_PKG_VERSION")));
+    let unknown = run("--sandbx");
+    assert_eq!(unknown.status.code(), Some(2), "{unknown:?}");
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("--sandbx"));
 }

@@ -4,7 +4,7 @@ import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testi
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { App } from "./App";
 import { ProblemError } from "./api";
-import { connection, fakeShell } from "./test/fakeApi";
+import { connection, fakeShell, SANDBOX_INFO } from "./test/fakeApi";
 
 beforeEach(() => {
   Object.defineProperty(navigator, "clipboard", {
@@ -37,17 +37,17 @@ describe("connections", () => {
     await waitFor(() => expect(document.activeElement).toBe(title));
     expect(byId("try-sandbox").textContent).toBe("Try the sandbox");
     expect(screen.getByRole("button", { name: "Add a connection" })).toBeTruthy();
-    expect(overall()).toBe("Not configured");
+    expect(overall()).toBe("No connections");
   });
 
   it("lists every connection with its status words, last check, last error with fix, and the Simulation label", async () => {
     const shell = fakeShell([
-      connection("acme", { status: { state: "connected" }, last_success: "2026-04-17T08:15:00Z" }),
+      connection("acme", { status: { state: "connected", label: "Connected" }, last_success: "2026-04-17T08:15:00Z" }),
       connection("globex", {
-        status: { state: "sign_in_required", reason: "Refresh token revoked." },
+        status: { state: "sign_in_required", reason: "Refresh token revoked.", label: "Sign-in required" },
         last_error: { code: "token.invalid_grant", message: "The refresh token was revoked.", fix: "Sign in again." },
       }),
-      connection("sandbox", { simulated: true, status: { state: "offline", reason: "The sandbox is stopped." } }),
+      connection("sandbox", { simulated: true, status: { state: "offline", reason: "The sandbox is stopped.", label: "Offline" } }),
     ]);
     render(<App api={shell.api} />);
     await waitFor(() => card("acme"));
@@ -75,6 +75,34 @@ describe("connections", () => {
     expect(screen.getByLabelText<HTMLInputElement>("Token Endpoint").value).toContain("127.0.0.1:41001");
   });
 
+  it("launched with --sandbox, lands on the sandbox's own screen with Sign in as the one obvious action", async () => {
+    const shell = fakeShell([], {
+      appInfo: vi.fn(() => Promise.resolve({ version: "0.1.0", sandbox_requested: true })),
+    });
+    render(<App api={shell.api} />);
+    await waitFor(() => expect(screen.getByText("Starting the sandbox…")).toBeTruthy());
+    // The shell starts the sandbox at launch and says so.
+    await shell.api.startSandbox();
+    await act(() => shell.sandbox.emit(SANDBOX_INFO));
+    const head = await waitFor(() => {
+      const el = document.querySelector('[data-connection-screen="sandbox"] .screen-head');
+      if (!el) throw new Error("not on the sandbox's screen yet");
+      return el;
+    });
+    expect(head.querySelector(".status")?.textContent).toBe("Not signed in");
+    expect(head.querySelector(".badge.simulated")?.textContent).toBe("Simulation");
+    const primary = [...document.querySelectorAll(".actions button.primary")].map((b) => b.textContent);
+    expect(primary).toEqual(["Sign in"]);
+    expect(screen.queryByRole("button", { name: "Sign in again" })).toBeNull();
+    fireEvent.click(byId("connection-sign-in"));
+    expect(byId("wizard-step-title").textContent).toBe("Sign in");
+    // The landing happens once, not on every reload: the list stays the list.
+    fireEvent.click(screen.getByRole("button", { name: "Connections" }));
+    await act(() => shell.sandbox.emit(SANDBOX_INFO));
+    await waitFor(() => expect(document.querySelector('[data-connection="sandbox"]')).toBeTruthy());
+    expect(document.querySelector('[data-connection-screen="sandbox"]')).toBeNull();
+  });
+
   it("shows why the sandbox could not start", async () => {
     const problem = { code: "sandbox.start_failed", message: "Address in use.", fix: "Close the other sandbox." };
     const shell = fakeShell([], { startSandbox: vi.fn(() => Promise.reject(new ProblemError(problem))) });
@@ -95,8 +123,8 @@ describe("live status and navigation", () => {
     expect(overall()).toBe("Connected");
     await act(() =>
       shell.status.emit({
-        acme: { status: { state: "degraded", reason: "Activity log 403." }, last_check: "2026-04-17T09:00:00Z" },
-        globex: { status: { state: "syncing" } },
+        acme: { status: { state: "degraded", reason: "Activity log 403.", label: "Degraded" }, last_check: "2026-04-17T09:00:00Z" },
+        globex: { status: { state: "syncing", label: "Syncing" } },
       }),
     );
     expect(card("acme").querySelector(".status")?.textContent).toBe("Degraded: Activity log 403.");
@@ -104,7 +132,7 @@ describe("live status and navigation", () => {
     expect(overall()).toBe("Degraded: Activity log 403.");
     fireEvent.click(within(card("acme")).getByRole("button", { name: "acme" }));
     expect(byId("connection-title").textContent).toBe("acme");
-    await act(() => shell.status.emit({ acme: { status: { state: "connected" } }, globex: { status: { state: "syncing" } } }));
+    await act(() => shell.status.emit({ acme: { status: { state: "connected", label: "Connected" } }, globex: { status: { state: "syncing", label: "Syncing" } } }));
     expect(document.querySelector("[data-connection-screen] .status")?.textContent).toBe("Connected");
     expect(overall()).toBe("Syncing");
   });
@@ -113,8 +141,8 @@ describe("live status and navigation", () => {
     const shell = fakeShell([connection("acme")]);
     render(<App api={shell.api} />);
     await waitFor(() => card("acme"));
-    shell.connections.push(connection("newco", { status: { state: "signing_in" } }));
-    await act(() => shell.status.emit({ acme: { status: { state: "connected" } }, newco: { status: { state: "signing_in" } } }));
+    shell.connections.push(connection("newco", { status: { state: "signing_in", label: "Signing in" } }));
+    await act(() => shell.status.emit({ acme: { status: { state: "connected", label: "Connected" } }, newco: { status: { state: "signing_in", label: "Signing in" } } }));
     await waitFor(() => expect(card("newco").querySelector(".status")?.textContent).toBe("Signing in"));
   });
 

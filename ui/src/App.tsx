@@ -78,6 +78,17 @@ export function App({ api }: { api: Api }) {
     };
   }, [api, reload]);
 
+  // Launched with --sandbox: once the sandbox's connection appears, land on its own screen, whose
+  // one obvious action is then "Sign in" (unless the person has already gone elsewhere).
+  const landed = useRef(false);
+  useEffect(() => {
+    if (landed.current || !info?.sandbox_requested || route.view !== "connections") return;
+    const sandbox = connections?.find((c) => c.simulated);
+    if (!sandbox) return;
+    landed.current = true;
+    setRoute({ view: "connection", name: sandbox.name });
+  }, [info, connections, route.view]);
+
   const openWizard = (start: StepId, name: string | null) =>
     setRoute({ view: "wizard", start, name, key: ++wizardKey });
 

@@ -14,6 +14,7 @@ export function TestPanel({
   appVersion,
   onReport,
   buttonLabel = "Run the test",
+  primary = true,
 }: {
   api: Api;
   name: string;
@@ -22,6 +23,8 @@ export function TestPanel({
   appVersion: string;
   onReport: (report: TestReport) => void;
   buttonLabel?: string;
+  /** The screen's main action (false where another action comes first, e.g. signing in). */
+  primary?: boolean;
 }) {
   const [running, setRunning] = useState(false);
   const [problem, setProblem] = useState<Problem | null>(null);
@@ -41,7 +44,7 @@ export function TestPanel({
   return (
     <div class="test-panel">
       <div class="actions">
-        <button type="button" id="run-test" class="primary" onClick={() => void run()} disabled={running}>
+        <button type="button" id="run-test" class={primary ? "primary" : undefined} onClick={() => void run()} disabled={running}>
           {running ? "Testing…" : buttonLabel}
         </button>
       </div>

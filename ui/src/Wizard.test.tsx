@@ -4,9 +4,9 @@ import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testi
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Api, Finding, TestReport } from "./api";
 import { ProblemError } from "./api";
-import { CHECK_DELAY_MS, Wizard, type WizardProps } from "./Wizard";
-import { connection, fakeShell, REPORT, type FakeShell } from "./test/fakeApi";
-import type { StepId } from "./wizardState";
+import { CHECK_DELAY_MS, localFindings, Wizard, type WizardProps } from "./Wizard";
+import { connection, fakeShell, NOTHING_PASTED, REPORT, type FakeShell } from "./test/fakeApi";
+import { emptyForm, type StepId } from "./wizardState";
 
 let writeText: ReturnType<typeof vi.fn>;
 
@@ -297,7 +297,7 @@ describe("paste", () => {
   });
 
   it("pastes a single value into the field itself", async () => {
-    const shell = fakeShell([], { parsePaste: vi.fn(() => Promise.resolve({ client_id: "only-one" })) });
+    const shell = fakeShell([], { parsePaste: vi.fn(() => Promise.resolve({ ...NOTHING_PASTED, client_id: "only-one" })) });
     renderWizard(shell, "details");
     fireEvent.paste(input("Client ID"), { clipboardData: { getData: () => "only-one\n" } });
     await waitFor(() => expect(input("Client ID").value).toBe("only-one"));
@@ -517,6 +517,20 @@ describe("keyboard", () => {
     for (const el of document.querySelectorAll<HTMLButtonElement>("button")) {
       expect((el.getAttribute("aria-label") ?? el.textContent ?? "").trim(), el.outerHTML).not.toBe("");
     }
+  });
+});
+
+describe("the wizard's own early checks", () => {
+  it("use the connector's codes, so a finding reads the same from the UI and from Rust", () => {
+    const form = { ...emptyForm(), client_id: "ZmM1YjE2YTgtNTc0Ni00", redirect_port: "x" };
+    expect(localFindings(form, "", false).map((f) => f.code)).toEqual([
+      "client_secret.empty",
+      "settings.redirect_port_invalid",
+    ]);
+    expect(localFindings(form, " ZmM1YjE2YTgtNTc0Ni00 ", false).map((f) => f.code)).toEqual([
+      "client_secret.same_as_id",
+      "settings.redirect_port_invalid",
+    ]);
   });
 });
 

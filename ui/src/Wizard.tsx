@@ -90,7 +90,7 @@ export function localFindings(form: FormValues, secret: string, editing: boolean
     out.push({
       field: "client_secret",
       severity: "error",
-      code: "secret.empty",
+      code: "client_secret.empty",
       message: "Enter the Client Secret.",
       fix: 'Copy it from "View API Clients" (Workday shows it once; if it is lost, "Generate New API Client Secret" and paste the new one).',
     });
@@ -98,7 +98,7 @@ export function localFindings(form: FormValues, secret: string, editing: boolean
     out.push({
       field: "client_secret",
       severity: "error",
-      code: "secret.same_as_client_id",
+      code: "client_secret.same_as_id",
       message: "The Client Secret is the same as the Client ID.",
       fix: 'Paste the Client Secret from "View API Clients" here, not the Client ID.',
     });

@@ -97,10 +97,10 @@ describe("api", () => {
     const targets: Array<string | null> = [];
     const un1 = await api.onStatus((all) => statuses.push(all));
     const un2 = await api.onNavigate((name) => targets.push(name));
-    await emit("status-changed", { acme: { status: { state: "connected" } } });
+    await emit("status-changed", { acme: { status: { state: "connected", label: "Connected" } } });
     await emit("navigate", "acme");
     await emit("navigate", null);
-    expect(statuses).toEqual([{ acme: { status: { state: "connected" } } }]);
+    expect(statuses).toEqual([{ acme: { status: { state: "connected", label: "Connected" } } }]);
     expect(targets).toEqual(["acme", null]);
     un1();
     un2();
@@ -116,9 +116,9 @@ describe("api", () => {
   });
 
   it("labels statuses like the tray, with the reason", () => {
-    expect(statusLabel({ state: "sign_in_required", reason: "Refresh token revoked." })).toBe(
+    expect(statusLabel({ state: "sign_in_required", reason: "Refresh token revoked.", label: "Sign-in required" })).toBe(
       "Sign-in required: Refresh token revoked.",
     );
-    expect(statusLabel({ state: "connected" })).toBe("Connected");
+    expect(statusLabel({ state: "connected", label: "Connected" })).toBe("Connected");
   });
 });

@@ -7,13 +7,13 @@ import { connection, REPORT } from "./test/fakeApi";
 describe("worstStatus", () => {
   it("orders connected < syncing < signing_in < not_configured < offline < degraded < sign_in_required", () => {
     const order: Status[] = [
-      { state: "connected" },
-      { state: "syncing" },
-      { state: "signing_in" },
-      { state: "not_configured" },
-      { state: "offline", reason: "r" },
-      { state: "degraded", reason: "r" },
-      { state: "sign_in_required", reason: "r" },
+      { state: "connected", label: "Connected" },
+      { state: "syncing", label: "Syncing" },
+      { state: "signing_in", label: "Signing in" },
+      { state: "not_configured", label: "Not signed in" },
+      { state: "offline", reason: "r", label: "Offline" },
+      { state: "degraded", reason: "r", label: "Degraded" },
+      { state: "sign_in_required", reason: "r", label: "Sign-in required" },
     ];
     for (let i = 0; i < order.length; i++) {
       // The worst of everything up to i is i, whatever the order they come in.

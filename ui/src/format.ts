@@ -13,9 +13,9 @@ export const STATUS_ORDER: readonly StatusState[] = [
   "sign_in_required",
 ];
 
-/** The worst of `statuses`; "not configured" when there is none. */
+/** The worst of `statuses`; "No connections" when there is none. */
 export function worstStatus(statuses: readonly Status[]): Status {
-  let worst: Status = { state: "not_configured" };
+  let worst: Status = { state: "not_configured", label: "No connections" };
   let rank = -1;
   for (const status of statuses) {
     const r = STATUS_ORDER.indexOf(status.state);

@@ -169,6 +169,8 @@ export function ConnectionScreen({
     );
   }
   const c = connection;
+  // Never signed in, or the tenant wants a new sign-in: signing in is the next step.
+  const signedOut = c.status.state === "not_configured" || c.status.state === "sign_in_required";
 
   const disconnect = async () => {
     setProblem(null);
@@ -243,14 +245,21 @@ export function ConnectionScreen({
         )}
       </div>
       <div class="actions">
+        {signedOut && (
+          <button type="button" id="connection-sign-in" class="primary" onClick={onSignIn}>
+            Sign in
+          </button>
+        )}
         {onActivity && (
-          <button type="button" class="primary" onClick={onActivity}>
+          <button type="button" class={signedOut ? undefined : "primary"} onClick={onActivity}>
             Activity
           </button>
         )}
-        <button type="button" onClick={onSignIn}>
-          Sign in again
-        </button>
+        {!signedOut && (
+          <button type="button" onClick={onSignIn}>
+            Sign in again
+          </button>
+        )}
         <button type="button" onClick={onEdit}>
           Edit
         </button>
@@ -275,6 +284,7 @@ export function ConnectionScreen({
           appVersion={appVersion}
           onReport={onReport}
           buttonLabel="Test now"
+          primary={!signedOut}
         />
         {report ? (
           <TestReportView report={report} connection={c} appVersion={appVersion} />

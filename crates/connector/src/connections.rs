@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::Serialize;
 use tokio::sync::{Mutex, OnceCell};
 use workday_client::endpoints::{self, Finding};
@@ -15,6 +15,7 @@ use workday_client::rest::RestClient;
 use workday_client::retry::RetryPolicy;
 
 use crate::browser::Browser;
+use crate::checks;
 use crate::loopback::CallbackListener;
 use crate::paths::Home;
 use crate::problem::{Diagnose, Problem};
@@ -68,6 +69,8 @@ fn split_findings(findings: &[ProfileFinding]) -> (Vec<Problem>, Vec<Problem>) {
 
 /// A connection as the fronts show it: its settings (never a secret) and its runtime state.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "Connection"))]
 pub struct ConnectionView {
     #[serde(flatten)]
     pub profile: Profile,
@@ -178,18 +181,12 @@ impl Connector {
     /// Checks a new connection's name and values, all but the client secret: the CLI does this
     /// before asking for the secret, so a typo in a URL does not cost a paste.
     pub fn precheck(&self, profile: &Profile) -> Result<(), ConnectorError> {
-        profile::validate_name(&profile.name)
-            .map_err(|e| ConnectorError::Invalid(vec![e.problem()]))?;
         refuse_reserved(profile)?;
-        let findings = match profile::check_profile(profile) {
-            Ok(warnings) => warnings,
-            Err(all) => all,
-        };
-        let (errors, _) = split_findings(&findings);
-        if errors.is_empty() {
-            Ok(())
+        let findings = checks::findings(profile, None);
+        if findings.has_errors() {
+            Err(ConnectorError::Invalid(findings.errors()))
         } else {
-            Err(ConnectorError::Invalid(errors))
+            Ok(())
         }
     }
 
@@ -200,21 +197,11 @@ impl Connector {
         client_secret: &SecretString,
     ) -> Result<Vec<Problem>, ConnectorError> {
         refuse_reserved(profile)?;
-        let mut findings = match profile::check_profile(profile) {
-            Ok(warnings) => warnings,
-            Err(all) => all,
-        };
-        findings.extend(
-            endpoints::check_client_secret(client_secret.expose_secret(), &profile.client_id)
-                .findings
-                .into_iter()
-                .map(ProfileFinding::from),
-        );
-        let (errors, warnings) = split_findings(&findings);
-        if errors.is_empty() {
-            Ok(warnings)
+        let findings = checks::findings(profile, Some(client_secret));
+        if findings.has_errors() {
+            Err(ConnectorError::Invalid(findings.errors()))
         } else {
-            Err(ConnectorError::Invalid(errors))
+            Ok(findings.warnings())
         }
     }
 
@@ -651,13 +638,12 @@ fn refuse_reserved(profile: &Profile) -> Result<(), ConnectorError> {
     Ok(())
 }
 
-/// Profile errors that are the user's input (unknown name, duplicate, bad name) exit 2 in the
-/// CLI; file problems are failures.
+/// A failure the error itself calls the user's input (unknown name, duplicate, bad value) exits 2
+/// in the CLI; the rest (an unreadable file, say) are failures.
 fn input_or_failed(e: impl Diagnose) -> ConnectorError {
-    let p = e.problem();
-    if p.code.starts_with("profile.") {
-        ConnectorError::Invalid(vec![p])
+    if e.is_input() {
+        ConnectorError::Invalid(vec![e.problem()])
     } else {
-        ConnectorError::Failed(p)
+        ConnectorError::Failed(e.problem())
     }
 }

@@ -8,6 +8,7 @@ use crate::loopback::{self, RedirectHost};
 
 /// One domain permission the consenting account's security group needs.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DomainPermission {
     pub functional_area: &'static str,
     pub domain: &'static str,
@@ -59,6 +60,7 @@ pub const DOMAIN_PERMISSIONS: &[DomainPermission] = &[
 
 /// A setting in a Workday task, with the task to search for.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TenantSetting {
     pub task: &'static str,
     pub setting: &'static str,
@@ -83,6 +85,7 @@ pub const TENANT_SETTINGS: &[TenantSetting] = &[
 
 /// One field of Workday's "Register API Client" form and the value to enter.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RegisterField {
     pub field: &'static str,
     pub value: String,
@@ -149,6 +152,7 @@ pub const NOTES: &[&str] = &[
 
 /// The whole guide, for `wdconnect guide --json` and the wizard.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Guide {
     pub security_group_permissions: &'static [DomainPermission],
     pub tenant_settings: &'static [TenantSetting],

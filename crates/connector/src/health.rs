@@ -11,9 +11,6 @@ use tokio_util::sync::CancellationToken;
 use crate::connections::Connector;
 use crate::status::Status;
 
-/// Default time between two checks of a connection.
-pub const DEFAULT_CHECK_INTERVAL: Duration = Duration::from_secs(15 * 60);
-
 /// Watches one connection on the current tokio runtime until `cancel` fires.
 pub fn spawn_monitor(
     connector: Arc<Connector>,

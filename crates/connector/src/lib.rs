@@ -4,6 +4,7 @@
 
 pub mod activity;
 pub mod browser;
+pub mod checks;
 pub mod connections;
 mod files;
 pub mod guide;

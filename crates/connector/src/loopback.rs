@@ -68,6 +68,7 @@ const MAX_DESCRIPTION_CHARS: usize = 300;
 /// form is part of the connection's settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum RedirectHost {
     /// `127.0.0.1`: no name resolution, so no IPv4/IPv6 mismatch (RFC 8252 recommends it).
     #[default]

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// What the CLI prints, `--json` emits and the shell serialises to the UI, unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Problem {
     /// Stable, dotted, machine-readable: `area.reason`, e.g. `sandbox.port_busy`.
     pub code: String,
@@ -37,6 +38,13 @@ impl std::fmt::Display for Problem {
 /// Implemented by each error type of the crate, so every front renders failures the same way.
 pub trait Diagnose {
     fn problem(&self) -> Problem;
+
+    /// True when the failure is the person's input (a name, a value, an option) rather than the
+    /// machine, the tenant or a file: the CLI exits 2 for these, 1 for the rest. Each error type
+    /// says so itself; a code's prefix is not asked.
+    fn is_input(&self) -> bool {
+        false
+    }
 }
 
 #[cfg(test)]

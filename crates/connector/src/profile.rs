@@ -7,8 +7,9 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
-use workday_client::endpoints::{self, Field, Finding, Severity};
+use workday_client::endpoints::{self, Field, Finding, Severity, scrub_secret};
 
 use crate::loopback::{self, RedirectHost};
 use crate::paths::{self, Home, HomeError};
@@ -28,6 +29,7 @@ pub use workday_client::oauth::ClientAuth;
 /// are unverified or tenant-specific (`workday-api.md`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SyncSettings {
     /// Seconds between polls; minutes, not seconds, so the tenant is not loaded.
     pub poll_interval_secs: u64,
@@ -58,6 +60,7 @@ impl Default for SyncSettings {
 /// Every field after the five values has a serde default, so files written by older versions
 /// load unchanged.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Profile {
     pub name: String,
     pub client_id: String,
@@ -128,13 +131,8 @@ impl Profile {
             &mut self.token_endpoint,
             &mut self.authorization_endpoint,
         ] {
-            let trimmed = url.trim();
-            // The same rule as the checks: one slash, not the one of `://` or of a doubled slash.
-            let kept = match trimmed.strip_suffix('/') {
-                Some(rest) if !rest.ends_with('/') => rest,
-                _ => trimmed,
-            };
-            *url = kept.to_owned();
+            // The checks' own rule, so that what is stored is what was checked.
+            *url = endpoints::without_trailing_slash(url.trim()).to_owned();
         }
     }
 }
@@ -145,6 +143,7 @@ impl Profile {
 /// A setting of a profile that is not one of Workday's five values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Setting {
     Name,
     RedirectPort,
@@ -175,6 +174,7 @@ impl Setting {
 /// [`Finding`] (`{"field": "rest_api" | "page_size", ...}`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(untagged)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Subject {
     Value(Field),
     Setting(Setting),
@@ -183,6 +183,8 @@ pub enum Subject {
 /// One verdict about a profile: an endpoint [`Finding`] or a settings check. (The endpoint
 /// `Finding` names one of the five Workday values only, so the settings need their own subject.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "Finding"))]
 pub struct ProfileFinding {
     pub field: Subject,
     pub severity: Severity,
@@ -322,6 +324,71 @@ pub fn check_profile(p: &Profile) -> Result<Vec<ProfileFinding>, Vec<ProfileFind
     } else {
         Ok(findings)
     }
+}
+
+/// Every finding about a connection's values, errors and warnings alike, in the order the fields
+/// appear. Serialises as the bare list the wizard shows beside its fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Findings(Vec<ProfileFinding>);
+
+impl Findings {
+    /// True when one of the values is refused (warnings alone refuse nothing).
+    pub fn has_errors(&self) -> bool {
+        self.0.iter().any(ProfileFinding::is_error)
+    }
+
+    pub fn as_slice(&self) -> &[ProfileFinding] {
+        &self.0
+    }
+
+    pub fn into_vec(self) -> Vec<ProfileFinding> {
+        self.0
+    }
+
+    /// The refusals as problems, first to last.
+    pub fn errors(&self) -> Vec<Problem> {
+        self.problems(true)
+    }
+
+    /// The warnings as problems, first to last.
+    pub fn warnings(&self) -> Vec<Problem> {
+        self.problems(false)
+    }
+
+    fn problems(&self, errors: bool) -> Vec<Problem> {
+        self.0
+            .iter()
+            .filter(|f| f.is_error() == errors)
+            .map(Diagnose::problem)
+            .collect()
+    }
+}
+
+/// Checks a connection's name, its Client ID, its three endpoints (one by one and against each
+/// other) and its settings, and the client secret when one is given (the wizard checks it on
+/// submit; `wdconnect add` asks for it last). With a secret, no finding names it: a secret pasted
+/// into a URL field would otherwise come back as that URL's tenant or host.
+pub fn findings(profile: &Profile, client_secret: Option<&SecretString>) -> Findings {
+    let mut all = match check_profile(profile) {
+        Ok(warnings) => warnings,
+        Err(all) => all,
+    };
+    let Some(secret) = client_secret.map(ExposeSecret::expose_secret) else {
+        return Findings(all);
+    };
+    all.extend(
+        endpoints::check_client_secret(secret, &profile.client_id)
+            .findings
+            .into_iter()
+            .map(ProfileFinding::from),
+    );
+    for f in &mut all {
+        f.message = scrub_secret(&f.message, secret);
+        f.fix = scrub_secret(&f.fix, secret);
+    }
+    Findings(all)
 }
 
 fn check_settings(p: &Profile) -> Vec<ProfileFinding> {
@@ -526,6 +593,11 @@ fn first_error(findings: &[ProfileFinding]) -> Option<&ProfileFinding> {
 }
 
 impl Diagnose for ProfileError {
+    /// Everything but the connections file itself is what the person typed or named.
+    fn is_input(&self) -> bool {
+        !matches!(self, ProfileError::Config(_))
+    }
+
     fn problem(&self) -> Problem {
         let code = self.code();
         match self {
@@ -811,11 +883,15 @@ fn find(profiles: &[Profile], name: &str) -> Result<usize, ProfileError> {
 }
 
 /// The name's own error when the name is wrong (its code is what callers match on), else every
-/// finding of [`check_profile`] when one of them is an error.
+/// finding of [`findings`] when one of them is an error.
 fn refuse_invalid(profile: &Profile) -> Result<(), ProfileError> {
     validate_name(&profile.name)?;
-    match check_profile(profile) {
-        Ok(_) => Ok(()),
-        Err(findings) => Err(ProfileError::Invalid { findings }),
+    let findings = findings(profile, None);
+    if findings.has_errors() {
+        Err(ProfileError::Invalid {
+            findings: findings.into_vec(),
+        })
+    } else {
+        Ok(())
     }
 }

@@ -59,6 +59,12 @@ pub fn name_taken(existing: &str) -> Problem {
     )
 }
 
+/// Whether `profile` points at the built-in simulated tenant: the one place that decides it, so
+/// every front labels the same connections "Simulation". Only `start_sandbox` sets the flag.
+pub fn is_simulated(profile: &crate::profile::Profile) -> bool {
+    profile.simulated
+}
+
 /// What a front may choose when it starts the sandbox.
 #[derive(Debug, Clone)]
 pub struct SandboxOptions {
@@ -83,6 +89,7 @@ impl Default for SandboxOptions {
 /// The sandbox's values as the "View API Clients" page would show them, less the client secret:
 /// this is what crosses into the UI and onto the terminal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SandboxInfo {
     /// Always true: every front labels the sandbox as a simulation.
     pub simulated: bool,

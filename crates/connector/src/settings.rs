@@ -2,6 +2,7 @@
 //! `settings.json` beside the connections and written atomically.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -9,6 +10,8 @@ use crate::problem::{Diagnose, Problem};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "Settings"))]
 pub struct AppSettings {
     /// Start the desktop app (hidden, in the tray) when the user logs in.
     pub start_at_login: bool,
@@ -18,13 +21,23 @@ pub struct AppSettings {
     pub check_interval_minutes: u32,
 }
 
+/// Minutes between two scheduled checks unless the user chooses otherwise.
+pub const DEFAULT_CHECK_INTERVAL_MINUTES: u32 = 15;
+
 impl Default for AppSettings {
     fn default() -> Self {
         Self {
             start_at_login: false,
             notifications: true,
-            check_interval_minutes: 15,
+            check_interval_minutes: DEFAULT_CHECK_INTERVAL_MINUTES,
         }
+    }
+}
+
+impl AppSettings {
+    /// The time between two scheduled checks of each connection.
+    pub fn check_interval(&self) -> Duration {
+        Duration::from_secs(u64::from(self.check_interval_minutes) * 60)
     }
 }
 
@@ -57,7 +70,10 @@ impl Diagnose for SettingsError {
             SettingsError::IntervalOutOfRange => Problem::new(
                 "settings.check_interval_out_of_range",
                 "The check interval must be between 1 and 1440 minutes.",
-                "Choose a check interval from 1 minute to 24 hours (15 minutes is a good default).",
+                format!(
+                    "Choose a check interval from 1 minute to 24 hours \
+                     ({DEFAULT_CHECK_INTERVAL_MINUTES} minutes is a good default)."
+                ),
             ),
         }
     }
@@ -111,6 +127,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = SettingsStore::new(dir.path().join("settings.json"));
         assert_eq!(store.load().unwrap(), AppSettings::default());
+        assert_eq!(
+            AppSettings::default().check_interval(),
+            Duration::from_secs(15 * 60)
+        );
         let s = AppSettings {
             start_at_login: true,
             notifications: false,

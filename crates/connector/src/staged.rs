@@ -13,6 +13,8 @@ use crate::tokens::{TokenError, TokenManager};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "StepName"))]
 pub enum Step {
     Token,
     Users,
@@ -46,6 +48,7 @@ impl Step {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Verdict {
     Pass,
     /// Passed, with something the admin should know (e.g. an empty activity log).
@@ -56,28 +59,34 @@ pub enum Verdict {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct StepResult {
     pub step: Step,
     pub title: &'static str,
     pub verdict: Verdict,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub http_status: Option<u16>,
     pub needs: &'static str,
     /// What was seen, for a person ("1 of 40 workers visible").
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub detail: Option<String>,
     /// The failure or the warning, with its code and fix.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub problem: Option<Problem>,
     pub duration_ms: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TestReport {
     pub connection: String,
     pub passed: bool,
     pub steps: Vec<StepResult>,
     /// The status this outcome puts the connection in.
+    #[cfg_attr(feature = "ts", ts(as = "crate::status::StatusJson"))]
     pub status: Status,
 }
 

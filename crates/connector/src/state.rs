@@ -15,16 +15,21 @@ use crate::status::Status;
 
 /// The runtime facts about one connection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ConnectionState {
+    #[cfg_attr(feature = "ts", ts(as = "crate::status::StatusJson"))]
     pub status: Status,
     /// When a staged test last passed every step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub last_success: Option<DateTime<Utc>>,
     /// When the connection was last checked, whatever the outcome.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub last_check: Option<DateTime<Utc>>,
     /// The last failure, as the person saw it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub last_error: Option<Problem>,
 }
 

@@ -478,3 +478,24 @@ fn error_messages_are_one_line() {
     assert!(!p.message.contains('\n'), "{p}");
     assert!(p.fix.contains("untouched"), "{p}");
 }
+
+/// Whether a refusal is the person's input (the CLI's exit 2) is the error's own answer, not a
+/// code prefix: values that fail their checks are input though their codes start `endpoint.`;
+/// a damaged connections file is not.
+#[test]
+fn each_profile_error_says_whether_it_is_the_persons_input() {
+    let mut bad = profile("acme");
+    bad.token_endpoint = TOKEN.replace("oauth2", "oauth");
+    let invalid = ProfileError::Invalid {
+        findings: connector::checks::findings(&bad, None).into_vec(),
+    };
+    assert_eq!(invalid.problem().code, "endpoint.token_oauth_typo");
+    assert!(invalid.is_input());
+    assert!(ProfileError::NameEmpty.is_input());
+    assert!(ProfileError::NotFound { name: "x".into() }.is_input());
+    let corrupt = ProfileError::Config(connector::profile::ConfigError::Corrupt {
+        path: "connections.json".into(),
+        detail: "not JSON".into(),
+    });
+    assert!(!corrupt.is_input());
+}

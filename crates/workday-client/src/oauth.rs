@@ -32,6 +32,7 @@ const MAX_DESCRIPTION: usize = 200;
 /// the form body is kept as a setting for tenants that insist on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ClientAuth {
     /// `Authorization: Basic base64(urlencode(id):urlencode(secret))` (RFC 6749 2.3.1).
     #[default]

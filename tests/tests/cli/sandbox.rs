@@ -84,6 +84,11 @@ async fn sandbox_in_one_terminal_connect_and_test_in_another() {
     // Terminal 2.
     let shown = cli.cmd(["show", "sandbox"]).run().await.ok();
     assert_eq!(shown["rest_api_endpoint"], info["rest_api_endpoint"]);
+    // Marked as the simulation by the connector itself, and waiting for its sign-in.
+    assert_eq!(shown["simulated"], true, "{shown}");
+    assert_eq!(shown["status"]["label"], "Not signed in", "{shown}");
+    let human = cli.cmd(["status"]).human().run().await;
+    assert!(human.stdout.contains("Not signed in"), "{human}");
     cli.connect("sandbox").await;
     let run = cli.test("sandbox").await;
     assert_eq!(run.ok()["passed"], true, "{run}");

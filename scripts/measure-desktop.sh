@@ -52,7 +52,7 @@ cleanup() {
   # killed hard, it leaves WebKitWebDriver behind), then the services.
   pkill -TERM -f "^$APP .*--home $WORK/" 2>/dev/null || true
   sleep 1
-  [ -n "$DRIVER_PID" ] && kill -TERM "$DRIVER_PID" 2>/dev/null && wait "$DRIVER_PID" 2>/dev/null || true
+  if [ -n "$DRIVER_PID" ] && kill -TERM "$DRIVER_PID" 2>/dev/null; then wait "$DRIVER_PID" 2>/dev/null || true; fi
   services_stop
   rm -rf "$WORK"
 }

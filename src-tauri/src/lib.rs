@@ -57,8 +57,24 @@ pub fn run() {
             // A second launch shows the running app instead of starting another.
             tray::show_main_window(app);
         }))
-        .run(tauri::generate_context!())
-        .expect("the desktop app failed to start");
+        .build(tauri::generate_context!())
+        .expect("the desktop app failed to start")
+        .run(on_run_event);
+}
+
+/// macOS: closing the window hides the app in the menu bar, but its Dock icon stays, and a click
+/// on it (Reopen) must bring the window back, or the app looks dead.
+fn on_run_event<R: tauri::Runtime>(app: &tauri::AppHandle<R>, event: tauri::RunEvent) {
+    #[cfg(target_os = "macos")]
+    if let tauri::RunEvent::Reopen {
+        has_visible_windows: false,
+        ..
+    } = event
+    {
+        tray::show_main_window(app);
+    }
+    #[cfg(not(target_os = "macos"))]
+    let _ = (app, event);
 }
 
 /// The log file a desktop app without a console needs: `<logs>/workday-connector.log`, also on

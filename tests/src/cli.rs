@@ -242,46 +242,43 @@ impl Cli {
         self.home().join("connections.json")
     }
 
-    /// The credential-store service of this home (`connections.rs::keyring_service`).
-    pub fn keyring_service(&self) -> String {
-        format!("workday-connector@{}", self.home().display())
-    }
-
-    /// A stored secret of `profile` (`client-secret` or `refresh-token`), read with
-    /// `secret-tool` as another program on the desktop would.
+    /// A stored secret of `profile` (`client-secret` or `refresh-token`), read through the
+    /// connector by `wdc-keyring`, built for the same target as `wdconnect`: on every OS it
+    /// sees the store (and this home's service in it) exactly as `wdconnect` does.
     pub fn keyring(&self, profile: &str, kind: &str) -> Option<String> {
-        let out = std::process::Command::new("secret-tool")
-            .args(["lookup", "service", &self.keyring_service(), "username"])
-            .arg(format!("{profile}/{kind}"))
+        let out = crate::command("wdc-keyring")
+            .arg(crate::native_path(self.home()))
+            .args(["get", profile, kind])
+            .stdin(Stdio::null())
             .output()
-            .expect("secret-tool runs (package libsecret-tools)");
-        let value = String::from_utf8_lossy(&out.stdout).to_string();
-        (out.status.success() && !value.is_empty()).then_some(value)
+            .expect("wdc-keyring runs");
+        match out.status.code() {
+            Some(0) => Some(String::from_utf8_lossy(&out.stdout).into_owned()),
+            Some(1) => None,
+            _ => panic!(
+                "wdc-keyring could not read the store: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        }
     }
 
-    /// Stores a secret of `profile` with `secret-tool`, as an older version of the app left it.
+    /// Stores a secret of `profile` through `wdc-keyring` (as an older version of the app left
+    /// it), in the store `wdconnect` of the target under test reads.
     pub fn set_keyring(&self, profile: &str, kind: &str, value: &str) {
         use std::io::Write;
-        let mut child = std::process::Command::new("secret-tool")
-            .args([
-                "store",
-                "--label",
-                "wdc e2e",
-                "service",
-                &self.keyring_service(),
-            ])
-            .arg("username")
-            .arg(format!("{profile}/{kind}"))
+        let mut child = crate::command("wdc-keyring")
+            .arg(crate::native_path(self.home()))
+            .args(["set", profile, kind])
             .stdin(Stdio::piped())
             .spawn()
-            .expect("secret-tool runs (package libsecret-tools)");
+            .expect("wdc-keyring runs");
         child
             .stdin
             .take()
             .expect("a stdin pipe")
             .write_all(value.as_bytes())
             .expect("the secret is written");
-        assert!(child.wait().expect("secret-tool ends").success());
+        assert!(child.wait().expect("wdc-keyring ends").success());
     }
 
     /// Every file under the home with its bytes, for "nothing changed" checks.
@@ -405,9 +402,20 @@ impl Cli {
 
 impl Drop for Cli {
     fn drop(&mut self) {
-        // Best effort: leave nothing of this home in the credential store.
-        let _ = std::process::Command::new("secret-tool")
-            .args(["clear", "service", &self.keyring_service()])
+        // Best effort: leave nothing of this home in the credential store. The profiles are those
+        // in its config file and every name a run was given (`add NAME`, `connect NAME`, ...).
+        let mut names: Vec<String> = self
+            .runs()
+            .iter()
+            .filter_map(|r| r.args.split(' ').nth(1).map(str::to_owned))
+            .filter(|n| !n.starts_with('-'))
+            .collect();
+        names.sort();
+        names.dedup();
+        let _ = crate::command("wdc-keyring")
+            .arg(crate::native_path(self.home()))
+            .arg("clear")
+            .args(names)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -481,12 +489,18 @@ impl Cmd<'_> {
         if self.json {
             args.push("--json".into());
         }
-        let mut cmd = tokio::process::Command::new(crate::binary("wdconnect"));
+        let mut cmd = tokio::process::Command::from(crate::command("wdconnect"));
         cmd.arg("--home")
-            .arg(self.cli.home())
+            .arg(crate::native_path(self.cli.home()))
             .args(&args)
-            .env("BROWSER", crate::binary("wdc-consent-browser"))
-            .env("WDC_CONSENT_LOG", self.cli.consent_log_path())
+            .env(
+                "BROWSER",
+                crate::native_path(&crate::binary("wdc-consent-browser")),
+            )
+            .env(
+                "WDC_CONSENT_LOG",
+                crate::native_path(&self.cli.consent_log_path()),
+            )
             // Everything is on loopback: a proxy from the environment must not intercept it.
             .env("NO_PROXY", "127.0.0.1,localhost")
             .env_remove("WDCONNECT_HOME")

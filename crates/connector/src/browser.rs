@@ -1,6 +1,6 @@
 //! Opening the sign-in link in the person's own browser (never an in-app webview, RFC 8252).
 //!
-//! The CLI uses [`SystemBrowser`] (the platform opener, honouring `$BROWSER` on unix); tests and
+//! The CLI uses [`SystemBrowser`] (the platform opener, honouring `$BROWSER` on every OS); tests and
 //! overrides use [`CommandBrowser`]; the desktop app opens URLs through Tauri's opener plugin
 //! instead, by implementing [`Browser`] in the shell. Opening may block until the browser command
 //! exits, so callers run it with [`open_in_background`] while the listener waits.
@@ -16,12 +16,19 @@ pub trait Browser: Send + Sync {
     fn open(&self, url: &str) -> Result<(), String>;
 }
 
-/// The platform's default browser, through the `webbrowser` crate (`$BROWSER` first on unix).
+/// The platform's default browser, through the `webbrowser` crate, or `$BROWSER` when set.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemBrowser;
 
 impl Browser for SystemBrowser {
     fn open(&self, url: &str) -> Result<(), String> {
+        // `webbrowser` honours `$BROWSER` on Linux and the BSDs only; on Windows and macOS it is
+        // taken here as one program path, so a chosen browser (or the tests' consent browser)
+        // works the same on every OS.
+        #[cfg(any(windows, target_os = "macos"))]
+        if let Some(program) = std::env::var_os("BROWSER").filter(|b| !b.is_empty()) {
+            return CommandBrowser::new(program).open(url);
+        }
         webbrowser::open(url).map_err(|e| format!("could not open the browser: {e}"))
     }
 }
@@ -87,11 +94,11 @@ pub fn open_in_background(
     tokio::task::spawn_blocking(move || browser.open(&url))
 }
 
-#[cfg(test)]
+// Unix only: the test's browser is a `/bin/sh` script; Windows has no such interpreter to name.
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
 
-    #[cfg(unix)]
     #[tokio::test]
     async fn command_browser_passes_the_url_as_one_argument_and_reports_failures() {
         let ok = CommandBrowser::new("/bin/sh")

@@ -280,22 +280,33 @@ mod tests {
         Some(PathBuf::from("/data"))
     }
 
+    /// An absolute path on this OS: `/x` has no drive letter on Windows, so `Home::at` would
+    /// give it the current one.
+    fn abs(name: &str) -> PathBuf {
+        if cfg!(windows) {
+            PathBuf::from(format!(r"C:\{name}"))
+        } else {
+            PathBuf::from(format!("/{name}"))
+        }
+    }
+
     #[test]
     fn cli_home_beats_the_environment_and_the_os() {
-        let home =
-            Home::resolve_from(Some("/cli".into()), Some("/env".into()), conf(), data()).unwrap();
-        assert_eq!(home.root(), Path::new("/cli"));
-        assert_eq!(home.config_file(), Path::new("/cli/connections.json"));
-        assert_eq!(home.state_file(), Path::new("/cli/state.json"));
-        assert_eq!(home.data_dir(), Path::new("/cli/data"));
-        assert_eq!(home.logs_dir(), Path::new("/cli/logs"));
+        let (cli, env) = (abs("cli"), abs("env"));
+        let home = Home::resolve_from(Some(cli.clone()), Some(env.into()), conf(), data()).unwrap();
+        assert_eq!(home.root(), cli);
+        assert_eq!(home.config_file(), cli.join("connections.json"));
+        assert_eq!(home.state_file(), cli.join("state.json"));
+        assert_eq!(home.data_dir(), cli.join("data"));
+        assert_eq!(home.logs_dir(), cli.join("logs"));
     }
 
     #[test]
     fn the_environment_beats_the_os_and_empty_values_are_unset() {
-        let home = Home::resolve_from(None, Some("/env".into()), conf(), data()).unwrap();
-        assert_eq!(home.root(), Path::new("/env"));
-        assert_eq!(home.data_dir(), Path::new("/env/data"));
+        let env = abs("env");
+        let home = Home::resolve_from(None, Some(env.clone().into()), conf(), data()).unwrap();
+        assert_eq!(home.root(), env);
+        assert_eq!(home.data_dir(), env.join("data"));
 
         let home = Home::resolve_from(Some("".into()), Some("".into()), conf(), data()).unwrap();
         assert_eq!(home.root(), Path::new("/cfg/workday-connector"));

@@ -546,7 +546,8 @@ impl Diagnose for ConfigError {
                     path.display()
                 ),
                 format!(
-                    "Make the folder {} writable and check the disk has space; the previous file \
+                    "Make the folder {} writable, check the disk has space and close any program \
+                     that holds the file open (Windows cannot replace it then); the previous file \
                      is unchanged.",
                     path.parent().unwrap_or(path).display()
                 ),

@@ -18,6 +18,16 @@ pub const UNAVAILABLE: &str = "keyring.unavailable";
 /// How long one keyring call may take before the store is called unavailable.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The most bytes Windows Credential Manager keeps for one secret (`CRED_MAX_CREDENTIAL_BLOB_SIZE`,
+/// 5 x 512), counted as the UTF-16 it stores: 1,280 characters of ASCII.
+pub const WINDOWS_SECRET_LIMIT: usize = 2560;
+
+/// The size limit of this OS's store, in bytes as that store counts them. Only Windows has one
+/// that a real secret could reach (the Keychain and the Secret Service take far more).
+pub fn platform_secret_limit() -> Option<usize> {
+    cfg!(windows).then_some(WINDOWS_SECRET_LIMIT)
+}
+
 /// What is stored for a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SecretKind {
@@ -56,6 +66,15 @@ pub enum SecretError {
     TimedOut { action: String, timeout: Duration },
     #[error("could not {action}: the OS credential store failed ({detail})")]
     Other { action: String, detail: String },
+    #[error(
+        "could not {action}: it is {size} bytes, over the {limit}-byte limit of the OS credential store"
+    )]
+    TooLong {
+        action: String,
+        kind: SecretKind,
+        size: usize,
+        limit: usize,
+    },
 }
 
 impl SecretError {
@@ -65,7 +84,31 @@ impl SecretError {
             | SecretError::Locked { .. }
             | SecretError::TimedOut { .. } => UNAVAILABLE,
             SecretError::Other { .. } => "keyring.error",
+            SecretError::TooLong { .. } => "keyring.secret_too_long",
         }
+    }
+
+    /// Refuses, before the store is touched, a secret longer than `limit` bytes as UTF-16 (the
+    /// form Windows keeps). Refused rather than split over several entries: a split secret could
+    /// be left half-replaced by a failure between writes, and no real Workday client secret or
+    /// refresh token comes near the limit, so a long one is almost surely a wrong paste.
+    pub fn check_size(
+        action: &str,
+        kind: SecretKind,
+        secret: &str,
+        limit: Option<usize>,
+    ) -> Result<(), SecretError> {
+        let Some(limit) = limit else { return Ok(()) };
+        let size = secret.encode_utf16().count() * 2;
+        if size <= limit {
+            return Ok(());
+        }
+        Err(SecretError::TooLong {
+            action: action.to_owned(),
+            kind,
+            size,
+            limit,
+        })
     }
 
     /// Sorts a keyring error. `BadEncoding` and `Ambiguous` carry stored bytes or credentials,
@@ -160,6 +203,30 @@ impl Diagnose for SecretError {
                 "Try again; if it keeps failing, remove the connection's entries (service \
                  \"workday-connector\") in the OS credential manager and sign in again.",
             ),
+            SecretError::TooLong {
+                action,
+                kind,
+                size,
+                limit,
+            } => Problem::new(
+                code,
+                format!(
+                    "Could not {action}: it is {size} bytes as the OS credential store counts \
+                     them, and the store holds at most {limit}; nothing was changed."
+                ),
+                match kind {
+                    SecretKind::ClientSecret => {
+                        "Paste only the client secret that Workday's Register API Client task \
+                         showed (a Workday client secret is well under 1,280 characters), with \
+                         nothing before or after it."
+                    }
+                    SecretKind::RefreshToken => {
+                        "The tenant issued a refresh token longer than this OS can store: ask the \
+                         Workday admin to check the API client's refresh token settings, then \
+                         sign in again."
+                    }
+                },
+            ),
         }
     }
 }
@@ -210,6 +277,12 @@ impl SecretStore {
         // The blocking thread needs an owned copy; it stays wrapped so it is zeroised on drop.
         let secret = secret.clone();
         let action = format!("store the {} of connection \"{profile}\"", kind.label());
+        SecretError::check_size(
+            &action,
+            kind,
+            secret.expose_secret(),
+            platform_secret_limit(),
+        )?;
         self.run(action, move || {
             keyring::Entry::new(&entry.service, &entry.user)?.set_password(secret.expose_secret())
         })
@@ -408,6 +481,36 @@ mod tests {
             assert!(!text.contains(secret), "{text}");
             assert!(!text.contains("115, 51, 99"), "{text}"); // the bytes as a Debug list
         }
+    }
+
+    #[test]
+    fn a_secret_over_the_limit_is_refused_with_its_size_and_a_fix() {
+        let limit = Some(WINDOWS_SECRET_LIMIT);
+        // 1,280 UTF-16 units fit exactly; one more does not.
+        let fits = "x".repeat(1280);
+        SecretError::check_size("store x", SecretKind::ClientSecret, &fits, limit).unwrap();
+        let over = format!("{fits}y");
+        let err =
+            SecretError::check_size("store x", SecretKind::ClientSecret, &over, limit).unwrap_err();
+        let p = err.problem();
+        assert_eq!(p.code, "keyring.secret_too_long");
+        assert!(
+            p.message.contains("2562 bytes") && p.message.contains("2560"),
+            "{p}"
+        );
+        assert!(p.message.contains("nothing was changed"), "{p}");
+        assert!(!p.message.contains('\n'));
+        assert!(p.fix.contains("client secret"), "{p}");
+        assert!(
+            !format!("{p} {err:?}").contains(&over),
+            "the secret leaked: {p}"
+        );
+        // A character outside the BMP counts as two UTF-16 units.
+        let emoji = "\u{1F512}".repeat(641);
+        assert!(SecretError::check_size("x", SecretKind::RefreshToken, &emoji, limit).is_err());
+        // Elsewhere there is no limit to apply.
+        SecretError::check_size("x", SecretKind::ClientSecret, &over, None).unwrap();
+        assert_eq!(platform_secret_limit().is_some(), cfg!(windows));
     }
 
     #[test]

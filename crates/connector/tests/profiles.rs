@@ -438,6 +438,7 @@ fn an_unreadable_file_is_an_error() {
     assert!(store.path().is_dir());
 }
 
+// Unix only: file modes; on Windows the file inherits the ACL of the user's own %APPDATA%.
 #[cfg(unix)]
 #[test]
 fn the_file_is_private_and_written_without_leftovers() {

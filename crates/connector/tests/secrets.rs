@@ -4,8 +4,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use connector::Diagnose;
-use connector::secrets::{SecretKind, SecretStore};
+use connector::secrets::{SecretKind, SecretStore, platform_secret_limit};
 use secrecy::{ExposeSecret, SecretString};
 
 fn unique_store(test: &str) -> SecretStore {
@@ -84,7 +83,9 @@ async fn round_trip_through_the_os_store() {
 #[tokio::test]
 async fn unicode_and_long_secrets_survive() {
     let store = unique_store("unicode");
-    let value = format!("pä$$ wörd ✓ {}", "x".repeat(2000));
+    // Where the store has a limit (Windows), exactly as long as it allows; else 2,012 characters.
+    let filler = platform_secret_limit().map_or(2000, |bytes| bytes / 2 - 12);
+    let value = format!("pä$$ wörd ✓ {}", "x".repeat(filler));
     store
         .set(
             "u",
@@ -98,6 +99,35 @@ async fn unicode_and_long_secrets_survive() {
     store.delete_all("u").await.unwrap();
 }
 
+/// Windows Credential Manager holds at most 2,560 bytes of UTF-16 per secret: one character
+/// more is refused with its own code before the store is touched, and the stored secret stays.
+/// Windows only: the Keychain and the Secret Service have no limit a secret could reach.
+#[cfg(windows)]
+#[tokio::test]
+async fn a_secret_over_the_windows_limit_is_refused_and_the_old_one_kept() {
+    use connector::Diagnose;
+    let store = unique_store("too-long");
+    let kind = SecretKind::RefreshToken;
+    store
+        .set("w", kind, &SecretString::from("refresh-1"))
+        .await
+        .unwrap();
+    let long = "r".repeat(1281);
+    let err = store
+        .set("w", kind, &SecretString::from(long.clone()))
+        .await
+        .unwrap_err();
+    let p = err.problem();
+    assert_eq!(p.code, "keyring.secret_too_long", "{p}");
+    assert!(p.message.contains("2560"), "{p}");
+    assert!(!p.fix.is_empty() && !p.message.contains(&long), "{p}");
+    assert_eq!(
+        exposed(store.get("w", kind).await.unwrap()).as_deref(),
+        Some("refresh-1")
+    );
+    store.delete_all("w").await.unwrap();
+}
+
 /// Set in the child process that [`without_a_session_bus_the_store_is_unavailable`] starts.
 #[cfg(target_os = "linux")]
 const CHILD_ENV: &str = "WDC_SECRETS_NO_DBUS_CHILD";
@@ -105,9 +135,11 @@ const CHILD_ENV: &str = "WDC_SECRETS_NO_DBUS_CHILD";
 /// Without a D-Bus session the Secret Service cannot be reached: that must be
 /// `keyring.unavailable`, never a plaintext fallback. The environment of this process cannot be
 /// changed (no `unsafe` `set_var`), so the test re-runs itself as a child without the session.
+/// Linux only: the Secret Service is the one store that needs a session bus.
 #[cfg(target_os = "linux")]
 #[tokio::test]
 async fn without_a_session_bus_the_store_is_unavailable() {
+    use connector::Diagnose;
     const NAME: &str = "without_a_session_bus_the_store_is_unavailable";
     if std::env::var_os(CHILD_ENV).is_some() {
         let store = unique_store("no-dbus");

@@ -46,9 +46,9 @@ async fn killed_sync_resumes(tenant_seed: u64) {
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
         let after = Duration::from_millis(200 + (seed >> 33) % 2500);
-        let mut child = tokio::process::Command::new(e2e::binary("wdconnect"))
+        let mut child = tokio::process::Command::from(e2e::command("wdconnect"))
             .arg("--home")
-            .arg(cli.home())
+            .arg(e2e::native_path(cli.home()))
             .args(["sync", "acme", "--once", "--backfill-days", "1", "--json"])
             .env("NO_PROXY", "127.0.0.1,localhost")
             .env_remove("WDCONNECT_HOME")

@@ -63,9 +63,9 @@ async fn polling_survives_transient_failures_and_stops_on_a_refused_token() {
         }),
         ..Faults::default()
     });
-    let mut child = tokio::process::Command::new(e2e::binary("wdconnect"))
+    let mut child = tokio::process::Command::from(e2e::command("wdconnect"))
         .arg("--home")
-        .arg(cli.home())
+        .arg(e2e::native_path(cli.home()))
         .args(["sync", "acme", "--backfill-days", "1"])
         .env("NO_PROXY", "127.0.0.1,localhost")
         .env_remove("WDCONNECT_HOME")

@@ -23,9 +23,9 @@ async fn sandbox_in_one_terminal_connect_and_test_in_another() {
     let cli = Cli::new();
     let reserved = reserve_port();
     let port = reserved.port();
-    let mut child = tokio::process::Command::new(e2e::binary("wdconnect"))
+    let mut child = tokio::process::Command::from(e2e::command("wdconnect"))
         .arg("--home")
-        .arg(cli.home())
+        .arg(e2e::native_path(cli.home()))
         .args(["sandbox", "--json", "--events", "20000", "--redirect-port"])
         .arg(port.to_string())
         .env_remove("WDCONNECT_HOME")
@@ -107,7 +107,7 @@ async fn sandbox_in_one_terminal_connect_and_test_in_another() {
 
 #[test]
 fn bad_usage_exits_2_with_a_message() {
-    let out = std::process::Command::new(e2e::binary("wdconnect"))
+    let out = e2e::command("wdconnect")
         .args(["sandbox", "--redirect-port", "not-a-port"])
         .output()
         .expect("wdconnect runs");
@@ -216,9 +216,9 @@ async fn the_sandbox_never_takes_over_a_real_connection_of_its_name() {
     assert_eq!(shown["simulated"], false);
     assert_eq!(cli.status("Acme sandbox").await["state"], "connected");
 
-    let mut child = tokio::process::Command::new(e2e::binary("wdconnect"))
+    let mut child = tokio::process::Command::from(e2e::command("wdconnect"))
         .arg("--home")
-        .arg(cli.home())
+        .arg(e2e::native_path(cli.home()))
         .args([
             "sandbox",
             "--json",

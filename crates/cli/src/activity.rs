@@ -248,7 +248,7 @@ pub async fn events(connector: &Connector, name: &str, args: &EventsArgs, json: 
     };
     if let Err(e) = written {
         // A closed pipe (`| head`) is not a failure worth a message.
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
+        if !output::is_closed_pipe(&e) {
             output::problems(
                 json,
                 &[Problem::new(

@@ -53,8 +53,13 @@ fn is_closed_stdout(payload: &(dyn std::any::Any + Send)) -> bool {
         .map(String::as_str)
         .or_else(|| payload.downcast_ref::<&str>().copied())
         .unwrap_or_default();
-    // EPIPE on Unix; ERROR_BROKEN_PIPE and ERROR_NO_DATA on Windows.
-    let codes: &[i32] = if cfg!(windows) { &[109, 232] } else { &[32] };
+    // EPIPE on Unix; ERROR_BROKEN_PIPE, ERROR_NO_DATA and ERROR_PIPE_NOT_CONNECTED (a reader
+    // gone before the first write) on Windows.
+    let codes: &[i32] = if cfg!(windows) {
+        &[109, 232, 233]
+    } else {
+        &[32]
+    };
     text.strip_prefix("failed printing to stdout: ")
         .is_some_and(|e| {
             codes

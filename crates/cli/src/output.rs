@@ -40,6 +40,14 @@ pub fn warnings(problems: &[Problem]) {
     }
 }
 
+/// Whether a write failed because the reader of the pipe is gone (`| head`): EPIPE on Unix;
+/// ERROR_BROKEN_PIPE, ERROR_NO_DATA and ERROR_PIPE_NOT_CONNECTED (gone before the first write)
+/// on Windows, which std maps to `BrokenPipe` only in part.
+pub fn is_closed_pipe(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::BrokenPipe
+        || (cfg!(windows) && matches!(e.raw_os_error(), Some(109 | 232 | 233)))
+}
+
 pub fn print_json(value: &impl Serialize) {
     println!(
         "{}",

@@ -12,14 +12,19 @@ async fn a_name_typed_in_another_case_is_the_stored_connection() {
     cli.add("Acme", &tenant).await;
     cli.connect("acme").await;
     assert!(cli.keyring("Acme", "refresh-token").is_some());
-    assert_eq!(cli.keyring("acme", "refresh-token"), None);
+    if !e2e::target_is_windows() {
+        // Windows' Credential Manager matches names regardless of case: there "acme" is Acme's.
+        assert_eq!(cli.keyring("acme", "refresh-token"), None);
+    }
 
     let secret = tenant.values().client_secret;
     let run = cli.cmd(["edit", "acme"]).stdin(&secret).run().await;
     run.ok();
     assert_eq!(cli.names().await, ["Acme"], "edit must not rename: {run}");
     assert_eq!(cli.keyring("Acme", "client-secret"), Some(secret));
-    assert_eq!(cli.keyring("acme", "client-secret"), None);
+    if !e2e::target_is_windows() {
+        assert_eq!(cli.keyring("acme", "client-secret"), None);
+    }
 
     let first = cli
         .cmd(["sync", "acme", "--once", "--backfill-days", "1"])

@@ -84,29 +84,33 @@ async fn polling_survives_transient_failures_and_stops_on_a_refused_token() {
         "the storm was met"
     );
 
-    // Another sync holds the store: this pass is refused, a later one goes through.
-    let lock_path = cli.home().join("data/activity/acme.sqlite3.sync-lock");
-    let lock = std::fs::OpenOptions::new()
-        .write(true)
-        .open(&lock_path)
-        .expect("the sync lock exists");
-    lock.lock().expect("the test takes the sync lock");
-    wait_for(
-        &stderr,
-        "activity.sync_running",
-        1,
-        "a pass meets the held store",
-    )
-    .await;
-    let synced = stdout.lock().unwrap().matches("Synced \"acme\"").count();
-    drop(lock);
-    wait_for(
-        &stdout,
-        "Synced \"acme\"",
-        synced + 1,
-        "a pass after the release",
-    )
-    .await;
+    // Another sync holds the store: this pass is refused, a later one goes through. Not under
+    // Wine, which keeps Windows file locks in its own server: a lock this Linux process takes is
+    // invisible to wdconnect.exe (the lock itself is tested on Windows by the connector's tests).
+    if !e2e::under_wine() {
+        let lock_path = cli.home().join("data/activity/acme.sqlite3.sync-lock");
+        let lock = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&lock_path)
+            .expect("the sync lock exists");
+        lock.lock().expect("the test takes the sync lock");
+        wait_for(
+            &stderr,
+            "activity.sync_running",
+            1,
+            "a pass meets the held store",
+        )
+        .await;
+        let synced = stdout.lock().unwrap().matches("Synced \"acme\"").count();
+        drop(lock);
+        wait_for(
+            &stdout,
+            "Synced \"acme\"",
+            synced + 1,
+            "a pass after the release",
+        )
+        .await;
+    }
     assert!(child.try_wait().unwrap().is_none(), "still polling");
 
     // A refused refresh token needs a person: polling stops with its error.

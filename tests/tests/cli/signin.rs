@@ -100,7 +100,8 @@ async fn a_wrong_client_secret_fails_at_the_code_exchange() {
         .await
         .ok();
 
-    // The page the browser's tab shows: written by the browser before wdconnect returns.
+    // The page the browser's tab shows. The browser writes it after reading the callback's
+    // answer, which may be after wdconnect has returned: wait for this sign-in's page.
     let page = cli.scratch().join("callback-page.html");
     let page_env = page.to_str().expect("a UTF-8 path");
     let run = cli
@@ -113,7 +114,7 @@ async fn a_wrong_client_secret_fails_at_the_code_exchange() {
     assert_ne!(cli.status("acme").await["state"], "connected");
     assert_eq!(cli.keyring("acme", "refresh-token"), None);
     // The tab never claimed success: it says the sign-in did not finish, and why.
-    let shown = std::fs::read_to_string(&page).expect("the browser wrote the page");
+    let shown = browser_page(&page).await;
     assert!(shown.contains("data-result=\"failed\""), "{shown}");
     assert!(!shown.to_lowercase().contains("signed in"), "{shown}");
     assert!(shown.contains("401"), "{shown}");
@@ -126,13 +127,25 @@ async fn a_wrong_client_secret_fails_at_the_code_exchange() {
         .run()
         .await
         .ok();
+    std::fs::remove_file(&page).expect("the first page is read");
     let run = cli
         .connect_with("acme", &[("WDC_CONSENT_PAGE", page_env)])
         .await;
     assert_eq!(run.json()["connected"], "acme", "{run}");
-    let shown = std::fs::read_to_string(&page).expect("the browser wrote the page");
+    let shown = browser_page(&page).await;
     assert!(shown.contains("data-result=\"success\""), "{shown}");
     cli.test("acme").await.ok();
+}
+
+/// The page the test browser wrote (whole: it renames it into place), once it is there.
+async fn browser_page(page: &std::path::Path) -> String {
+    for _ in 0..600 {
+        if let Ok(shown) = std::fs::read_to_string(page) {
+            return shown;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the browser never wrote {}", page.display());
 }
 
 /// "OAuth 2.0 Clients Enabled" off: the token endpoint answers 401 invalid_client, and the fix

@@ -67,23 +67,18 @@ fn open(home: Option<PathBuf>, json: bool) -> Result<Connector, u8> {
 }
 
 async fn add(c: &Connector, args: AddArgs, json: bool) -> u8 {
-    let AddArgs {
-        name,
-        values,
-        options,
-        client_secret_stdin,
-    } = args;
+    let (name, values) = (args.name, args.values);
     let mut profile = Profile::new(&name);
     profile.client_id = values.client_id;
     profile.rest_api_endpoint = values.rest_endpoint;
     profile.token_endpoint = values.token_endpoint;
     profile.authorization_endpoint = values.authorize_endpoint;
-    apply_options(options, &mut profile);
+    apply_options(args.options, &mut profile);
     // Check the values before asking for the secret: a typo should not cost a paste.
     if let Err(e) = c.precheck(&profile) {
         return output::failure(json, &e);
     }
-    let added = match read_secret(client_secret_stdin, "Client Secret") {
+    let added = match read_secret(args.client_secret_stdin, "Client Secret") {
         Err(p) => Err(ConnectorError::Invalid(vec![p])),
         Ok(secret) => c.add(profile, secret).await,
     };
@@ -94,13 +89,8 @@ async fn add(c: &Connector, args: AddArgs, json: bool) -> u8 {
 }
 
 async fn edit(c: &Connector, args: EditArgs, json: bool) -> u8 {
-    let EditArgs {
-        name,
-        values,
-        options,
-        client_secret_stdin,
-    } = args;
-    let secret = if client_secret_stdin {
+    let (name, values, options) = (args.name, args.values, args.options);
+    let secret = if args.client_secret_stdin {
         match read_secret(true, "Client Secret") {
             Ok(s) => Some(s),
             Err(p) => return output::failure(json, &ConnectorError::Invalid(vec![p])),

@@ -13,150 +13,132 @@ pub struct Cli {
     /// Keep connections and state in DIR instead of the OS config directory (also WDCONNECT_HOME).
     #[arg(long, global = true, value_name = "DIR")]
     pub home: Option<PathBuf>,
+    /// Print the result as JSON on stdout, errors too ({"errors": [{code, message, fix}]}).
+    #[arg(long, global = true)]
+    pub json: bool,
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// Every command; each has one function in `commands.rs` (or its own file) and one dispatch line.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// What to set up in Workday first: permissions, tenant settings, Register API Client values.
-    Guide {
-        /// The port of this connection's redirect URI.
-        #[arg(long, default_value_t = connector::loopback::DEFAULT_REDIRECT_PORT)]
-        redirect_port: u16,
-        /// Use http://localhost:PORT/callback instead of http://127.0.0.1:PORT/callback.
-        #[arg(long)]
-        localhost: bool,
-        #[arg(long)]
-        json: bool,
-    },
+    Guide(GuideArgs),
     /// Add a connection (the client secret is asked without echo, or read from stdin).
-    Add {
-        /// A unique name for the connection.
-        name: String,
-        #[command(flatten)]
-        values: Values,
-        #[command(flatten)]
-        options: Options,
-        /// Read the client secret from standard input instead of prompting.
-        #[arg(long)]
-        client_secret_stdin: bool,
-        #[arg(long)]
-        json: bool,
-    },
+    Add(AddArgs),
     /// List the connections with their status.
-    List {
-        #[arg(long)]
-        json: bool,
-    },
+    List,
     /// Show one connection's settings and status (never a secret).
-    Show {
-        name: String,
-        #[arg(long)]
-        json: bool,
-    },
-    /// Change a connection's values or options.
-    Edit {
-        name: String,
-        #[command(flatten)]
-        values: EditValues,
-        #[command(flatten)]
-        options: EditOptions,
-        /// Read a new client secret from standard input.
-        #[arg(long)]
-        client_secret_stdin: bool,
-        #[arg(long)]
-        json: bool,
-    },
+    Show { name: String },
+    /// Change a connection's values or options (the same option names as `add`).
+    Edit(EditArgs),
     /// Remove a connection and its secrets (`--all`: every connection, e.g. before uninstalling).
     ///
     /// Its activity log is kept unless --delete-events is given: deleting collected events
     /// cannot be undone, so it is never the default. A kept log is bound to its tenant and is
     /// never resumed by a new connection of the same name that points at another tenant.
-    Remove {
-        #[arg(required_unless_present = "all")]
-        name: Option<String>,
-        /// Remove every connection and its secrets from the credential store.
-        #[arg(long, conflicts_with = "name")]
-        all: bool,
-        /// Keep the collected activity log on this computer (the default).
-        #[arg(long, conflicts_with = "delete_events")]
-        keep_events: bool,
-        /// Delete the collected activity log with the connection.
-        #[arg(long)]
-        delete_events: bool,
-        #[arg(long)]
-        json: bool,
-    },
+    Remove(RemoveArgs),
     /// Rename a connection; its secrets, status and activity log move with it.
-    Rename {
-        name: String,
-        new_name: String,
-        #[arg(long)]
-        json: bool,
-    },
+    Rename { name: String, new_name: String },
     /// Sign in through the browser and keep the refresh token.
-    Connect {
-        name: String,
-        /// Do not open a browser; only print the link to open.
-        #[arg(long)]
-        no_browser: bool,
-        /// Give up after this many seconds without an answer from the browser.
-        #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=3600))]
-        timeout: u64,
-        #[arg(long)]
-        json: bool,
-    },
+    Connect(ConnectArgs),
     /// Test a connection: token, users, activity log.
-    Test {
-        name: String,
-        #[arg(long)]
-        json: bool,
-    },
+    Test { name: String },
     /// The status of every connection.
-    Status {
-        #[arg(long)]
-        json: bool,
-    },
+    Status,
     /// Forget a connection's tokens and keep its settings.
-    Disconnect {
-        name: String,
-        #[arg(long)]
-        json: bool,
-    },
+    Disconnect { name: String },
     /// Collect the activity log into this computer's store (first a backfill, then new events).
     Sync {
         name: String,
         #[command(flatten)]
         args: SyncArgs,
-        /// Print the final report as JSON.
-        #[arg(long)]
-        json: bool,
     },
     /// Show or export the collected events.
     Events {
         name: String,
         #[command(flatten)]
         args: EventsArgs,
-        /// Errors as JSON.
-        #[arg(long)]
-        json: bool,
     },
     /// Start the built-in simulated tenant, point the connection "sandbox" at it, serve until Ctrl-C.
-    Sandbox {
-        /// Print the sandbox's values as one JSON object on the first line of stdout.
-        #[arg(long)]
-        json: bool,
-        /// Port of the redirect URI the simulated API client is registered with.
-        #[arg(long, default_value_t = connector::loopback::DEFAULT_REDIRECT_PORT)]
-        redirect_port: u16,
-        /// Seed of the generated users and activity.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Activity events in the seven days before start.
-        #[arg(long, default_value_t = 50_000)]
-        events: u64,
-    },
+    ///
+    /// With --json the sandbox's values are one JSON object on the first line of stdout.
+    Sandbox(SandboxArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GuideArgs {
+    /// The port of this connection's redirect URI.
+    #[arg(long, default_value_t = connector::loopback::DEFAULT_REDIRECT_PORT)]
+    pub redirect_port: u16,
+    /// Use http://localhost:PORT/callback instead of http://127.0.0.1:PORT/callback.
+    #[arg(long)]
+    pub localhost: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// A unique name for the connection.
+    pub name: String,
+    #[command(flatten)]
+    pub values: Values,
+    #[command(flatten)]
+    pub options: Options,
+    /// Read the client secret from standard input instead of prompting.
+    #[arg(long)]
+    pub client_secret_stdin: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    pub name: String,
+    #[command(flatten)]
+    pub values: EditValues,
+    #[command(flatten)]
+    pub options: Options,
+    /// Read a new client secret from standard input.
+    #[arg(long)]
+    pub client_secret_stdin: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RemoveArgs {
+    #[arg(required_unless_present = "all")]
+    pub name: Option<String>,
+    /// Remove every connection and its secrets from the credential store.
+    #[arg(long, conflicts_with = "name")]
+    pub all: bool,
+    /// Keep the collected activity log on this computer (the default).
+    #[arg(long, conflicts_with = "delete_events")]
+    pub keep_events: bool,
+    /// Delete the collected activity log with the connection.
+    #[arg(long)]
+    pub delete_events: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    pub name: String,
+    /// Do not open a browser; only print the link to open.
+    #[arg(long)]
+    pub no_browser: bool,
+    /// Give up after this many seconds without an answer from the browser.
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// Port of the redirect URI the simulated API client is registered with.
+    #[arg(long, default_value_t = connector::loopback::DEFAULT_REDIRECT_PORT)]
+    pub redirect_port: u16,
+    /// Seed of the generated users and activity.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Activity events in the seven days before start.
+    #[arg(long, default_value_t = 50_000)]
+    pub events: u64,
 }
 
 /// How `events` writes.
@@ -215,9 +197,10 @@ pub struct EventsArgs {
     pub include_own_calls: bool,
 }
 
-/// The values copied from Workday's "View API Clients".
+/// The values copied from Workday's "View API Clients" (all needed by `add`).
 #[derive(Debug, Args)]
 pub struct Values {
+    /// Client ID.
     #[arg(long)]
     pub client_id: String,
     /// Workday REST API Endpoint.
@@ -231,14 +214,19 @@ pub struct Values {
     pub authorize_endpoint: String,
 }
 
+/// The same values under the same names, each optional: `edit` changes only what is given.
 #[derive(Debug, Args)]
 pub struct EditValues {
+    /// Client ID.
     #[arg(long)]
     pub client_id: Option<String>,
+    /// Workday REST API Endpoint.
     #[arg(long)]
     pub rest_endpoint: Option<String>,
+    /// Token Endpoint.
     #[arg(long)]
     pub token_endpoint: Option<String>,
+    /// Authorization Endpoint.
     #[arg(long)]
     pub authorize_endpoint: Option<String>,
 }
@@ -249,37 +237,32 @@ pub enum ClientAuthArg {
     Body,
 }
 
+/// How the connection signs in, under the same names for `add` and `edit`; what is not given
+/// keeps its default (`add`) or its current value (`edit`). The short forms `--localhost` and
+/// `--no-pkce` (once `add`'s only spellings) stay for the scripts that use them.
 #[derive(Debug, Args)]
 pub struct Options {
     /// Port of the loopback redirect URI (must match the one registered in Workday).
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
     pub redirect_port: Option<u16>,
-    /// Use http://localhost:PORT/callback as the redirect URI.
-    #[arg(long)]
+    /// The host of the redirect URI (default 127.0.0.1).
+    #[arg(long, value_enum, value_name = "HOST")]
+    pub redirect_host: Option<RedirectHostArg>,
+    /// Same as --redirect-host localhost.
+    #[arg(long, conflicts_with = "redirect_host")]
     pub localhost: bool,
-    /// Do not use PKCE (only if the API client has it off).
-    #[arg(long)]
+    /// PKCE on or off (default on; off only if the API client has it off). `--pkce` alone: on.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub pkce: Option<bool>,
+    /// Same as --pkce false.
+    #[arg(long, conflicts_with = "pkce")]
     pub no_pkce: bool,
     /// How the client authenticates at the token endpoint.
     #[arg(long, value_enum)]
     pub client_auth: Option<ClientAuthArg>,
-    /// The tenant signs in through SAML SSO (adds redirect=n to the sign-in URL).
-    #[arg(long)]
-    pub sso: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct EditOptions {
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
-    pub redirect_port: Option<u16>,
-    /// Redirect URI host form.
-    #[arg(long, value_enum)]
-    pub redirect_host: Option<RedirectHostArg>,
-    #[arg(long)]
-    pub pkce: Option<bool>,
-    #[arg(long, value_enum)]
-    pub client_auth: Option<ClientAuthArg>,
-    #[arg(long)]
+    /// The tenant signs in through SAML SSO (adds redirect=n to the sign-in URL); `--sso` alone:
+    /// yes, `--sso false`: no.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub sso: Option<bool>,
 }
 
@@ -288,4 +271,18 @@ pub enum RedirectHostArg {
     #[value(name = "127.0.0.1")]
     Ipv4,
     Localhost,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    /// clap's own consistency checks (unique names, valid conflicts and defaults) over every
+    /// command, which it otherwise runs only when a command line reaches the broken part.
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
 }

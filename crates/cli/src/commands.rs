@@ -1,6 +1,8 @@
-//! The commands of `wdconnect`, each a short call into `connector` plus its rendering.
+//! The commands of `wdconnect`: one dispatch line and one function each, a short call into
+//! `connector` plus its rendering.
 
 use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,143 +16,172 @@ use connector::{Diagnose, Problem, SandboxOptions};
 use secrecy::SecretString;
 use tokio_util::sync::CancellationToken;
 
-use crate::args::{Cli, ClientAuthArg, Command, RedirectHostArg};
+use crate::activity;
+use crate::args::{
+    AddArgs, Cli, ClientAuthArg, Command, ConnectArgs, EditArgs, GuideArgs, Options,
+    RedirectHostArg, RemoveArgs, SandboxArgs,
+};
 use crate::output::{self, EXIT_FAILED, EXIT_OK};
 
+/// Runs one command line and returns its exit code.
 pub async fn run(cli: Cli) -> u8 {
-    if let Command::Guide {
-        redirect_port,
-        localhost,
-        json,
-    } = cli.command
-    {
-        return guide(redirect_port, localhost, json);
+    let json = cli.json;
+    match cli.command {
+        // The guide needs no connection store: it answers even where the home cannot be made.
+        Command::Guide(args) => guide(&args, json),
+        command => match open(cli.home, json) {
+            Ok(connector) => dispatch(&connector, command, json).await,
+            Err(code) => code,
+        },
     }
-    let json = json_flag(&cli.command);
-    let home = match Home::resolve(cli.home.clone()) {
-        Ok(h) => h,
-        Err(e) => {
-            output::problems(json, &[e.problem()]);
-            return EXIT_FAILED;
-        }
+}
+
+/// One line per command: its function does the work, prints, and says the exit code.
+async fn dispatch(c: &Connector, command: Command, json: bool) -> u8 {
+    match command {
+        Command::Guide(args) => guide(&args, json),
+        Command::Add(args) => add(c, args, json).await,
+        Command::List => list(c, json),
+        Command::Show { name } => show(c, &name, json),
+        Command::Edit(args) => edit(c, args, json).await,
+        Command::Remove(args) => remove(c, &args, json).await,
+        Command::Rename { name, new_name } => rename(c, &name, &new_name, json).await,
+        Command::Connect(args) => connect(c, &args, json).await,
+        Command::Test { name } => test(c, &name, json).await,
+        Command::Status => status(c, json),
+        Command::Disconnect { name } => disconnect(c, &name, json).await,
+        Command::Sync { name, args } => activity::sync(c, &name, &args, json).await,
+        Command::Events { name, args } => activity::events(c, &name, &args, json).await,
+        Command::Sandbox(args) => sandbox(c, &args, json).await,
+    }
+}
+
+/// The connections of `--home` (or `WDCONNECT_HOME`, or the OS config directory); on a failure
+/// it is reported and its exit code returned.
+fn open(home: Option<PathBuf>, json: bool) -> Result<Connector, u8> {
+    let home = Home::resolve(home).map_err(|e| {
+        output::problems(json, &[e.problem()]);
+        EXIT_FAILED
+    })?;
+    Connector::open(home).map_err(|e| output::failure(json, &e))
+}
+
+async fn add(c: &Connector, args: AddArgs, json: bool) -> u8 {
+    let (name, values) = (args.name, args.values);
+    let mut profile = Profile::new(&name);
+    profile.client_id = values.client_id;
+    profile.rest_api_endpoint = values.rest_endpoint;
+    profile.token_endpoint = values.token_endpoint;
+    profile.authorization_endpoint = values.authorize_endpoint;
+    apply_options(args.options, &mut profile);
+    // Check the values before asking for the secret: a typo should not cost a paste.
+    if let Err(e) = c.precheck(&profile) {
+        return output::failure(json, &e);
+    }
+    let added = match read_secret(args.client_secret_stdin, "Client Secret") {
+        Err(p) => Err(ConnectorError::Invalid(vec![p])),
+        Ok(secret) => c.add(profile, secret).await,
     };
-    let connector = match Connector::open(home) {
-        Ok(c) => Arc::new(c),
-        Err(e) => return output::failure(json, &e),
+    output::finish(
+        json,
+        added.map(|warnings| report_changed(json, "added", &name, &warnings)),
+    )
+}
+
+async fn edit(c: &Connector, args: EditArgs, json: bool) -> u8 {
+    let (name, values, options) = (args.name, args.values, args.options);
+    let secret = if args.client_secret_stdin {
+        match read_secret(true, "Client Secret") {
+            Ok(s) => Some(s),
+            Err(p) => return output::failure(json, &ConnectorError::Invalid(vec![p])),
+        }
+    } else {
+        None
     };
-    let result = match cli.command {
-        Command::Guide { .. } => unreachable!("handled above"),
-        Command::Add {
-            name,
-            values,
-            options,
-            client_secret_stdin,
-            json,
-        } => {
-            let mut profile = Profile::new(&name);
-            profile.client_id = values.client_id;
-            profile.rest_api_endpoint = values.rest_endpoint;
-            profile.token_endpoint = values.token_endpoint;
-            profile.authorization_endpoint = values.authorize_endpoint;
-            if let Some(port) = options.redirect_port {
-                profile.redirect_port = port;
-            }
-            if options.localhost {
-                profile.redirect_host = RedirectHost::Localhost;
-            }
-            profile.pkce = !options.no_pkce;
-            if let Some(auth) = options.client_auth {
-                profile.client_auth = client_auth(auth);
-            }
-            profile.sso = options.sso;
-            // Check the values before asking for the secret: a typo should not cost a paste.
-            if let Err(e) = connector.precheck(&profile) {
-                return output::failure(json, &e);
-            }
-            match read_secret(client_secret_stdin, "Client Secret") {
-                Err(p) => Err(ConnectorError::Invalid(vec![p])),
-                Ok(secret) => connector.add(profile, secret).await.map(|warnings| {
-                    report_changed(json, "added", &name, &warnings);
-                }),
-            }
+    let change = move |p: &mut Profile| {
+        if let Some(v) = values.client_id {
+            p.client_id = v;
         }
-        Command::List { json } => connector.list().map(|all| list(json, &all)),
-        Command::Show { name, json } => connector.get(&name).map(|c| show(json, &c)),
-        Command::Edit {
-            name,
-            values,
-            options,
-            client_secret_stdin,
-            json,
-        } => {
-            let secret = if client_secret_stdin {
-                match read_secret(true, "Client Secret") {
-                    Ok(s) => Some(s),
-                    Err(p) => return output::failure(json, &ConnectorError::Invalid(vec![p])),
-                }
-            } else {
-                None
-            };
-            let change = move |p: &mut Profile| {
-                if let Some(v) = values.client_id {
-                    p.client_id = v;
-                }
-                if let Some(v) = values.rest_endpoint {
-                    p.rest_api_endpoint = v;
-                }
-                if let Some(v) = values.token_endpoint {
-                    p.token_endpoint = v;
-                }
-                if let Some(v) = values.authorize_endpoint {
-                    p.authorization_endpoint = v;
-                }
-                if let Some(v) = options.redirect_port {
-                    p.redirect_port = v;
-                }
-                if let Some(v) = options.redirect_host {
-                    p.redirect_host = match v {
-                        RedirectHostArg::Ipv4 => RedirectHost::Ipv4Literal,
-                        RedirectHostArg::Localhost => RedirectHost::Localhost,
-                    };
-                }
-                if let Some(v) = options.pkce {
-                    p.pkce = v;
-                }
-                if let Some(v) = options.client_auth {
-                    p.client_auth = client_auth(v);
-                }
-                if let Some(v) = options.sso {
-                    p.sso = v;
-                }
-            };
-            connector
-                .edit(&name, change, secret)
-                .await
-                .map(|warnings| report_changed(json, "edited", &name, &warnings))
+        if let Some(v) = values.rest_endpoint {
+            p.rest_api_endpoint = v;
         }
-        Command::Remove {
-            name: Some(name),
-            delete_events,
-            json,
-            ..
-        } => connector.remove(&name, delete_events).await.map(|removed| {
+        if let Some(v) = values.token_endpoint {
+            p.token_endpoint = v;
+        }
+        if let Some(v) = values.authorize_endpoint {
+            p.authorization_endpoint = v;
+        }
+        apply_options(options, p);
+    };
+    let edited = c.edit(&name, change, secret).await;
+    output::finish(
+        json,
+        edited.map(|warnings| report_changed(json, "edited", &name, &warnings)),
+    )
+}
+
+/// Writes the options that were given onto `p` (the same for `add` and `edit`); the rest stays.
+fn apply_options(options: Options, p: &mut Profile) {
+    if let Some(port) = options.redirect_port {
+        p.redirect_port = port;
+    }
+    let host = options
+        .redirect_host
+        .or(options.localhost.then_some(RedirectHostArg::Localhost));
+    if let Some(host) = host {
+        p.redirect_host = match host {
+            RedirectHostArg::Ipv4 => RedirectHost::Ipv4Literal,
+            RedirectHostArg::Localhost => RedirectHost::Localhost,
+        };
+    }
+    if let Some(pkce) = options.pkce.or(options.no_pkce.then_some(false)) {
+        p.pkce = pkce;
+    }
+    if let Some(auth) = options.client_auth {
+        p.client_auth = match auth {
+            ClientAuthArg::Basic => ClientAuth::Basic,
+            ClientAuthArg::Body => ClientAuth::Body,
+        };
+    }
+    if let Some(sso) = options.sso {
+        p.sso = sso;
+    }
+}
+
+fn list(c: &Connector, json: bool) -> u8 {
+    output::finish(json, c.list().map(|all| print_list(json, &all)))
+}
+
+fn show(c: &Connector, name: &str, json: bool) -> u8 {
+    output::finish(json, c.get(name).map(|view| print_show(json, &view)))
+}
+
+fn status(c: &Connector, json: bool) -> u8 {
+    output::finish(json, c.statuses().map(|all| print_status(json, &all)))
+}
+
+async fn remove(c: &Connector, args: &RemoveArgs, json: bool) -> u8 {
+    let Some(name) = &args.name else {
+        return output::finish(json, remove_all(c, args.delete_events, json).await);
+    };
+    let removed = c.remove(name, args.delete_events).await;
+    output::finish(
+        json,
+        removed.map(|removed| {
             if json {
                 output::print_json(&removed);
             } else {
                 print_removed(&removed);
             }
         }),
-        Command::Remove {
-            name: None,
-            delete_events,
-            json,
-            ..
-        } => remove_all(&connector, delete_events, json).await,
-        Command::Rename {
-            name,
-            new_name,
-            json,
-        } => connector.rename(&name, &new_name).await.map(|new| {
+    )
+}
+
+async fn rename(c: &Connector, name: &str, new_name: &str, json: bool) -> u8 {
+    let renamed = c.rename(name, new_name).await;
+    output::finish(
+        json,
+        renamed.map(|new| {
             if json {
                 output::print_json(&serde_json::json!({"renamed": name, "to": new}));
             } else {
@@ -159,30 +190,25 @@ pub async fn run(cli: Cli) -> u8 {
                 );
             }
         }),
-        Command::Connect {
-            name,
-            no_browser,
-            timeout,
-            json,
-        } => {
-            return connect(
-                &connector,
-                &name,
-                no_browser,
-                Duration::from_secs(timeout),
-                json,
-            )
-            .await;
+    )
+}
+
+/// The staged test; exit 1 when a step fails (the report says which and why).
+async fn test(c: &Connector, name: &str, json: bool) -> u8 {
+    match c.test(name).await {
+        Ok(report) => {
+            print_report(json, &report);
+            if report.passed { EXIT_OK } else { EXIT_FAILED }
         }
-        Command::Test { name, json } => match connector.test(&name).await {
-            Ok(report) => {
-                print_report(json, &report);
-                return if report.passed { EXIT_OK } else { EXIT_FAILED };
-            }
-            Err(e) => Err(e),
-        },
-        Command::Status { json } => connector.statuses().map(|all| status(json, &all)),
-        Command::Disconnect { name, json } => connector.disconnect(&name).await.map(|()| {
+        Err(e) => output::failure(json, &e),
+    }
+}
+
+async fn disconnect(c: &Connector, name: &str, json: bool) -> u8 {
+    let done = c.disconnect(name).await;
+    output::finish(
+        json,
+        done.map(|()| {
             if json {
                 output::print_json(&serde_json::json!({"disconnected": name}));
             } else {
@@ -191,60 +217,7 @@ pub async fn run(cli: Cli) -> u8 {
                 );
             }
         }),
-        Command::Sandbox {
-            json,
-            redirect_port,
-            seed,
-            events,
-        } => {
-            return sandbox(
-                &connector,
-                json,
-                SandboxOptions {
-                    redirect_port,
-                    seed,
-                    events,
-                },
-            )
-            .await;
-        }
-        Command::Sync { name, args, json } => {
-            return crate::activity::sync(&connector, &name, &args, json).await;
-        }
-        Command::Events { name, args, json } => {
-            return crate::activity::events(&connector, &name, &args, json).await;
-        }
-    };
-    match result {
-        Ok(()) => EXIT_OK,
-        Err(e) => output::failure(json, &e),
-    }
-}
-
-fn json_flag(command: &Command) -> bool {
-    match command {
-        Command::Guide { json, .. }
-        | Command::Add { json, .. }
-        | Command::List { json }
-        | Command::Show { json, .. }
-        | Command::Edit { json, .. }
-        | Command::Remove { json, .. }
-        | Command::Rename { json, .. }
-        | Command::Connect { json, .. }
-        | Command::Test { json, .. }
-        | Command::Status { json }
-        | Command::Disconnect { json, .. }
-        | Command::Sandbox { json, .. }
-        | Command::Sync { json, .. }
-        | Command::Events { json, .. } => *json,
-    }
-}
-
-fn client_auth(arg: ClientAuthArg) -> ClientAuth {
-    match arg {
-        ClientAuthArg::Basic => ClientAuth::Basic,
-        ClientAuthArg::Body => ClientAuth::Body,
-    }
+    )
 }
 
 /// The client secret: from standard input with `--client-secret-stdin`, else from a prompt that
@@ -283,13 +256,13 @@ fn report_changed(json: bool, verb: &str, name: &str, warnings: &[Problem]) {
     }
 }
 
-fn guide(port: u16, localhost: bool, json: bool) -> u8 {
-    let host = if localhost {
+fn guide(args: &GuideArgs, json: bool) -> u8 {
+    let host = if args.localhost {
         RedirectHost::Localhost
     } else {
         RedirectHost::Ipv4Literal
     };
-    let g = connector::guide::guide(port, host);
+    let g = connector::guide::guide(args.redirect_port, host);
     if json {
         output::print_json(&g);
         return EXIT_OK;
@@ -337,7 +310,7 @@ fn guide(port: u16, localhost: bool, json: bool) -> u8 {
     EXIT_OK
 }
 
-fn list(json: bool, all: &[ConnectionView]) {
+fn print_list(json: bool, all: &[ConnectionView]) {
     if json {
         output::print_json(&serde_json::json!({ "connections": all }));
         return;
@@ -357,7 +330,7 @@ fn list(json: bool, all: &[ConnectionView]) {
     }
 }
 
-fn show(json: bool, c: &ConnectionView) {
+fn print_show(json: bool, c: &ConnectionView) {
     if json {
         output::print_json(c);
         return;
@@ -387,7 +360,7 @@ fn show(json: bool, c: &ConnectionView) {
     }
 }
 
-fn status(json: bool, all: &[(String, connector::state::ConnectionState)]) {
+fn print_status(json: bool, all: &[(String, connector::state::ConnectionState)]) {
     if json {
         let list: Vec<_> = all
             .iter()
@@ -481,13 +454,11 @@ fn print_removed(r: &connector::connections::Removed) {
     }
 }
 
-async fn connect(
-    connector: &Connector,
-    name: &str,
-    no_browser: bool,
-    timeout: Duration,
-    json: bool,
-) -> u8 {
+/// Signs in through the browser; Ctrl-C cancels.
+async fn connect(c: &Connector, args: &ConnectArgs, json: bool) -> u8 {
+    let name = args.name.as_str();
+    let no_browser = args.no_browser;
+    let timeout = Duration::from_secs(args.timeout);
     let cancel = CancellationToken::new();
     let on_ctrl_c = cancel.clone();
     tokio::spawn(async move {
@@ -515,7 +486,7 @@ async fn connect(
             eprintln!("The browser could not be opened ({reason}); open the link above by hand.");
         }
     };
-    match connector.connect(name, browser, options, progress).await {
+    match c.connect(name, browser, options, progress).await {
         Ok(()) => {
             if json {
                 output::print_json(&serde_json::json!({"connected": name}));
@@ -528,8 +499,13 @@ async fn connect(
     }
 }
 
-async fn sandbox(connector: &Connector, json: bool, options: SandboxOptions) -> u8 {
-    let sandbox = match connector.start_sandbox(options).await {
+async fn sandbox(c: &Connector, args: &SandboxArgs, json: bool) -> u8 {
+    let options = SandboxOptions {
+        redirect_port: args.redirect_port,
+        seed: args.seed,
+        events: args.events,
+    };
+    let sandbox = match c.start_sandbox(options).await {
         Ok(s) => s,
         Err(e) => return output::failure(json, &e),
     };

@@ -20,6 +20,14 @@ pub fn failure(json: bool, error: &ConnectorError) -> u8 {
     }
 }
 
+/// The exit code of a command that printed its result, or the failure's (printed here).
+pub fn finish(json: bool, result: Result<(), ConnectorError>) -> u8 {
+    match result {
+        Ok(()) => EXIT_OK,
+        Err(e) => failure(json, &e),
+    }
+}
+
 pub fn problems(json: bool, problems: &[Problem]) {
     if json {
         print_json(&serde_json::json!({ "errors": problems }));

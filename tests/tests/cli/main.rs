@@ -8,6 +8,7 @@ mod input;
 mod lifecycle;
 mod modes;
 mod names;
+mod options;
 mod pipes;
 mod polling;
 mod removal;

@@ -3,6 +3,7 @@
 
 pub mod export;
 pub mod fingerprint;
+pub mod row;
 pub mod store;
 pub mod sync;
 

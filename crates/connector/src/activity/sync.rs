@@ -13,7 +13,7 @@ use secrecy::SecretString;
 use serde::Serialize;
 use workday_client::rest::{ActivityQuery, ApiError, Page, RestClient, whole_seconds};
 
-use super::fingerprint::{Keyed, number_twins};
+use super::row::{EventRow, number_twins};
 use super::store::{Checkpoint, Store, StoreError};
 use crate::problem::{Diagnose, Problem};
 use crate::profile::SyncSettings;
@@ -97,7 +97,7 @@ pub struct SyncReport {
     /// Every event in the store now, own calls included.
     pub events_total: u64,
     /// Of `events_read`: the tenant's records of REST API calls, this connector's own among
-    /// them (see [`is_own_call`](super::store::is_own_call)); hidden from views by default.
+    /// them (see [`is_own_call`](super::row::is_own_call)); hidden from views by default.
     pub own_calls_read: u64,
     /// Of `events_total`: the same.
     pub own_calls_total: u64,
@@ -320,7 +320,7 @@ impl<T> Drop for AbortOnDrop<T> {
 /// How a window's read ended.
 enum Leaf {
     /// Every event, keyed, twins numbered; a warning when not all could be reached.
-    Events(Vec<Keyed>, Option<Problem>),
+    Events(Vec<EventRow>, Option<Problem>),
     Overfull,
     /// No read could be trusted (see [`Reader::leaf`]): not to be committed in this pass.
     Unstable(Problem),
@@ -329,14 +329,14 @@ enum Leaf {
 /// One read of a window.
 enum Read {
     /// Its rows, page by page, each page as the tenant answered it.
-    Pages(Vec<Vec<Keyed>>),
+    Pages(Vec<Vec<EventRow>>),
     /// The read contradicted itself, as said.
     Flawed(String),
     Overfull,
 }
 
 /// True when a row (by fingerprint) comes on more than one page.
-fn repeats_across_pages(pages: &[Vec<Keyed>]) -> bool {
+fn repeats_across_pages(pages: &[Vec<EventRow>]) -> bool {
     let mut seen: std::collections::HashMap<[u8; 16], usize> = Default::default();
     pages.iter().enumerate().any(|(i, page)| {
         page.iter()
@@ -376,7 +376,7 @@ impl Reader<'_> {
 
     /// One page, as rows (the JSON tree is dropped here); a 401 refreshes the token once and
     /// retries, a second 401 is final.
-    async fn page(&self, q: &ActivityQuery) -> Result<(u64, Vec<Keyed>), SyncError> {
+    async fn page(&self, q: &ActivityQuery) -> Result<(u64, Vec<EventRow>), SyncError> {
         let _slot = self
             .in_flight
             .acquire((q.offset > 0, q.from, q.offset))
@@ -400,11 +400,11 @@ impl Reader<'_> {
         &self,
         token: SecretString,
         q: ActivityQuery,
-    ) -> Result<(u64, Vec<Keyed>), SyncError> {
+    ) -> Result<(u64, Vec<EventRow>), SyncError> {
         let rest = self.api.rest.clone();
         let mut task = AbortOnDrop(tokio::spawn(async move {
             let page: Page = rest.activity(&token, &q).await?;
-            let rows: Vec<Keyed> = page.data.iter().map(Keyed::new).collect();
+            let rows: Vec<EventRow> = page.data.iter().map(EventRow::new).collect();
             Ok::<_, ApiError>((page.total, rows))
         }));
         match (&mut task.0).await {
@@ -447,7 +447,7 @@ impl Reader<'_> {
                 Read::Pages(pages) => pages,
             };
             let repeated = repeats_across_pages(&pages);
-            let mut rows: Vec<Keyed> = pages.into_iter().flatten().collect();
+            let mut rows: Vec<EventRow> = pages.into_iter().flatten().collect();
             number_twins(&mut rows);
             if !repeated {
                 return Ok(Leaf::Events(rows, None));
@@ -457,7 +457,7 @@ impl Reader<'_> {
                 Read::Overfull => return Ok(Leaf::Overfull),
                 Read::Flawed(f) => flaw = f,
                 Read::Pages(pages) => {
-                    let mut other: Vec<Keyed> = pages.into_iter().flatten().collect();
+                    let mut other: Vec<EventRow> = pages.into_iter().flatten().collect();
                     number_twins(&mut other);
                     if other == rows {
                         return Ok(Leaf::Events(rows, None));
@@ -546,14 +546,14 @@ impl Reader<'_> {
         })
     }
 
-    async fn page_at(&self, q: ActivityQuery) -> Result<(u64, Vec<Keyed>), SyncError> {
+    async fn page_at(&self, q: ActivityQuery) -> Result<(u64, Vec<EventRow>), SyncError> {
         self.page(&q).await
     }
 
     /// What can be paged through of an over-full one-second window: nothing narrower can be
     /// asked for, so keep what can be reached, with a warning.
     async fn capped(&self, s: Span) -> Result<Leaf, SyncError> {
-        let mut rows: Vec<Keyed> = Vec::new();
+        let mut rows: Vec<EventRow> = Vec::new();
         loop {
             let q = ActivityQuery {
                 from: s.from,
@@ -587,7 +587,7 @@ impl Reader<'_> {
 /// then only empty ones (at least one): the shape of a tenant that stops serving at its offset
 /// cap. A short page followed by more rows, or rows after an empty page, is a read that skipped
 /// rows instead.
-fn stops_at_a_cap(pages: &[Vec<Keyed>], first: u64, step: u64) -> bool {
+fn stops_at_a_cap(pages: &[Vec<EventRow>], first: u64, step: u64) -> bool {
     let Some(end) = pages.iter().position(|p| p.is_empty()) else {
         return false;
     };
@@ -611,7 +611,7 @@ struct Slot {
 }
 
 /// A window's keyed rows and a warning about them.
-type Rows = (Vec<Keyed>, Option<Problem>);
+type Rows = (Vec<EventRow>, Option<Problem>);
 
 type Boxed<'f, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'f>>;
 type Probe = (u64, Span, u64);

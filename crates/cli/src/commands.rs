@@ -387,7 +387,7 @@ fn show(json: bool, c: &ConnectionView) {
     }
 }
 
-fn status(json: bool, all: &[(String, connector::state::ConnectionState)]) {
+fn status(json: bool, all: &[(String, connector::status::ConnectionState)]) {
     if json {
         let list: Vec<_> = all
             .iter()

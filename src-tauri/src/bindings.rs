@@ -12,7 +12,7 @@ use connector::loopback::RedirectHost;
 use connector::profile::{ClientAuth, Profile, ProfileFinding, Setting, Subject, SyncSettings};
 use connector::settings::AppSettings;
 use connector::staged::{Step, StepResult, TestReport, Verdict};
-use connector::state::ConnectionState;
+use connector::status::ConnectionState;
 use connector::status::{StatusJson, StatusState};
 use connector::{Problem, SandboxInfo};
 use ts_rs::{Config, TS};

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use connector::Status;
-use connector::state::ConnectionState;
+use connector::status::ConnectionState;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tauri_plugin_notification::NotificationExt;
 

@@ -108,7 +108,7 @@ export type Profile = { name: string, client_id: string, rest_api_endpoint: stri
 sso: boolean, sync: SyncSettings, 
 /**
  * The connection points at the built-in sandbox (set only by `start_sandbox`). Files from
- * before this field are read by [`crate::sandbox::is_legacy_sandbox`]'s rule.
+ * before this field are read by the legacy-sandbox rule of [`ProfileStore::load`].
  */
 simulated: boolean, };
 
@@ -144,7 +144,7 @@ export type Connection = { redirect_uri: string, name: string, client_id: string
 sso: boolean, sync: SyncSettings, 
 /**
  * The connection points at the built-in sandbox (set only by `start_sandbox`). Files from
- * before this field are read by [`crate::sandbox::is_legacy_sandbox`]'s rule.
+ * before this field are read by the legacy-sandbox rule of [`ProfileStore::load`].
  */
 simulated: boolean, status: Status, 
 /**
@@ -345,7 +345,7 @@ events_untimed: number,
 events_total: number, 
 /**
  * Of `events_read`: the tenant's records of REST API calls, this connector's own among
- * them (see [`is_own_call`](super::store::is_own_call)); hidden from views by default.
+ * them (see [`is_own_call`](super::row::is_own_call)); hidden from views by default.
  */
 own_calls_read: number, 
 /**

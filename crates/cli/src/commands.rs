@@ -360,7 +360,7 @@ fn print_show(json: bool, c: &ConnectionView) {
     }
 }
 
-fn print_status(json: bool, all: &[(String, connector::state::ConnectionState)]) {
+fn print_status(json: bool, all: &[(String, connector::status::ConnectionState)]) {
     if json {
         let list: Vec<_> = all
             .iter()

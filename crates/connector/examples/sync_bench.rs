@@ -40,7 +40,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use connector::activity::fingerprint::key_window;
+use connector::activity::row::key_window;
 use connector::activity::{Store, SyncOptions};
 use connector::browser::Browser;
 use connector::connections::Connector;

@@ -13,7 +13,7 @@
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use connector::activity::fingerprint::key_window;
+use connector::activity::row::key_window;
 use connector::activity::{EventFilter, Store};
 use serde_json::{Value, json};
 

@@ -24,8 +24,8 @@ use crate::sandbox::{Sandbox, SandboxOptions};
 use crate::secrets::{SecretKind, SecretStore};
 use crate::signin::{self, SignInOptions, SignInProgress, SignedIn};
 use crate::staged::{self, TestReport};
-use crate::state::{ConnectionState, StatusHub};
 use crate::status::Status;
+use crate::status::{ConnectionState, StatusHub};
 use crate::tokens::TokenManager;
 
 /// A failure of a connector operation: bad input (the CLI exits 2) or a failed operation

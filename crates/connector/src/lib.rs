@@ -18,7 +18,6 @@ pub mod secrets;
 pub mod settings;
 pub mod signin;
 pub mod staged;
-pub mod state;
 pub mod status;
 pub mod tokens;
 

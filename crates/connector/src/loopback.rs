@@ -95,9 +95,10 @@ impl std::fmt::Debug for AuthorizationCode {
     }
 }
 
-/// Why a sign-in attempt ended without a code. No variant holds the code or the state.
+/// Why the loopback callback brought no code (the listener could not be bound, the browser came
+/// back with an error, or no answer came). No variant holds the code or the state.
 #[derive(Debug, thiserror::Error)]
-pub enum SignInError {
+pub enum CallbackError {
     #[error("port {port} on loopback is already in use")]
     PortBusy { port: u16 },
     #[error("the system does not allow listening on port {port}")]
@@ -140,9 +141,9 @@ fn described(description: &Option<String>) -> String {
         .unwrap_or_default()
 }
 
-impl Diagnose for SignInError {
+impl Diagnose for CallbackError {
     fn problem(&self) -> Problem {
-        use SignInError::*;
+        use CallbackError::*;
         match self {
             PortBusy { port } => Problem::new(
                 "signin.port_busy",
@@ -274,7 +275,7 @@ impl ResultPage {
 /// The valid callback's code, and its tab awaiting the result.
 pub type Answer = (AuthorizationCode, ResultPage);
 
-type Outcome = Result<Answer, SignInError>;
+type Outcome = Result<Answer, CallbackError>;
 
 /// The bound loopback listener of one sign-in attempt.
 #[derive(Debug)]
@@ -286,12 +287,12 @@ pub struct CallbackListener {
     host: RedirectHost,
 }
 
-fn bind_error(port: u16, source: std::io::Error) -> SignInError {
+fn bind_error(port: u16, source: std::io::Error) -> CallbackError {
     match source.kind() {
-        std::io::ErrorKind::AddrInUse => SignInError::PortBusy { port },
+        std::io::ErrorKind::AddrInUse => CallbackError::PortBusy { port },
         // Windows answers WSAEACCES for ports in an excluded (reserved) range.
-        std::io::ErrorKind::PermissionDenied => SignInError::PortDenied { port },
-        _ => SignInError::ListenFailed { port, source },
+        std::io::ErrorKind::PermissionDenied => CallbackError::PortDenied { port },
+        _ => CallbackError::ListenFailed { port, source },
     }
 }
 
@@ -299,7 +300,7 @@ impl CallbackListener {
     /// Binds BEFORE the browser opens: `127.0.0.1` only (never `0.0.0.0`); with
     /// [`RedirectHost::Localhost`] both `127.0.0.1` and `[::1]` on the same port. Port 0 picks a
     /// free port (for tests; a real connection has a fixed, registered port).
-    pub async fn bind(port: u16, host: RedirectHost) -> Result<CallbackListener, SignInError> {
+    pub async fn bind(port: u16, host: RedirectHost) -> Result<CallbackListener, CallbackError> {
         // With port 0 the v4 pick may be taken on v6: try a few picks before giving up.
         let attempts = if port == 0 { 5 } else { 1 };
         let mut last = None;
@@ -309,7 +310,7 @@ impl CallbackListener {
                 .map_err(|e| bind_error(port, e))?;
             let bound = v4
                 .local_addr()
-                .map_err(|source| SignInError::ListenFailed { port, source })?
+                .map_err(|source| CallbackError::ListenFailed { port, source })?
                 .port();
             let v6 = match host {
                 RedirectHost::Ipv4Literal => None,
@@ -321,7 +322,7 @@ impl CallbackListener {
                                 std::io::ErrorKind::AddrInUse
                                 | std::io::ErrorKind::PermissionDenied => bind_error(bound, e),
                                 // No IPv6 loopback on this machine (EADDRNOTAVAIL, EAFNOSUPPORT).
-                                _ => SignInError::Ipv6Unavailable {
+                                _ => CallbackError::Ipv6Unavailable {
                                     port: bound,
                                     source: e,
                                 },
@@ -340,19 +341,19 @@ impl CallbackListener {
                 host,
             });
         }
-        Err(last.unwrap_or(SignInError::PortBusy { port }))
+        Err(last.unwrap_or(CallbackError::PortBusy { port }))
     }
 
     /// Takes over a listener the caller bound on `127.0.0.1` (the `127.0.0.1` redirect form),
     /// for a caller that must hold its port from the moment it is chosen: a port released and
     /// bound again later can be taken by anyone in between.
-    pub fn from_std(listener: std::net::TcpListener) -> Result<CallbackListener, SignInError> {
+    pub fn from_std(listener: std::net::TcpListener) -> Result<CallbackListener, CallbackError> {
         let addr = listener
             .local_addr()
-            .map_err(|source| SignInError::ListenFailed { port: 0, source })?;
+            .map_err(|source| CallbackError::ListenFailed { port: 0, source })?;
         let port = addr.port();
         if addr.ip() != std::net::IpAddr::V4(Ipv4Addr::LOCALHOST) {
-            return Err(SignInError::ListenFailed {
+            return Err(CallbackError::ListenFailed {
                 port,
                 source: std::io::Error::new(
                     std::io::ErrorKind::InvalidInput,
@@ -363,7 +364,7 @@ impl CallbackListener {
         let v4 = listener
             .set_nonblocking(true)
             .and_then(|()| TcpListener::from_std(listener))
-            .map_err(|source| SignInError::ListenFailed { port, source })?;
+            .map_err(|source| CallbackError::ListenFailed { port, source })?;
         Ok(CallbackListener {
             v4,
             v6: None,
@@ -403,7 +404,7 @@ impl CallbackListener {
         expected_issuer: Option<&str>,
         timeout: Duration,
         cancel: CancellationToken,
-    ) -> Result<Answer, SignInError> {
+    ) -> Result<Answer, CallbackError> {
         let redirect_uri = self.redirect_uri();
         let CallbackListener { v4, v6, .. } = self;
         let shared = Arc::new(Expected {
@@ -425,8 +426,8 @@ impl CallbackListener {
             tokio::select! {
                 biased;
                 Some(outcome) = rx.recv() => break outcome,
-                () = cancel.cancelled() => break Err(SignInError::Cancelled),
-                () = &mut deadline => break Err(SignInError::TimedOut { after: timeout, redirect_uri }),
+                () = cancel.cancelled() => break Err(CallbackError::Cancelled),
+                () = &mut deadline => break Err(CallbackError::TimedOut { after: timeout, redirect_uri }),
                 // Reap before accepting, so a full table frees its finished slots first.
                 Some(joined) = connections.join_next_with_id(), if !connections.is_empty() => {
                     let id = match joined {
@@ -521,7 +522,7 @@ enum Reply {
     /// A page; the flow goes on.
     Page(Response<String>),
     /// The flow ends without a code: this page, and this error for the caller.
-    End(Response<String>, SignInError),
+    End(Response<String>, CallbackError),
     /// The flow ends with a code; the page waits for the exchange result.
     Code(AuthorizationCode),
 }
@@ -529,7 +530,7 @@ enum Reply {
 /// What a connection that ended the flow does once its page is written (or given up).
 enum After {
     /// Report how the flow ended: after the page, so the person has it before the app moves on.
-    Report(SignInError),
+    Report(CallbackError),
     /// Tell the flow the result page is out.
     Written(oneshot::Sender<()>),
 }
@@ -710,7 +711,7 @@ fn respond(expected: &Expected, req: &Request<Incoming>) -> Reply {
         let got = clean(got, 200);
         return Reply::End(
             issuer_mismatch_page(),
-            SignInError::IssuerMismatch {
+            CallbackError::IssuerMismatch {
                 expected: want.to_string(),
                 got,
             },
@@ -725,16 +726,16 @@ fn respond(expected: &Expected, req: &Request<Incoming>) -> Reply {
             .filter(|d| !d.is_empty());
         let page = provider_error_page(&error, description.as_deref());
         let err = if error == "access_denied" {
-            SignInError::Denied { description }
+            CallbackError::Denied { description }
         } else {
-            SignInError::Provider { error, description }
+            CallbackError::Provider { error, description }
         };
         return Reply::End(page, err);
     }
     match cb.code {
         Some(code) if !code.is_empty() => Reply::Code(AuthorizationCode(SecretString::from(code))),
         _ => {
-            let err = SignInError::Provider {
+            let err = CallbackError::Provider {
                 error: "invalid_response".into(),
                 description: Some("The answer carried neither a code nor an error.".into()),
             };
@@ -987,40 +988,40 @@ mod tests {
     fn every_error_has_a_stable_code_and_a_fix() {
         let io = || std::io::Error::other("x");
         let cases = [
-            (SignInError::PortBusy { port: 8413 }, "signin.port_busy"),
-            (SignInError::PortDenied { port: 80 }, "signin.port_denied"),
+            (CallbackError::PortBusy { port: 8413 }, "signin.port_busy"),
+            (CallbackError::PortDenied { port: 80 }, "signin.port_denied"),
             (
-                SignInError::Ipv6Unavailable {
+                CallbackError::Ipv6Unavailable {
                     port: 1,
                     source: io(),
                 },
                 "signin.ipv6_unavailable",
             ),
             (
-                SignInError::ListenFailed {
+                CallbackError::ListenFailed {
                     port: 1,
                     source: io(),
                 },
                 "signin.listen_failed",
             ),
-            (SignInError::Denied { description: None }, "signin.denied"),
+            (CallbackError::Denied { description: None }, "signin.denied"),
             (
-                SignInError::Provider {
+                CallbackError::Provider {
                     error: "server_error".into(),
                     description: None,
                 },
                 "signin.provider_error",
             ),
             (
-                SignInError::TimedOut {
+                CallbackError::TimedOut {
                     after: Duration::from_secs(300),
                     redirect_uri: "http://127.0.0.1:8413/callback".into(),
                 },
                 "signin.timed_out",
             ),
-            (SignInError::Cancelled, "signin.cancelled"),
+            (CallbackError::Cancelled, "signin.cancelled"),
             (
-                SignInError::IssuerMismatch {
+                CallbackError::IssuerMismatch {
                     expected: "a".into(),
                     got: "b".into(),
                 },
@@ -1032,7 +1033,7 @@ mod tests {
             assert_eq!(p.code, code);
             assert!(!p.message.is_empty() && !p.fix.is_empty(), "{code}");
         }
-        let busy = SignInError::PortBusy { port: 8413 }.problem();
+        let busy = CallbackError::PortBusy { port: 8413 }.problem();
         assert!(busy.message.contains("8413") && busy.fix.contains("Edit API Client"));
     }
 }

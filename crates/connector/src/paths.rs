@@ -167,20 +167,6 @@ pub(crate) fn create_private_dir(dir: &Path) -> Result<(), HomeError> {
     restrict(dir, true).map_err(failed)
 }
 
-/// Opens (creating when absent) a lock file, mode 600 on unix, in a private folder.
-pub(crate) fn open_private_lock_file(path: &Path) -> io::Result<std::fs::File> {
-    if let Some(dir) = path.parent() {
-        create_private_dir(dir).map_err(|e| match e {
-            HomeError::CreateDir { source, .. } => source,
-            HomeError::Unavailable => io::Error::other(e),
-        })?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.create(true).truncate(false).write(true);
-    private_mode(&mut options);
-    options.open(path)
-}
-
 /// Creates or truncates a file the app writes for the user (an export), readable by the user
 /// only on unix, also when it replaces an older file that was not.
 pub fn create_private_file(path: &Path) -> io::Result<std::fs::File> {

@@ -6,29 +6,11 @@ use serde::Serialize;
 use crate::loopback::{self, RedirectHost};
 use crate::problem::{Diagnose, Problem};
 
-/// The name of the connection that points at the sandbox tenant. Reserved for it in any letter
-/// case: a real connection cannot take it.
-pub const SANDBOX_CONNECTION: &str = "sandbox";
+pub use crate::profile::SANDBOX_CONNECTION;
 
 /// Whether `name` is the sandbox's name in some letter case (names ignore case everywhere).
 pub fn is_reserved_name(name: &str) -> bool {
     name.trim().to_lowercase() == SANDBOX_CONNECTION
-}
-
-/// A profile written before profiles said whether they are simulated, recognised as the sandbox
-/// only when it can be nothing else: the exact name the sandbox created (`sandbox`, lower case:
-/// a real connection that the sandbox took over kept its own spelling) and all three endpoints
-/// plain HTTP on the IPv4 loopback, which no Workday tenant serves. A real connection fails at
-/// least one of these, so it is never mistaken for the sandbox and overwritten.
-pub(crate) fn is_legacy_sandbox(p: &crate::profile::Profile) -> bool {
-    p.name == SANDBOX_CONNECTION
-        && [
-            &p.rest_api_endpoint,
-            &p.token_endpoint,
-            &p.authorization_endpoint,
-        ]
-        .iter()
-        .all(|url| url.starts_with("http://127.0.0.1:"))
 }
 
 /// A real connection asked to use the sandbox's name.

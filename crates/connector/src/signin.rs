@@ -10,7 +10,7 @@ use url::Url;
 use workday_client::oauth::{self, OAuthClient, TokenSet};
 
 use crate::browser::{self, Browser};
-use crate::loopback::{CallbackListener, ResultPage, SignInError};
+use crate::loopback::{CallbackError, CallbackListener, ResultPage};
 use crate::problem::{Diagnose, Problem};
 use crate::profile::Profile;
 
@@ -44,7 +44,7 @@ pub enum SignInProgress {
 #[derive(Debug, thiserror::Error)]
 pub enum SignInFailure {
     #[error(transparent)]
-    Loopback(#[from] SignInError),
+    Loopback(#[from] CallbackError),
     #[error(transparent)]
     Exchange(#[from] oauth::OAuthError),
     #[error("the authorization endpoint is not a valid URL")]

@@ -209,7 +209,7 @@ impl TokenManager {
             path: path.clone(),
             detail,
         };
-        let file = crate::paths::open_private_lock_file(path).map_err(|e| failed(e.to_string()))?;
+        let file = crate::files::open_lock_file(path).map_err(|e| failed(e.to_string()))?;
         let deadline = Instant::now() + REFRESH_LOCK_WAIT;
         loop {
             match file.try_lock() {

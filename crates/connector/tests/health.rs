@@ -12,7 +12,7 @@ use connector::health::spawn_monitor;
 use connector::paths::Home;
 use connector::secrets::SecretStore;
 use connector::signin::SignInOptions;
-use connector::state::ConnectionState;
+use connector::status::ConnectionState;
 use connector::{SandboxOptions, Status};
 use tokio_util::sync::CancellationToken;
 

@@ -12,8 +12,8 @@ use common::consent_browser;
 use connector::Diagnose;
 use connector::browser::{CommandBrowser, open_in_background};
 use connector::loopback::{
-    Answer, AuthorizationCode, CALLBACK_PATH, CallbackListener, HEADER_READ_TIMEOUT,
-    MAX_CONNECTIONS, RedirectHost, SignInError,
+    Answer, AuthorizationCode, CALLBACK_PATH, CallbackError, CallbackListener, HEADER_READ_TIMEOUT,
+    MAX_CONNECTIONS, RedirectHost,
 };
 use secrecy::ExposeSecret;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -24,7 +24,7 @@ use tokio_util::sync::CancellationToken;
 const STATE: &str = "s7Yq1c0rR3ct-state_value.with~chars";
 const LONG: Duration = Duration::from_secs(60);
 
-type Waiting = JoinHandle<Result<AuthorizationCode, SignInError>>;
+type Waiting = JoinHandle<Result<AuthorizationCode, CallbackError>>;
 
 /// Binds on an ephemeral port and starts waiting for `STATE`; a code's page is told at once that
 /// the sign-in worked, as after a successful exchange.
@@ -41,8 +41,8 @@ async fn start(host: RedirectHost, issuer: Option<&'static str>) -> (Waiting, u1
 }
 
 async fn signed_in_at_once(
-    wait: impl Future<Output = Result<Answer, SignInError>>,
-) -> Result<AuthorizationCode, SignInError> {
+    wait: impl Future<Output = Result<Answer, CallbackError>>,
+) -> Result<AuthorizationCode, CallbackError> {
     let (code, page) = wait.await?;
     page.signed_in().await;
     Ok(code)
@@ -107,14 +107,14 @@ fn valid(code: &str) -> String {
     callback(&format!("code={code}&state={STATE}"))
 }
 
-async fn finish(waiting: Waiting) -> Result<AuthorizationCode, SignInError> {
+async fn finish(waiting: Waiting) -> Result<AuthorizationCode, CallbackError> {
     tokio::time::timeout(Duration::from_secs(10), waiting)
         .await
         .expect("the wait ended")
         .expect("the wait task did not panic")
 }
 
-fn code_of(r: Result<AuthorizationCode, SignInError>) -> String {
+fn code_of(r: Result<AuthorizationCode, CallbackError>) -> String {
     r.expect("a code").0.expose_secret().to_string()
 }
 
@@ -217,7 +217,7 @@ async fn access_denied_ends_with_signin_denied_and_the_page_escapes_the_descript
     );
     assert!(!r.body.contains("<script>"));
     let err = finish(waiting).await.expect_err("denied");
-    assert!(matches!(err, SignInError::Denied { .. }), "{err:?}");
+    assert!(matches!(err, CallbackError::Denied { .. }), "{err:?}");
     let p = err.problem();
     assert_eq!(p.code, "signin.denied");
     assert!(p.message.contains("said no"), "{}", p.message);
@@ -365,7 +365,7 @@ async fn a_flood_of_idle_connections_is_capped_and_the_real_callback_still_compl
 }
 
 /// Starts waiting and returns the spawned wait, which hands back the code and its page.
-async fn start_held() -> (JoinHandle<Result<Answer, SignInError>>, u16) {
+async fn start_held() -> (JoinHandle<Result<Answer, CallbackError>>, u16) {
     let listener = CallbackListener::bind(0, RedirectHost::Ipv4Literal)
         .await
         .expect("bind");
@@ -611,7 +611,7 @@ async fn a_busy_port_is_signin_port_busy_naming_the_port() {
         .await
         .expect_err("busy");
     assert!(
-        matches!(err, SignInError::PortBusy { port: p } if p == port),
+        matches!(err, CallbackError::PortBusy { port: p } if p == port),
         "{err:?}"
     );
     let p = err.problem();
@@ -744,7 +744,7 @@ fn pkce_challenge(verifier: &str) -> String {
 }
 
 struct Consent {
-    result: Result<AuthorizationCode, SignInError>,
+    result: Result<AuthorizationCode, CallbackError>,
     browser: Result<(), String>,
     visited: Vec<String>,
     authorize_url: String,

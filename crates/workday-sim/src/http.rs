@@ -71,10 +71,6 @@ async fn website_not_found(axum::extract::State(t): axum::extract::State<Arc<Ten
     )
 }
 
-pub(crate) fn is_version(s: &str) -> bool {
-    s.len() > 1 && s.starts_with('v') && s[1..].bytes().all(|b| b.is_ascii_digit())
-}
-
 /// The tenant segment of a path, where the host's URL scheme puts one.
 fn tenant_segment(host: Host, path: &str) -> Option<&str> {
     let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
@@ -82,8 +78,8 @@ fn tenant_segment(host: Host, path: &str) -> Option<&str> {
         Host::Website => segs.first().copied(),
         Host::Services => match segs.as_slice() {
             ["ccx", "oauth2", t, ..] => Some(t),
-            ["ccx", "api", v, t, ..] if is_version(v) => Some(t),
-            ["ccx", "api", _, v, t, ..] if is_version(v) => Some(t),
+            ["ccx", "api", v, t, ..] if rest::is_version(v) => Some(t),
+            ["ccx", "api", _, v, t, ..] if rest::is_version(v) => Some(t),
             _ => None,
         },
         Host::Control => None,

@@ -22,8 +22,6 @@ use crate::rng::{hash_str, secret, session_id};
 use crate::state::{Access, Code, Pending, Tenant};
 use crate::switches::{ClientAuthMode, Switches, TokenExpiry};
 
-/// How long a consent page stays answerable.
-pub const PENDING_LIFETIME_SECS: u64 = 600;
 /// Lifetime of tokens when 60-minute expiry is not enforced ("several hours"; unverified).
 const LONG_TOKEN_SECS: u64 = 4 * 3600;
 
@@ -202,8 +200,7 @@ pub async fn decision(State(t): Shared, body: Bytes) -> Response {
     };
     // Single use: a second submission of the same page finds nothing.
     let pending = t.grants().pending.remove(id);
-    let Some(pending) = pending.filter(|p| p.created.elapsed().as_secs() < PENDING_LIFETIME_SECS)
-    else {
+    let Some(pending) = pending.filter(|p| p.is_live(Instant::now())) else {
         return pages::error(
             StatusCode::BAD_REQUEST,
             &t.name,
@@ -504,28 +501,4 @@ fn issue_access(t: &Tenant, sw: &Switches, account: &str) -> (String, Option<i64
         },
     );
     (token, reported)
-}
-
-/// Checks `Authorization: Bearer` on a REST call; Err is the 401 answer.
-pub fn authenticate(t: &Tenant, headers: &HeaderMap) -> Result<Access, Response> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(s, _)| s.eq_ignore_ascii_case("bearer"))
-        .map(|(_, tok)| tok.trim().to_string());
-    let access = token.and_then(|tok| t.grants().access.get(&tok).cloned());
-    match access {
-        Some(a) if a.expires > Instant::now() && !t.switches().account_locked => Ok(a),
-        Some(_) => Err(crate::rest::client_error(
-            StatusCode::UNAUTHORIZED,
-            "Invalid request",
-            "The access token has expired or is no longer valid",
-        )),
-        None => Err(crate::rest::client_error(
-            StatusCode::UNAUTHORIZED,
-            "Invalid request",
-            "A valid bearer access token is required",
-        )),
-    }
 }

@@ -2,18 +2,17 @@
 //! parameter validation, permission checks and error bodies.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::Json;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDateTime, Utc};
 use rand::seq::SliceRandom;
 use serde_json::{Value, json};
 
 use crate::activity::{OwnCall, Render, Window};
-use crate::http::is_version;
-use crate::oauth::authenticate;
 use crate::params::Params;
 use crate::state::{Access, Tenant};
 use crate::switches::OffsetCapMode;
@@ -35,9 +34,38 @@ pub fn client_error(status: StatusCode, error: &str, detail: &str) -> Response {
         .into_response()
 }
 
+/// Checks `Authorization: Bearer` on a REST call; Err is the 401 answer.
+fn authenticate(t: &Tenant, headers: &HeaderMap) -> Result<Access, Response> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(s, _)| s.eq_ignore_ascii_case("bearer"))
+        .map(|(_, tok)| tok.trim().to_string());
+    let access = token.and_then(|tok| t.grants().access.get(&tok).cloned());
+    match access {
+        Some(a) if a.expires > Instant::now() && !t.switches().account_locked => Ok(a),
+        Some(_) => Err(client_error(
+            StatusCode::UNAUTHORIZED,
+            "Invalid request",
+            "The access token has expired or is no longer valid",
+        )),
+        None => Err(client_error(
+            StatusCode::UNAUTHORIZED,
+            "Invalid request",
+            "A valid bearer access token is required",
+        )),
+    }
+}
+
 /// Workday's body for other statuses: `{"error": ...}`.
 pub fn server_error(status: StatusCode, error: &str) -> Response {
     (status, Json(json!({ "error": error }))).into_response()
+}
+
+/// A version segment of a REST path (`v1`, `v42`).
+pub(crate) fn is_version(s: &str) -> bool {
+    s.len() > 1 && s.starts_with('v') && s[1..].bytes().all(|b| b.is_ascii_digit())
 }
 
 fn invalid(detail: &str) -> Response {

@@ -34,6 +34,16 @@ pub struct Pending {
     pub created: Instant,
 }
 
+/// How long a consent page stays answerable.
+pub const PENDING_LIFETIME_SECS: u64 = 600;
+
+impl Pending {
+    /// Whether the consent page can still be answered at `now`.
+    pub fn is_live(&self, now: Instant) -> bool {
+        now.duration_since(self.created).as_secs() < PENDING_LIFETIME_SECS
+    }
+}
+
 /// An issued authorization code.
 #[derive(Debug, Clone)]
 pub struct Code {
@@ -66,9 +76,7 @@ impl Grants {
     /// Forgets expired short-lived grants once the maps grow (refresh tokens never expire).
     pub fn prune(&mut self, now: Instant) {
         if self.pending.len() > 1000 {
-            self.pending.retain(|_, p| {
-                now.duration_since(p.created).as_secs() < crate::oauth::PENDING_LIFETIME_SECS
-            });
+            self.pending.retain(|_, p| p.is_live(now));
         }
         if self.codes.len() > 1000 {
             self.codes.retain(|_, c| c.expires > now);

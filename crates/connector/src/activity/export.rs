@@ -6,7 +6,7 @@ use std::io::{BufRead, Write};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::Value;
 
-use super::fingerprint::Keyed;
+use super::row::EventRow;
 use super::store::{EventFilter, Store, StoredEvent};
 use crate::problem::Diagnose;
 
@@ -277,9 +277,9 @@ pub fn read_csv(input: impl std::io::Read) -> Result<Vec<StoredEvent>, String> {
 }
 
 /// A stored event rebuilt from Workday's JSON and its key; the columns come from the same
-/// extraction as at ingest ([`Keyed::new`]), so a read-back equals what the store holds.
+/// extraction as at ingest ([`EventRow::new`]), so a read-back equals what the store holds.
 pub fn from_raw(raw: Value, fingerprint: String, ordinal: u32) -> StoredEvent {
-    let k = Keyed::new(&raw);
+    let k = EventRow::new(&raw);
     StoredEvent {
         fingerprint,
         ordinal,
@@ -445,7 +445,7 @@ mod tests {
         let raws: Vec<Value> = (0..50)
             .map(|i| json!({"requestTime": format!("2026-04-17T08:{i:02}:00.000Z"), "systemAccount": format!("u{}", i % 3)}))
             .collect();
-        let rows = crate::activity::fingerprint::key_window(raws);
+        let rows = crate::activity::row::key_window(raws);
         store
             .commit_window(&rows, t0 + chrono::Duration::hours(1))
             .unwrap();
@@ -508,7 +508,7 @@ mod tests {
             .with_timezone(&Utc);
         store.start_at(t0).unwrap();
         let raw = json!({"requestTime": "2026-04-17T08:00:01.000Z", "systemAccount": "=HYPERLINK(\"http://x\",\"y\")", "userAgent": "@cmd", "target": {"id": "-1", "descriptor": "+1"}});
-        let rows = crate::activity::fingerprint::key_window(vec![raw.clone()]);
+        let rows = crate::activity::row::key_window(vec![raw.clone()]);
         store
             .commit_window(&rows, t0 + chrono::Duration::hours(1))
             .unwrap();

@@ -3,6 +3,7 @@
 
 pub mod export;
 pub mod fingerprint;
+pub mod row;
 pub mod store;
 pub mod sync;
 
@@ -140,12 +141,7 @@ pub(crate) fn lock_sync(store: &Path, connection: &str) -> Result<std::fs::File,
             "Check that the data folder is on a writable disk.",
         ))
     };
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(unusable)?;
+    let file = crate::files::open_lock_file(&path).map_err(unusable)?;
     match file.try_lock() {
         Ok(()) => Ok(file),
         Err(std::fs::TryLockError::WouldBlock) => Err(ConnectorError::Failed(crate::Problem::new(

@@ -10,7 +10,8 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, params, params_from_ite
 use serde::Serialize;
 use serde_json::Value;
 
-use super::fingerprint::{Keyed, hex};
+use super::fingerprint::hex;
+use super::row::EventRow;
 use crate::problem::{Diagnose, Problem};
 
 /// Each entry migrates from version `i` to `i + 1`; never edit one that has shipped.
@@ -108,58 +109,6 @@ CREATE INDEX events_visible ON events (own_call, request_time, task_display_name
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
-
-/// HTTP methods a REST call's task name can carry.
-const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
-
-/// True for an event that records a REST API call, which is how the tenant logs this
-/// connector's own requests. The rule, anchored on the whole task name:
-///
-/// `{area}/{path} ({METHOD})`, optionally followed by ` (v{N} - {anything without parentheses})`,
-/// where `area` starts with a lower-case ASCII letter (REST service names: `privacy`,
-/// `staffing`, `common`), `area` and every path segment are non-empty and hold no space, and
-/// there is at least one `/`. Real rows look like
-/// `privacy/activityLogging/userActivity (GET) (v1 -  )`.
-///
-/// Why this cannot hide a person's task: person-facing task names are words separated by spaces
-/// and start with a capital (`Find Workers (GET)`, `View Worker (Legacy)`); none is a slash path
-/// without spaces.
-///
-/// The consenting account (`systemAccount`) is not part of the rule: the connector never learns
-/// it (the token answer does not name it, and consent happens in the browser). So a REST call by
-/// another integration also counts as an API call here; such rows are still stored and shown
-/// with "own calls".
-pub fn is_own_call(event: &Value) -> bool {
-    event
-        .get("taskDisplayName")
-        .and_then(Value::as_str)
-        .is_some_and(is_api_task_name)
-}
-
-fn is_api_task_name(task: &str) -> bool {
-    // The optional version suffix: ` (v1 -  )`.
-    let task = match task.strip_suffix(')').and_then(|t| t.rsplit_once(" (v")) {
-        Some((head, version))
-            if version.split_once(" -").is_some_and(|(n, rest)| {
-                !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && !rest.contains(['(', ')'])
-            }) =>
-        {
-            head
-        }
-        _ => task,
-    };
-    let Some((path, method)) = task.strip_suffix(')').and_then(|t| t.rsplit_once(" (")) else {
-        return false;
-    };
-    let mut segments = path.split('/');
-    let area = segments.next().unwrap_or_default();
-    METHODS.contains(&method)
-        && path.contains('/')
-        && area.starts_with(|c: char| c.is_ascii_lowercase())
-        && path
-            .split('/')
-            .all(|s| !s.is_empty() && !s.contains(char::is_whitespace))
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
@@ -302,14 +251,6 @@ fn ms(t: DateTime<Utc>) -> i64 {
 
 fn from_ms(v: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(v).unwrap_or_default()
-}
-
-/// requestTime as ms since the epoch, when present and readable.
-pub fn request_time_ms(event: &Value) -> Option<i64> {
-    let s = event.get("requestTime")?.as_str()?;
-    DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|t| t.with_timezone(&Utc).timestamp_millis())
 }
 
 const COLUMNS: &str = "fingerprint, ordinal, request_time, system_account, activity_action, \
@@ -475,7 +416,7 @@ impl Store {
     /// window is taken as read for the first time (see [`Store::commit_window_with`]).
     pub fn commit_window(
         &mut self,
-        events: &[Keyed],
+        events: &[EventRow],
         until: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
         self.commit_window_with(events, until, None)
@@ -498,7 +439,7 @@ impl Store {
     /// twice.
     pub fn commit_window_with(
         &mut self,
-        events: &[Keyed],
+        events: &[EventRow],
         until: DateTime<Utc>,
         reread: Option<std::ops::Range<DateTime<Utc>>>,
     ) -> Result<u64, StoreError> {
@@ -511,7 +452,7 @@ impl Store {
                     "INSERT OR IGNORE INTO events ({COLUMNS}) VALUES \
                      (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
                 ))?;
-                let mut put = |k: &Keyed, ordinal: u32| {
+                let mut put = |k: &EventRow, ordinal: u32| {
                     insert
                         .execute(params![
                             &k.fingerprint[..],
@@ -535,13 +476,15 @@ impl Store {
                         .map(|n| n as u64)
                 };
                 // In time order: every index but the key's then grows at its end.
-                let mut order: Vec<&Keyed> = events.iter().filter(|k| !k.time_estimated).collect();
+                let mut order: Vec<&EventRow> =
+                    events.iter().filter(|k| !k.time_estimated).collect();
                 order.sort_by_key(|k| k.request_time);
                 for k in order {
                     added += put(k, k.ordinal)?;
                 }
                 // Untimed ones by fingerprint, in the order the window numbered them.
-                let mut untimed: Vec<&Keyed> = events.iter().filter(|k| k.time_estimated).collect();
+                let mut untimed: Vec<&EventRow> =
+                    events.iter().filter(|k| k.time_estimated).collect();
                 untimed.sort_by_key(|k| (k.fingerprint, k.ordinal));
                 let mut count = tx.prepare_cached(
                     "SELECT COUNT(*) FROM events WHERE fingerprint = ?1 AND time_estimated = 1 \
@@ -771,7 +714,7 @@ fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::activity::fingerprint::key_window;
+    use crate::activity::row::key_window;
     use serde_json::json;
 
     fn ev(t: &str, user: &str, task: &str) -> Value {
@@ -780,7 +723,7 @@ mod tests {
 
     /// One window's answer as the engine keys it: twins numbered, untimed events placed at
     /// the window's start.
-    fn window_rows(from: DateTime<Utc>, events: Vec<Value>) -> Vec<Keyed> {
+    fn window_rows(from: DateTime<Utc>, events: Vec<Value>) -> Vec<EventRow> {
         let mut rows = key_window(events);
         rows.iter_mut()
             .for_each(|k| k.place_untimed(from.timestamp_millis()));
@@ -1144,36 +1087,5 @@ mod tests {
             store.tenant().unwrap().as_deref(),
             Some("wd2.example.com/acme")
         );
-    }
-
-    #[test]
-    fn own_calls_are_recognised() {
-        let own = |t: &str| is_own_call(&json!({ "taskDisplayName": t }));
-        // The shape a real tenant logs, and the same calls without the version suffix.
-        assert!(own("privacy/activityLogging/userActivity (GET) (v1 -  )"));
-        assert!(own("common/workers (GET) (v1 -  )"));
-        assert!(own("staffing/workers (GET) (v6 - 2024R2)"));
-        assert!(own("privacy/activityLogging/userActivity (GET)"));
-        assert!(own("staffing/workers (GET)"));
-        assert!(own("common/v1/workers (POST)"));
-        assert!(own(
-            "absenceManagement/workers/{id}/timeOff (PATCH) (v2 -  )"
-        ));
-        // People's tasks, whatever their brackets say.
-        assert!(!own("Find Workers (GET)"));
-        assert!(!own("Find Workers (GET) (v1 -  )"));
-        assert!(!own("View Worker (Legacy)"));
-        assert!(!own("Import/Export (GET)"));
-        assert!(!own("Benefits / Pay (GET)"));
-        assert!(!own("privacy/activityLogging (FETCH)"));
-        assert!(!own("privacy (GET)"));
-        assert!(!own("privacy//userActivity (GET)"));
-        assert!(!own(
-            "privacy/activityLogging/userActivity (GET) (v1 -  ) extra"
-        ));
-        assert!(!own("privacy/activityLogging/userActivity (GET) (x1 -  )"));
-        assert!(!own(""));
-        assert!(!is_own_call(&json!({})));
-        assert!(!is_own_call(&json!({"taskDisplayName": 7})));
     }
 }

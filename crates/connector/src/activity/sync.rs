@@ -3,17 +3,20 @@
 //! windows and pages at once, and commits them strictly in order, each with the checkpoint in
 //! the same transaction.
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
+use futures::stream::FuturesUnordered;
 use secrecy::SecretString;
 use serde::Serialize;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use workday_client::rest::{ActivityQuery, ApiError, Page, RestClient, whole_seconds};
 
-use super::fingerprint::{Keyed, number_twins};
+use super::row::{EventRow, number_twins};
 use super::store::{Checkpoint, Store, StoreError};
 use crate::problem::{Diagnose, Problem};
 use crate::profile::SyncSettings;
@@ -97,7 +100,7 @@ pub struct SyncReport {
     /// Every event in the store now, own calls included.
     pub events_total: u64,
     /// Of `events_read`: the tenant's records of REST API calls, this connector's own among
-    /// them (see [`is_own_call`](super::store::is_own_call)); hidden from views by default.
+    /// them (see [`is_own_call`](super::row::is_own_call)); hidden from views by default.
     pub own_calls_read: u64,
     /// Of `events_total`: the same.
     pub own_calls_total: u64,
@@ -320,7 +323,7 @@ impl<T> Drop for AbortOnDrop<T> {
 /// How a window's read ended.
 enum Leaf {
     /// Every event, keyed, twins numbered; a warning when not all could be reached.
-    Events(Vec<Keyed>, Option<Problem>),
+    Events(Vec<EventRow>, Option<Problem>),
     Overfull,
     /// No read could be trusted (see [`Reader::leaf`]): not to be committed in this pass.
     Unstable(Problem),
@@ -329,14 +332,14 @@ enum Leaf {
 /// One read of a window.
 enum Read {
     /// Its rows, page by page, each page as the tenant answered it.
-    Pages(Vec<Vec<Keyed>>),
+    Pages(Vec<Vec<EventRow>>),
     /// The read contradicted itself, as said.
     Flawed(String),
     Overfull,
 }
 
 /// True when a row (by fingerprint) comes on more than one page.
-fn repeats_across_pages(pages: &[Vec<Keyed>]) -> bool {
+fn repeats_across_pages(pages: &[Vec<EventRow>]) -> bool {
     let mut seen: std::collections::HashMap<[u8; 16], usize> = Default::default();
     pages.iter().enumerate().any(|(i, page)| {
         page.iter()
@@ -376,7 +379,7 @@ impl Reader<'_> {
 
     /// One page, as rows (the JSON tree is dropped here); a 401 refreshes the token once and
     /// retries, a second 401 is final.
-    async fn page(&self, q: &ActivityQuery) -> Result<(u64, Vec<Keyed>), SyncError> {
+    async fn page(&self, q: &ActivityQuery) -> Result<(u64, Vec<EventRow>), SyncError> {
         let _slot = self
             .in_flight
             .acquire((q.offset > 0, q.from, q.offset))
@@ -400,11 +403,11 @@ impl Reader<'_> {
         &self,
         token: SecretString,
         q: ActivityQuery,
-    ) -> Result<(u64, Vec<Keyed>), SyncError> {
+    ) -> Result<(u64, Vec<EventRow>), SyncError> {
         let rest = self.api.rest.clone();
         let mut task = AbortOnDrop(tokio::spawn(async move {
             let page: Page = rest.activity(&token, &q).await?;
-            let rows: Vec<Keyed> = page.data.iter().map(Keyed::new).collect();
+            let rows: Vec<EventRow> = page.data.iter().map(EventRow::new).collect();
             Ok::<_, ApiError>((page.total, rows))
         }));
         match (&mut task.0).await {
@@ -447,7 +450,7 @@ impl Reader<'_> {
                 Read::Pages(pages) => pages,
             };
             let repeated = repeats_across_pages(&pages);
-            let mut rows: Vec<Keyed> = pages.into_iter().flatten().collect();
+            let mut rows: Vec<EventRow> = pages.into_iter().flatten().collect();
             number_twins(&mut rows);
             if !repeated {
                 return Ok(Leaf::Events(rows, None));
@@ -457,7 +460,7 @@ impl Reader<'_> {
                 Read::Overfull => return Ok(Leaf::Overfull),
                 Read::Flawed(f) => flaw = f,
                 Read::Pages(pages) => {
-                    let mut other: Vec<Keyed> = pages.into_iter().flatten().collect();
+                    let mut other: Vec<EventRow> = pages.into_iter().flatten().collect();
                     number_twins(&mut other);
                     if other == rows {
                         return Ok(Leaf::Events(rows, None));
@@ -546,14 +549,14 @@ impl Reader<'_> {
         })
     }
 
-    async fn page_at(&self, q: ActivityQuery) -> Result<(u64, Vec<Keyed>), SyncError> {
+    async fn page_at(&self, q: ActivityQuery) -> Result<(u64, Vec<EventRow>), SyncError> {
         self.page(&q).await
     }
 
     /// What can be paged through of an over-full one-second window: nothing narrower can be
     /// asked for, so keep what can be reached, with a warning.
     async fn capped(&self, s: Span) -> Result<Leaf, SyncError> {
-        let mut rows: Vec<Keyed> = Vec::new();
+        let mut rows: Vec<EventRow> = Vec::new();
         loop {
             let q = ActivityQuery {
                 from: s.from,
@@ -587,7 +590,7 @@ impl Reader<'_> {
 /// then only empty ones (at least one): the shape of a tenant that stops serving at its offset
 /// cap. A short page followed by more rows, or rows after an empty page, is a read that skipped
 /// rows instead.
-fn stops_at_a_cap(pages: &[Vec<Keyed>], first: u64, step: u64) -> bool {
+fn stops_at_a_cap(pages: &[Vec<EventRow>], first: u64, step: u64) -> bool {
     let Some(end) = pages.iter().position(|p| p.is_empty()) else {
         return false;
     };
@@ -611,7 +614,7 @@ struct Slot {
 }
 
 /// A window's keyed rows and a warning about them.
-type Rows = (Vec<Keyed>, Option<Problem>);
+type Rows = (Vec<EventRow>, Option<Problem>);
 
 type Boxed<'f, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'f>>;
 type Probe = (u64, Span, u64);
@@ -666,25 +669,20 @@ pub async fn run(
     let lag = Duration::from_secs(settings.publish_lag_secs);
     let existing = blocking(&store, |s| s.checkpoint()).await?;
     let (from, to) = range(existing, now, backfill, lag, options.overlap);
-    // Windows before the last pass's end are re-reads; no window straddles it (see
-    // `Store::commit_window_with` for what that means for events without a time).
-    let reread_until = existing.map(|c| c.synced_until);
-    let lookback = chrono::Duration::seconds(MAX_WINDOW.max(options.window).as_secs() as i64);
     // Kept before any read, so a backfill interrupted and restarted keeps its range.
     let checkpoint = match existing {
         Some(c) => c,
         None => blocking(&store, move |s| s.start_at(from)).await?,
     };
-    let cap = options.offset_cap.max(2);
     let reader = Reader {
         api,
         page_size: settings.page_size.clamp(1, 1000),
-        cap,
+        cap: options.offset_cap.max(2),
         in_flight: Gate::new(REQUESTS_IN_FLIGHT),
         sign_in_needed: AtomicBool::new(false),
         token_gate: tokio::sync::Mutex::new(()),
     };
-    let mut report = SyncReport {
+    let report = SyncReport {
         connection: connection.to_string(),
         from,
         to,
@@ -701,177 +699,17 @@ pub async fn run(
         elapsed_secs: 0.0,
         warnings: Vec::new(),
     };
-    let mut planner = Planner::new(cap, options.window);
-    let max_open = options.concurrency.max(1);
-    let (probe_tx, mut probe_rx) = tokio::sync::mpsc::unbounded_channel::<Probe>();
-    let mut open: std::collections::VecDeque<Slot> = std::collections::VecDeque::new();
-    let mut reading =
-        futures::stream::FuturesUnordered::<Boxed<'_, (u64, Result<Leaf, SyncError>)>>::new();
-    let mut committing: Option<Boxed<'static, Result<(u64, usize), StoreError>>> = None;
-    // Rows read and not yet committed (the commit under way included). Past the budget no new
-    // window starts: where the store is slower than the tenant (no latency, no rate limit),
-    // finished windows would otherwise pile up in memory.
-    let mut held = 0usize;
-    let budget = (ROWS_HELD_PER_CAP * cap) as usize;
-    let mut next_id = 0u64;
-    let mut planned_until = from;
-    let mut failure: Option<SyncError> = None;
-    // Set when a window could not be read consistently: nothing after it is planned.
-    let mut unstable = false;
-    let reader = &reader;
-    loop {
-        // Plan the next window once the last one planned has told its total: the density is
-        // then as fresh as it gets (halves of a split window, which say nothing about what
-        // comes after them, are not waited for). Before any total is known, two windows go
-        // out at once, so that a throttled or slow first answer does not hold the whole pass.
-        let blind = if planner.density.is_some() { 1 } else { 2 };
-        while failure.is_none()
-            && !unstable
-            && planned_until < to
-            && open.len() < max_open
-            && held < budget
-            && open.iter().filter(|s| !s.probed && !s.half).count() < blind
-        {
-            let end = match reread_until {
-                Some(cp) if planned_until < cp && cp < to => cp,
-                _ => to,
-            };
-            let span = planner.next(planned_until, end);
-            planned_until = span.to;
-            open.push_back(Slot {
-                id: next_id,
-                span,
-                probed: false,
-                half: false,
-                done: None,
-            });
-            reading.push(read(reader, next_id, span, probe_tx.clone()));
-            next_id += 1;
-        }
-        // Commit the earliest window when it is in and the previous commit is done.
-        if committing.is_none()
-            && failure.is_none()
-            && open.front().is_some_and(|s| s.done.is_some())
-            && let Some(slot) = open.pop_front()
-            && let Some(done) = slot.done
-        {
-            match done {
-                Ok((rows, warning)) => {
-                    report.warnings.extend(warning);
-                    report.events_read += rows.len() as u64;
-                    report.events_untimed +=
-                        rows.iter().filter(|k| k.time_estimated).count() as u64;
-                    report.own_calls_read += rows.iter().filter(|k| k.own_call).count() as u64;
-                    let until = slot.span.to;
-                    let reread = reread_until
-                        .filter(|cp| until <= *cp)
-                        .map(|_| slot.span.from - lookback..until);
-                    let store = store.clone();
-                    let n = rows.len();
-                    committing = Some(Box::pin(async move {
-                        blocking(&store, move |s| s.commit_window_with(&rows, until, reread))
-                            .await
-                            .map(|added| (added, n))
-                    }));
-                    report.windows += 1;
-                    report.synced_until = report.synced_until.max(until);
-                }
-                Err(problem) => {
-                    // The checkpoint must not pass this window: the pass ends before it, and
-                    // the windows read after it are dropped, to be read again next pass.
-                    report.warnings.push(problem);
-                    open.clear();
-                    reading.clear();
-                    held = 0;
-                }
-            }
-        }
-        if committing.is_none() {
-            // A real failure ends the pass at once (the windows still reading are dropped); a
-            // window stopped by another's failure waits for that failure to surface.
-            let fatal = failure
-                .as_ref()
-                .is_some_and(|f| !matches!(f, SyncError::Stopped));
-            let finished = reading.is_empty() && (open.is_empty() || failure.is_some());
-            if fatal || finished {
-                break;
-            }
-        }
-        tokio::select! {
-            biased;
-            r = async { committing.as_mut().expect("guarded").await }, if committing.is_some() => {
-                committing = None;
-                match r {
-                    Ok((added, n)) => {
-                        held -= n;
-                        report.events_stored += added;
-                        let secs = started.elapsed().as_secs_f64().max(1e-3);
-                        let covered = (report.synced_until - from).num_milliseconds().max(1) as f64;
-                        let left = (to - report.synced_until).num_milliseconds().max(0) as f64;
-                        let total = report.windows + open.len() + planner.windows_left(planned_until, to);
-                        progress(&SyncProgress {
-                            windows_done: report.windows,
-                            windows_total: total,
-                            events_read: report.events_read,
-                            events_stored: report.events_stored,
-                            events_per_sec: report.events_read as f64 / secs,
-                            eta_secs: Some(secs / covered * left),
-                            synced_until: report.synced_until,
-                        });
-                    }
-                    Err(e) => {
-                        failure.get_or_insert(SyncError::Store(e));
-                    }
-                }
-            }
-            Some((id, span, total)) = probe_rx.recv() => {
-                if let Some(s) = open.iter_mut().find(|s| s.id == id) {
-                    s.probed = true;
-                }
-                planner.observe(span, total, total >= cap);
-            }
-            Some((id, r)) = reading.next(), if !reading.is_empty() => {
-                let Some(at) = open.iter().position(|s| s.id == id) else { continue };
-                match r {
-                    Ok(Leaf::Events(rows, warning)) => {
-                        held += rows.len();
-                        open[at].probed = true;
-                        open[at].done = Some(Ok((rows, warning)));
-                    }
-                    Ok(Leaf::Unstable(problem)) => {
-                        unstable = true;
-                        open[at].probed = true;
-                        open[at].done = Some(Err(problem));
-                    }
-                    Ok(Leaf::Overfull) => {
-                        // Halves at a whole second, read concurrently, in place of the window.
-                        let s = open[at].span;
-                        let mid = s.from + chrono::Duration::seconds((s.to - s.from).num_seconds() / 2);
-                        report.splits += 1;
-                        open.remove(at);
-                        // Inserted at the same place, upper half first: the lower ends up first.
-                        for half in [Span { from: mid, to: s.to }, Span { from: s.from, to: mid }] {
-                            open.insert(at, Slot { id: next_id, span: half, probed: false, half: true, done: None });
-                            reading.push(read(reader, next_id, half, probe_tx.clone()));
-                            next_id += 1;
-                        }
-                    }
-                    // Another window's failure stopped this one: find that failure.
-                    Err(SyncError::Stopped) => {
-                        failure.get_or_insert(SyncError::Stopped);
-                    }
-                    Err(e) => {
-                        if failure.as_ref().is_none_or(|f| matches!(f, SyncError::Stopped)) {
-                            failure = Some(e);
-                        }
-                    }
-                }
-            }
-        }
-    }
-    if let Some(e) = failure {
-        return Err(e);
-    }
+    let reread_until = existing.map(|c| c.synced_until);
+    let pass = Pass::new(
+        &reader,
+        store.clone(),
+        options,
+        reread_until,
+        report,
+        started,
+        progress,
+    );
+    let mut report = pass.drive().await?;
     (report.events_total, report.own_calls_total) = blocking(&store, |s| {
         s.optimize()?;
         Ok((s.count()?, s.count_own_calls()?))
@@ -879,6 +717,340 @@ pub async fn run(
     .await?;
     report.elapsed_secs = started.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// The windows of one pass from planning to commit, and its report so far.
+///
+/// What holds throughout:
+/// - `open` holds every window planned and neither committed nor dropped, in time order and
+///   without gaps: a split window is replaced by its halves at its place.
+/// - Only `open`'s front is committed, one commit at a time, each with the checkpoint in the
+///   same transaction: the checkpoint only ever covers a contiguous prefix of the range.
+/// - `held` counts the rows read and not yet committed, the commit under way included.
+/// - After a failure nothing is planned or committed; after an unstable window nothing is
+///   planned, and the commits stop before it.
+struct Pass<'r, 'p> {
+    reader: &'r Reader<'r>,
+    store: Arc<Mutex<Store>>,
+    /// The range of this pass, `[from, to)`.
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    /// The last pass's end: windows before it are re-reads, and no window straddles it (see
+    /// `Store::commit_window_with` for what that means for events without a time).
+    reread_until: Option<DateTime<Utc>>,
+    /// How far before a re-read window its events may have been stored: the widest window.
+    lookback: chrono::Duration,
+    /// Windows read or waiting for their commit at once.
+    max_open: usize,
+    /// Rows held at most before no new window starts: where the store is slower than the
+    /// tenant (no latency, no rate limit), finished windows would otherwise pile up in memory.
+    budget: usize,
+    started: Instant,
+    planner: Planner,
+    open: VecDeque<Slot>,
+    reading: FuturesUnordered<Boxed<'r, (u64, Result<Leaf, SyncError>)>>,
+    committing: Option<Boxed<'static, Result<(u64, usize), StoreError>>>,
+    probe_tx: UnboundedSender<Probe>,
+    probe_rx: UnboundedReceiver<Probe>,
+    held: usize,
+    next_id: u64,
+    planned_until: DateTime<Utc>,
+    failure: Option<SyncError>,
+    /// Set when a window could not be read consistently: nothing after it is planned.
+    unstable: bool,
+    report: SyncReport,
+    progress: &'p mut (dyn FnMut(&SyncProgress) + Send),
+}
+
+/// What the pass woke up for.
+enum Step {
+    /// The commit under way ended: rows added and rows it held, or why it failed.
+    Committed(Result<(u64, usize), StoreError>),
+    /// A window's first page told its total.
+    Probed(Probe),
+    /// A window's read ended.
+    Read(u64, Result<Leaf, SyncError>),
+}
+
+impl<'r, 'p> Pass<'r, 'p> {
+    fn new(
+        reader: &'r Reader<'r>,
+        store: Arc<Mutex<Store>>,
+        options: &SyncOptions,
+        reread_until: Option<DateTime<Utc>>,
+        report: SyncReport,
+        started: Instant,
+        progress: &'p mut (dyn FnMut(&SyncProgress) + Send),
+    ) -> Self {
+        let (probe_tx, probe_rx) = tokio::sync::mpsc::unbounded_channel();
+        Pass {
+            reader,
+            store,
+            from: report.from,
+            to: report.to,
+            reread_until,
+            lookback: chrono::Duration::seconds(MAX_WINDOW.max(options.window).as_secs() as i64),
+            max_open: options.concurrency.max(1),
+            budget: (ROWS_HELD_PER_CAP * reader.cap) as usize,
+            started,
+            planner: Planner::new(reader.cap, options.window),
+            open: VecDeque::new(),
+            reading: FuturesUnordered::new(),
+            committing: None,
+            probe_tx,
+            probe_rx,
+            held: 0,
+            next_id: 0,
+            planned_until: report.from,
+            failure: None,
+            unstable: false,
+            report,
+            progress,
+        }
+    }
+
+    /// Runs the pass to its end: its report, or the failure that stopped it.
+    async fn drive(mut self) -> Result<SyncReport, SyncError> {
+        loop {
+            self.plan();
+            self.start_commit();
+            if self.committing.is_none() && self.over() {
+                break;
+            }
+            match self.next_step().await {
+                Step::Committed(r) => self.on_committed(r),
+                Step::Probed(probe) => self.on_probed(probe),
+                Step::Read(id, r) => self.on_read(id, r),
+            }
+        }
+        match self.failure {
+            Some(e) => Err(e),
+            None => Ok(self.report),
+        }
+    }
+
+    /// Plans the next window once the last one planned has told its total: the density is
+    /// then as fresh as it gets (halves of a split window, which say nothing about what comes
+    /// after them, are not waited for). Before any total is known, two windows go out at once,
+    /// so that a throttled or slow first answer does not hold the whole pass. Windows end at
+    /// the last pass's end when they pass it, so none straddles it.
+    fn plan(&mut self) {
+        let blind = if self.planner.density.is_some() { 1 } else { 2 };
+        while self.failure.is_none()
+            && !self.unstable
+            && self.planned_until < self.to
+            && self.open.len() < self.max_open
+            && self.held < self.budget
+            && self.open.iter().filter(|s| !s.probed && !s.half).count() < blind
+        {
+            let end = match self.reread_until {
+                Some(cp) if self.planned_until < cp && cp < self.to => cp,
+                _ => self.to,
+            };
+            let span = self.planner.next(self.planned_until, end);
+            self.planned_until = span.to;
+            let slot = self.start_read(span, false);
+            self.open.push_back(slot);
+        }
+    }
+
+    /// Starts reading `span`; its slot is for the caller to put in its place in `open`.
+    fn start_read(&mut self, span: Span, half: bool) -> Slot {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.reading
+            .push(read(self.reader, id, span, self.probe_tx.clone()));
+        Slot {
+            id,
+            span,
+            probed: false,
+            half,
+            done: None,
+        }
+    }
+
+    /// Commits the earliest window when it is in and the previous commit is done, never after
+    /// a failure. A window that could not be read consistently is not committed: the pass
+    /// stops before it.
+    fn start_commit(&mut self) {
+        if self.committing.is_some()
+            || self.failure.is_some()
+            || self.open.front().is_none_or(|s| s.done.is_none())
+        {
+            return;
+        }
+        let Some(Slot {
+            span,
+            done: Some(done),
+            ..
+        }) = self.open.pop_front()
+        else {
+            return;
+        };
+        let (rows, warning) = match done {
+            Ok(rows) => rows,
+            Err(problem) => return self.stop_before(problem),
+        };
+        let report = &mut self.report;
+        report.warnings.extend(warning);
+        report.events_read += rows.len() as u64;
+        report.events_untimed += rows.iter().filter(|k| k.time_estimated).count() as u64;
+        report.own_calls_read += rows.iter().filter(|k| k.own_call).count() as u64;
+        let until = span.to;
+        let reread = self
+            .reread_until
+            .filter(|cp| until <= *cp)
+            .map(|_| span.from - self.lookback..until);
+        let store = self.store.clone();
+        let n = rows.len();
+        self.committing = Some(Box::pin(async move {
+            blocking(&store, move |s| s.commit_window_with(&rows, until, reread))
+                .await
+                .map(|added| (added, n))
+        }));
+        report.windows += 1;
+        report.synced_until = report.synced_until.max(until);
+    }
+
+    /// The checkpoint must not pass a window that could not be read: the pass ends before it,
+    /// and the windows read after it are dropped, to be read again next pass.
+    fn stop_before(&mut self, problem: Problem) {
+        self.report.warnings.push(problem);
+        self.open.clear();
+        self.reading.clear();
+        self.held = 0;
+    }
+
+    /// Whether the pass is over, asked while no commit is under way. A real failure ends it at
+    /// once (the windows still reading are dropped); a window stopped by another's failure
+    /// waits for that failure to surface.
+    fn over(&self) -> bool {
+        let fatal = self
+            .failure
+            .as_ref()
+            .is_some_and(|f| !matches!(f, SyncError::Stopped));
+        let finished = self.reading.is_empty() && (self.open.is_empty() || self.failure.is_some());
+        fatal || finished
+    }
+
+    /// Waits for the next thing to happen: a commit ending first, then a total told, then a
+    /// read ending.
+    async fn next_step(&mut self) -> Step {
+        let Pass {
+            committing,
+            probe_rx,
+            reading,
+            ..
+        } = self;
+        tokio::select! {
+            biased;
+            r = async { committing.as_mut().expect("guarded").await }, if committing.is_some() => {
+                Step::Committed(r)
+            }
+            Some(probe) = probe_rx.recv() => Step::Probed(probe),
+            Some((id, r)) = reading.next(), if !reading.is_empty() => Step::Read(id, r),
+        }
+    }
+
+    /// A window is committed with its checkpoint: its rows are no longer held, and the front
+    /// hears how far the pass has come.
+    fn on_committed(&mut self, r: Result<(u64, usize), StoreError>) {
+        self.committing = None;
+        match r {
+            Ok((added, n)) => {
+                self.held -= n;
+                self.report.events_stored += added;
+                let p = self.progress_now();
+                (self.progress)(&p);
+            }
+            Err(e) => {
+                self.failure.get_or_insert(SyncError::Store(e));
+            }
+        }
+    }
+
+    fn progress_now(&self) -> SyncProgress {
+        let r = &self.report;
+        let secs = self.started.elapsed().as_secs_f64().max(1e-3);
+        let covered = (r.synced_until - self.from).num_milliseconds().max(1) as f64;
+        let left = (self.to - r.synced_until).num_milliseconds().max(0) as f64;
+        let total =
+            r.windows + self.open.len() + self.planner.windows_left(self.planned_until, self.to);
+        SyncProgress {
+            windows_done: r.windows,
+            windows_total: total,
+            events_read: r.events_read,
+            events_stored: r.events_stored,
+            events_per_sec: r.events_read as f64 / secs,
+            eta_secs: Some(secs / covered * left),
+            synced_until: r.synced_until,
+        }
+    }
+
+    /// A window's first page told its total: the planner learns the density.
+    fn on_probed(&mut self, (id, span, total): Probe) {
+        if let Some(s) = self.open.iter_mut().find(|s| s.id == id) {
+            s.probed = true;
+        }
+        self.planner.observe(span, total, total >= self.reader.cap);
+    }
+
+    /// A window's read ended. A window dropped meanwhile (the pass stopped before it) is
+    /// ignored. The first real failure is the one reported; a window stopped by another's
+    /// failure only marks the pass as failing until that failure surfaces.
+    fn on_read(&mut self, id: u64, r: Result<Leaf, SyncError>) {
+        let Some(at) = self.open.iter().position(|s| s.id == id) else {
+            return;
+        };
+        match r {
+            Ok(Leaf::Events(rows, warning)) => {
+                self.held += rows.len();
+                self.open[at].probed = true;
+                self.open[at].done = Some(Ok((rows, warning)));
+            }
+            Ok(Leaf::Unstable(problem)) => {
+                self.unstable = true;
+                self.open[at].probed = true;
+                self.open[at].done = Some(Err(problem));
+            }
+            Ok(Leaf::Overfull) => self.split(at),
+            Err(SyncError::Stopped) => {
+                self.failure.get_or_insert(SyncError::Stopped);
+            }
+            Err(e) => {
+                if self
+                    .failure
+                    .as_ref()
+                    .is_none_or(|f| matches!(f, SyncError::Stopped))
+                {
+                    self.failure = Some(e);
+                }
+            }
+        }
+    }
+
+    /// Replaces the over-full window at `at` by its halves, cut at a whole second and read
+    /// concurrently, in its place in the time order.
+    fn split(&mut self, at: usize) {
+        let s = self.open[at].span;
+        let mid = s.from + chrono::Duration::seconds((s.to - s.from).num_seconds() / 2);
+        self.report.splits += 1;
+        self.open.remove(at);
+        // Inserted at the same place, upper half first: the lower ends up first.
+        for half in [
+            Span {
+                from: mid,
+                to: s.to,
+            },
+            Span {
+                from: s.from,
+                to: mid,
+            },
+        ] {
+            let slot = self.start_read(half, true);
+            self.open.insert(at, slot);
+        }
+    }
 }
 
 /// Runs a store call off the async threads.

@@ -477,7 +477,7 @@ async fn activity_insights_and_a_user_page_on_the_synced_sandbox() {
     }
     session
         .execute(
-            "document.querySelector('[data-insights]').scrollIntoView();",
+            "document.querySelector('[data-insights]').scrollIntoView({ block: 'center' });",
             vec![],
         )
         .await
@@ -535,6 +535,20 @@ async fn activity_insights_and_a_user_page_on_the_synced_sandbox() {
     }
     shot(&session, "user-page").await;
     assert_accessible(&session, "main", "the user page").await;
+    // The audit is not blind: an input without a label is caught.
+    session
+        .execute(
+            "const i = document.createElement('input'); i.id = 'axe-probe'; \
+             document.querySelector('main').appendChild(i);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let caught = e2e::axe::audit(&session, "main").await.unwrap();
+    assert!(
+        caught.iter().any(|v| v.starts_with("label:")),
+        "an unlabelled input is a violation: {caught:?}"
+    );
 
     session.delete().await.unwrap();
     drop(fx);

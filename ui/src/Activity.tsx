@@ -1,7 +1,7 @@
 // The activity-log viewer of one connection: filters, a server-paged table (never every event in
 // the webview), Sync now with its progress, export of the current filter, the filter's insights
 // (chart and top lists) and, from a user's name, that user's 30-day page.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import type { ActivityFilter, ActivityPage, Api, Connection, ExportFormat, Problem, SyncProgress } from "./api";
 import { toProblem } from "./api";
 import { ProblemView, SimBadge, StatusBadge, useFocus } from "./components";
@@ -115,6 +115,16 @@ export function ActivityScreen({ api, connection, onBack }: { api: Api; connecti
   const [syncNotice, setSyncNotice] = useState("");
   const [exportNotice, setExportNotice] = useState("");
   const [reloads, setReloads] = useState(0);
+  // The form as last rendered, so a top-list click narrows what is on screen through a callback
+  // that stays the same while the person types (the insights panel skips those renders).
+  const formNow = useRef(form);
+  formNow.current = form;
+  const narrow = useCallback((field: Narrow, value: string) => {
+    const next = { ...formNow.current, [field]: value };
+    setForm(next);
+    setFilter(filterOf(next));
+    setOffset(0);
+  }, []);
 
   useEffect(() => {
     if (!name) return;
@@ -171,8 +181,6 @@ export function ActivityScreen({ api, connection, onBack }: { api: Api; connecti
     setFilter(filterOf(next));
     setOffset(0);
   };
-
-  const narrow = (field: Narrow, value: string) => apply({ ...form, [field]: value });
 
   if (userPage !== null) {
     return (

@@ -25,6 +25,8 @@ const COMMANDS: &[&str] = &[
     "activity_query",
     "activity_sync",
     "activity_export",
+    "activity_insights",
+    "activity_user",
 ];
 
 fn main() {

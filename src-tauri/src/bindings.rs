@@ -4,7 +4,10 @@
 
 use std::path::PathBuf;
 
-use connector::activity::{EventPage, ExportFormat, StoredEvent, SyncReport};
+use connector::activity::insights::{Bucket, Ranked, SessionSummary, TimeCount, TopList};
+use connector::activity::{
+    EventPage, ExportFormat, Insights, StoredEvent, SyncReport, UserInsights,
+};
 use connector::checks::{Field, Findings, Severity};
 use connector::connections::ConnectionView;
 use connector::guide::{DomainPermission, Guide, RegisterField, TenantSetting};
@@ -77,6 +80,13 @@ pub fn typescript() -> String {
         export::<SyncReport>(&cfg),
         export::<ExportFormat>(&cfg),
         export::<Exported>(&cfg),
+        export::<Bucket>(&cfg),
+        export::<TimeCount>(&cfg),
+        export::<Ranked>(&cfg),
+        export::<TopList>(&cfg),
+        export::<Insights>(&cfg),
+        export::<SessionSummary>(&cfg),
+        export::<UserInsights>(&cfg),
     ];
     format!(
         "// Generated from the Rust types by `src-tauri/src/bindings.rs`; do not edit. After changing\n\

@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use connector::activity::{
-    EventFilter, EventPage, ExportFormat, SyncOptions, SyncProgress, SyncReport,
+    EventFilter, EventPage, ExportFormat, Insights, SyncOptions, SyncProgress, SyncReport,
+    UserInsights,
 };
 use connector::checks::{self, Findings};
 use connector::connections::{ConnectionView, ConnectorError};
@@ -504,4 +505,33 @@ pub async fn activity_export<R: Runtime>(
         path: path.display().to_string(),
         count,
     }))
+}
+
+/// The chart and top lists of `name`'s events matching `filter`; hours and days start on the
+/// viewer's clock (`utc_offset_minutes` east of UTC).
+#[tauri::command]
+pub async fn activity_insights(
+    state: State<'_, AppState>,
+    name: String,
+    filter: ActivityFilter,
+    utc_offset_minutes: i32,
+) -> Result<Insights> {
+    Ok(state
+        .connector
+        .activity_insights(&name, filter.into(), utc_offset_minutes)
+        .await?)
+}
+
+/// The last 30 days of one user of `name`.
+#[tauri::command]
+pub async fn activity_user(
+    state: State<'_, AppState>,
+    name: String,
+    user: String,
+    utc_offset_minutes: i32,
+) -> Result<UserInsights> {
+    Ok(state
+        .connector
+        .user_insights(&name, &user, utc_offset_minutes)
+        .await?)
 }

@@ -150,6 +150,8 @@ pub fn build<R: tauri::Runtime>(state: AppState) -> tauri::Builder<R> {
             commands::activity_query,
             commands::activity_sync,
             commands::activity_export,
+            commands::activity_insights,
+            commands::activity_user,
         ])
         .setup(move |app| {
             let handle = app.handle().clone();

@@ -416,10 +416,17 @@ fn the_capability_lets_the_ui_commands_through_and_refuses_the_rest() {
     assert_eq!(call("connections_list", json!({})), Ok(json!([])));
     assert!(call("settings_get", json!({})).is_ok());
     // The viewer's commands get through (and answer with the connector's problem).
-    for cmd in ["activity_query", "activity_sync", "activity_export"] {
+    for cmd in [
+        "activity_query",
+        "activity_sync",
+        "activity_export",
+        "activity_insights",
+        "activity_user",
+    ] {
         let err = call(
             cmd,
-            json!({"name": "nope", "filter": {}, "page": {"offset": 0, "limit": 200}, "format": "csv"}),
+            json!({"name": "nope", "filter": {}, "page": {"offset": 0, "limit": 200}, "format": "csv",
+                   "user": "ann", "utcOffsetMinutes": 0}),
         )
         .expect_err("no such connection");
         assert_eq!(err["code"], "profile.not_found", "{cmd}: {err}");
@@ -539,4 +546,49 @@ fn activity_query_refuses_a_range_that_ends_before_it_starts() {
         )
         .unwrap_err();
     assert_eq!(err["code"], "input.time_order", "{err}");
+}
+
+#[test]
+fn insights_on_an_empty_store_are_zero_and_bad_input_is_refused() {
+    let h = harness();
+    stored_connection(&h, "acme");
+    let insights = h
+        .call(
+            "activity_insights",
+            json!({"name": "acme", "filter": {"user": "ann"}, "utcOffsetMinutes": 60}),
+        )
+        .unwrap_or_else(|e| panic!("activity_insights failed: {e}"));
+    let empty = json!({"entries": [], "distinct": 0});
+    assert_eq!(
+        insights,
+        json!({"total": 0, "bucket": "hour", "series": [], "untimed": 0, "users": empty,
+               "tasks": empty, "ips": empty, "countries": null})
+    );
+    let user = h
+        .call(
+            "activity_user",
+            json!({"name": "acme", "user": "ann", "utcOffsetMinutes": 0}),
+        )
+        .unwrap_or_else(|e| panic!("activity_user failed: {e}"));
+    assert_eq!(user["user"], "ann");
+    assert_eq!(user["total"], 0);
+    assert_eq!(user["series"].as_array().map(Vec::len), Some(30), "{user}");
+    assert_eq!(user["sessions"], json!([]));
+
+    let err = h
+        .call(
+            "activity_insights",
+            json!({"name": "acme", "filter": {}, "utcOffsetMinutes": 5000}),
+        )
+        .unwrap_err();
+    assert_problem(&err);
+    assert_eq!(err["code"], "input.bad_utc_offset", "{err}");
+    let err = h
+        .call(
+            "activity_user",
+            json!({"name": "acme", "user": "  ", "utcOffsetMinutes": 0}),
+        )
+        .unwrap_err();
+    assert_problem(&err);
+    assert_eq!(err["code"], "input.missing_user", "{err}");
 }

@@ -2,6 +2,7 @@
 //! against a simulated tenant (`cli`), driving the desktop app through `tauri-driver`, reserving
 //! the fixed ports those processes bind (`ports`), and where screenshots go.
 
+pub mod axe;
 pub mod cli;
 pub mod desktop;
 pub mod ports;

@@ -190,6 +190,17 @@ impl Session {
         .await
     }
 
+    /// Runs an asynchronous script in the page: it ends by calling its last argument with the
+    /// value that comes back as JSON.
+    pub async fn execute_async(&self, script: &str, args: Vec<Value>) -> Result<Value, String> {
+        self.command(
+            reqwest::Method::POST,
+            "/execute/async",
+            Some(json!({ "script": script, "args": args })),
+        )
+        .await
+    }
+
     /// Waits for two animation frames, so a screenshot shows the DOM as it is now, not the paint
     /// before the last change.
     pub async fn settle(&self) -> Result<(), String> {

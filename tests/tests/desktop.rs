@@ -393,6 +393,167 @@ async fn denied_consent_shows_the_problem_and_its_fix() {
     session.delete().await.unwrap();
 }
 
+/// Fails with every violation when an axe-core audit of `within` finds any.
+async fn assert_accessible(session: &Session, within: &str, screen: &str) {
+    let violations = e2e::axe::audit(session, within)
+        .await
+        .unwrap_or_else(|e| panic!("the axe-core audit of {screen} ran: {e}"));
+    assert!(
+        violations.is_empty(),
+        "{screen} has accessibility violations:\n{}",
+        violations.join("\n")
+    );
+}
+
+/// The sandbox signed in and synced: the viewer charts the events and lists the top users, tasks
+/// and IPs, a top entry narrows the filter, and a user's name opens that user's 30 days; both
+/// views pass an axe-core audit in the app's own webview.
+#[tokio::test(flavor = "multi_thread")]
+async fn activity_insights_and_a_user_page_on_the_synced_sandbox() {
+    let _turn = SERIAL.lock().await;
+    let mut fx = Fixture::start("allow");
+    let session = fx.launch(&["--sandbox"]).await;
+    click(&session, "#connection-sign-in").await;
+    wait_step(&session, "Sign in").await;
+    let outcome = sign_in(&session).await;
+    assert!(outcome.starts_with("Signed in."), "{outcome}");
+
+    // The list, the sandbox's screen, its activity.
+    click(&session, "nav .nav-link:first-child").await;
+    click(&session, "[data-connection=\"sandbox\"] h3 button").await;
+    session
+        .wait_for("[data-connection-screen=\"sandbox\"]", UI)
+        .await
+        .expect("the sandbox's screen");
+    let activity = session
+        .find_all("[data-connection-screen=\"sandbox\"] .actions button")
+        .await
+        .unwrap();
+    let mut opened = false;
+    for b in activity {
+        if session.text(&b).await.unwrap() == "Activity" {
+            session.click(&b).await.unwrap();
+            opened = true;
+            break;
+        }
+    }
+    assert!(opened, "the connection screen offers Activity");
+    session
+        .wait_for("[data-activity-screen=\"sandbox\"]", UI)
+        .await
+        .expect("the activity screen");
+    click(&session, ".sync-card button.primary").await;
+    let synced = session
+        .wait_for_text(".sync-card .notice", Duration::from_secs(180), |t| {
+            t.starts_with("Sync finished")
+        })
+        .await
+        .unwrap_or_else(|e| panic!("the sync of the sandbox ends: {e}"));
+    assert!(synced.contains("new events"), "{synced}");
+
+    // The chart of the whole log, per day over the backfill, and the top lists.
+    let summary = session
+        .wait_for_text("[data-chart=\"activity-chart\"] .chart-summary", UI, |t| {
+            t.contains("events over")
+        })
+        .await
+        .expect("the chart says what it shows");
+    assert!(summary.contains("days"), "{summary}");
+    let bars = session
+        .find_all("[data-chart=\"activity-chart\"] .chart-bar")
+        .await
+        .unwrap();
+    assert!(
+        bars.len() >= 7,
+        "a bar a day of the backfill: {}",
+        bars.len()
+    );
+    for list in ["top-users", "top-tasks", "top-ips"] {
+        let entries = session
+            .find_all(&format!("[data-top=\"{list}\"] li"))
+            .await
+            .unwrap();
+        assert!(!entries.is_empty(), "{list} lists entries");
+    }
+    session
+        .execute(
+            "document.querySelector('[data-insights]').scrollIntoView({ block: 'center' });",
+            vec![],
+        )
+        .await
+        .unwrap();
+    shot(&session, "activity-insights").await;
+    assert_accessible(&session, "main", "the activity viewer with its insights").await;
+
+    // A top task narrows the filter: the task field takes it and the count follows.
+    let task = session
+        .wait_for_text("[data-top=\"top-tasks\"] li .top-value", UI, |t| {
+            !t.is_empty()
+        })
+        .await
+        .unwrap();
+    click(&session, "[data-top=\"top-tasks\"] li .top-value").await;
+    session
+        .wait_for_attribute("#activity-task", "value", UI, |v| v == task)
+        .await
+        .expect("the task filter takes the top task");
+    session
+        .wait_for_text("[data-top=\"top-tasks\"] li .top-value", UI, |t| t == task)
+        .await
+        .expect("the top tasks of the narrowed filter");
+
+    // A user's 30 days, from the top list.
+    let user = session
+        .wait_for_text("[data-top=\"top-users\"] li .top-value", UI, |t| {
+            !t.is_empty()
+        })
+        .await
+        .unwrap();
+    click(&session, "[data-top=\"top-users\"] li .user-page-link").await;
+    session
+        .wait_for_text("#user-title", UI, |t| t == format!("User: {user}"))
+        .await
+        .expect("the user page of the top user");
+    let said = session
+        .wait_for_text(".user-page .notice", UI, |t| {
+            t.contains("events in the last 30 days")
+        })
+        .await
+        .expect("the user page counts the user's events");
+    assert!(!said.starts_with("0 "), "{said}");
+    let days = session
+        .find_all("[data-chart=\"user-chart\"] .chart-bar")
+        .await
+        .unwrap();
+    assert_eq!(days.len(), 30, "a bar a day");
+    for list in ["user-ips", "user-devices", "user-tasks"] {
+        let entries = session
+            .find_all(&format!("[data-top=\"{list}\"] li"))
+            .await
+            .unwrap();
+        assert!(!entries.is_empty(), "{list} lists entries");
+    }
+    shot(&session, "user-page").await;
+    assert_accessible(&session, "main", "the user page").await;
+    // The audit is not blind: an input without a label is caught.
+    session
+        .execute(
+            "const i = document.createElement('input'); i.id = 'axe-probe'; \
+             document.querySelector('main').appendChild(i);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let caught = e2e::axe::audit(&session, "main").await.unwrap();
+    assert!(
+        caught.iter().any(|v| v.starts_with("label:")),
+        "an unlabelled input is a violation: {caught:?}"
+    );
+
+    session.delete().await.unwrap();
+    drop(fx);
+}
+
 /// `--help` and `--version` print and exit 0 without opening a window; an unknown option is
 /// refused with exit 2 and named, rather than ignored.
 #[test]

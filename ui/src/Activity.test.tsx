@@ -1,6 +1,6 @@
 // The activity viewer on the fake shell: filters become query arguments, server-side paging,
 // sync progress as status text, and export.
-import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/preact";
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/preact";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { App } from "./App";
 import { filterOf, PAGE_SIZE } from "./Activity";
@@ -34,7 +34,8 @@ describe("activity viewer", () => {
     expect(time?.getAttribute("title")).toBe("2026-04-17T08:00:00.000Z (UTC)");
     expect(rows[0]?.textContent).toContain("ann@acme");
     expect(rows[0]?.textContent).toContain("Worker One");
-    expect(screen.getAllByRole("columnheader").map((h) => h.textContent)).toEqual([
+    const table = document.querySelector<HTMLElement>("table.events");
+    expect(within(table as HTMLElement).getAllByRole("columnheader").map((h) => h.textContent)).toEqual([
       "Time",
       "User",
       "Action",

@@ -1,10 +1,12 @@
 // The activity-log viewer of one connection: filters, a server-paged table (never every event in
-// the webview), Sync now with its progress, and export of the current filter.
-import { useEffect, useRef, useState } from "preact/hooks";
+// the webview), Sync now with its progress, export of the current filter, the filter's insights
+// (chart and top lists) and, from a user's name, that user's 30-day page.
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import type { ActivityFilter, ActivityPage, Api, Connection, ExportFormat, Problem, SyncProgress } from "./api";
 import { toProblem } from "./api";
 import { ProblemView, SimBadge, StatusBadge, useFocus } from "./components";
 import { formatCountdown, formatTime } from "./format";
+import { InsightsPanel, UserPage, type Narrow } from "./Insights";
 
 /** Rows a page. */
 export const PAGE_SIZE = 200;
@@ -77,9 +79,30 @@ function Cell({ value }: { value: string | null }) {
   return value ? <>{value}</> : <span class="muted">—</span>;
 }
 
+/** A user's name, as a link to their 30-day page (a link: it goes to a page; the app itself
+ * handles it, so the address never changes). */
+function UserCell({ user, onOpen }: { user: string | null; onOpen: (user: string) => void }) {
+  if (!user) return <Cell value={null} />;
+  return (
+    <a
+      class="user-link"
+      href={`#user-${encodeURIComponent(user)}`}
+      title={`The last 30 days of ${user}`}
+      onClick={(e) => {
+        e.preventDefault();
+        onOpen(user);
+      }}
+    >
+      {user}
+    </a>
+  );
+}
+
 export function ActivityScreen({ api, connection, onBack }: { api: Api; connection: Connection | undefined; onBack: () => void }) {
   const heading = useRef<HTMLHeadingElement>(null);
-  useFocus(heading, connection?.name);
+  // The user whose page shows instead of the viewer; the viewer keeps its filter and page meanwhile.
+  const [userPage, setUserPage] = useState<string | null>(null);
+  useFocus(heading, `${connection?.name ?? ""}\n${userPage ?? ""}`);
   const name = connection?.name ?? "";
   const [form, setForm] = useState<Form>(EMPTY);
   const [filter, setFilter] = useState<ActivityFilter>(() => filterOf(EMPTY));
@@ -92,6 +115,16 @@ export function ActivityScreen({ api, connection, onBack }: { api: Api; connecti
   const [syncNotice, setSyncNotice] = useState("");
   const [exportNotice, setExportNotice] = useState("");
   const [reloads, setReloads] = useState(0);
+  // The form as last rendered, so a top-list click narrows what is on screen through a callback
+  // that stays the same while the person types (the insights panel skips those renders).
+  const formNow = useRef(form);
+  formNow.current = form;
+  const narrow = useCallback((field: Narrow, value: string) => {
+    const next = { ...formNow.current, [field]: value };
+    setForm(next);
+    setFilter(filterOf(next));
+    setOffset(0);
+  }, []);
 
   useEffect(() => {
     if (!name) return;
@@ -148,6 +181,21 @@ export function ActivityScreen({ api, connection, onBack }: { api: Api; connecti
     setFilter(filterOf(next));
     setOffset(0);
   };
+
+  if (userPage !== null) {
+    return (
+      <UserPage
+        api={api}
+        name={name}
+        user={userPage}
+        onBack={() => setUserPage(null)}
+        onShowEvents={(user, since) => {
+          apply({ ...EMPTY, user, from: toLocalInput(new Date(since)) });
+          setUserPage(null);
+        }}
+      />
+    );
+  }
 
   const quickPick = (hours: number) => apply({ ...form, from: toLocalInput(new Date(Date.now() - hours * 3_600_000)), to: "" });
 
@@ -305,6 +353,8 @@ export function ActivityScreen({ api, connection, onBack }: { api: Api; connecti
 
       {problem && <ProblemView problem={problem} />}
 
+      <InsightsPanel api={api} name={name} filter={filter} reloads={reloads} onNarrow={narrow} onUser={setUserPage} />
+
       <div class="actions">
         <button type="button" onClick={() => void exportAs("csv")}>
           Export CSV…
@@ -356,7 +406,7 @@ export function ActivityScreen({ api, connection, onBack }: { api: Api; connecti
                   )}
                 </td>
                 <td>
-                  <Cell value={e.system_account} />
+                  <UserCell user={e.system_account} onOpen={setUserPage} />
                 </td>
                 <td>
                   <Cell value={e.activity_action} />

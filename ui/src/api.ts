@@ -8,6 +8,7 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type {
   CommandError,
   ActivityFilter,
+  ActivityInsights,
   ActivityPage,
   ActivityPageRequest,
   AppInfo,
@@ -27,6 +28,7 @@ import type {
   SyncProgress,
   SyncReport,
   TestReport,
+  UserInsights,
 } from "./bindings";
 
 export type * from "./bindings";
@@ -111,6 +113,12 @@ export const api = {
   /** Asks where to save, then writes the matching events; null when the person cancels. */
   activityExport: (name: string, filter: ActivityFilter, format: ExportFormat) =>
     call<Exported | null>("activity_export", { name, filter, format }),
+  /** The chart and top lists of the events matching `filter`; buckets on the local clock. */
+  activityInsights: (name: string, filter: ActivityFilter, utcOffsetMinutes: number) =>
+    call<ActivityInsights>("activity_insights", { name, filter, utcOffsetMinutes }),
+  /** The last 30 days of one user. */
+  activityUser: (name: string, user: string, utcOffsetMinutes: number) =>
+    call<UserInsights>("activity_user", { name, user, utcOffsetMinutes }),
   onSyncProgress: (handler: (progress: SyncProgress) => void): Promise<UnlistenFn> =>
     listen<SyncProgress>("sync-progress", (event) => handler(event.payload)),
   onStatus: (handler: (all: Record<string, ConnectionState>) => void): Promise<UnlistenFn> =>

@@ -366,3 +366,68 @@ export type ExportFormat = "csv" | "ndjson";
  * Where an export went, and how many events it holds.
  */
 export type Exported = { path: string, count: number, };
+
+/**
+ * The width of one bar of the chart.
+ */
+export type Bucket = "hour" | "day";
+
+/**
+ * The events of one bucket, which starts at `start` (a local hour or local midnight).
+ */
+export type TimeCount = { start: string, count: number, };
+
+/**
+ * One value of a column and how many matching events carry it.
+ */
+export type Ranked = { value: string, count: number, };
+
+/**
+ * The most frequent values of a column among the matching events, most first (ties by value),
+ * and how many different values there are in all. Events without a value are left out.
+ */
+export type TopList = { entries: Array<Ranked>, distinct: number, };
+
+/**
+ * What the viewer's chart and top lists show for a filter.
+ */
+export type ActivityInsights = { 
+/**
+ * Every matching event, the untimed ones included.
+ */
+total: number, bucket: Bucket, 
+/**
+ * Every bucket of the range in order, empty ones included.
+ */
+series: Array<TimeCount>, 
+/**
+ * Matching events stored without any time (kept by old versions): counted, not charted.
+ */
+untimed: number, users: TopList, tasks: TopList, ips: TopList, 
+/**
+ * The countries of the matching IPs, once an IP-to-country lookup feeds the store; None
+ * while there is none (no country is guessed).
+ */
+countries: TopList | null, };
+
+/**
+ * One session of a user: its events between the first and the last, from which IPs and devices.
+ */
+export type SessionSummary = { session_id: string, first: string | null, last: string | null, count: number, ips: Array<string>, devices: Array<string>, };
+
+/**
+ * The last [`USER_DAYS`] days of one user.
+ */
+export type UserInsights = { user: string, since: string, until: string, total: number, 
+/**
+ * Per day.
+ */
+series: Array<TimeCount>, untimed: number, first_seen: string | null, last_seen: string | null, ips: TopList, devices: TopList, tasks: TopList, actions: TopList, 
+/**
+ * The most recent sessions, newest first.
+ */
+sessions: Array<SessionSummary>, sessions_total: number, 
+/**
+ * As in [`Insights::countries`].
+ */
+countries: TopList | null, };

@@ -4,6 +4,7 @@ import { vi } from "vitest";
 import type {
   ActivityEvent,
   ActivityFilter,
+  ActivityInsights,
   Api,
   Connection,
   ConnectionState,
@@ -15,6 +16,8 @@ import type {
   SignInWaiting,
   SyncProgress,
   TestReport,
+  TopList,
+  UserInsights,
 } from "../api";
 
 export const GUIDE: Guide = {
@@ -153,6 +156,83 @@ export function activityEvents(n: number): ActivityEvent[] {
   }));
 }
 
+/** Counts per value, most first (ties by value), the first `n`. */
+export function topOf(values: ReadonlyArray<string | null>, n = 10): TopList {
+  const counts = new Map<string, number>();
+  for (const v of values) if (v) counts.set(v, (counts.get(v) ?? 0) + 1);
+  const entries = [...counts.entries()]
+    .map(([value, count]) => ({ value, count }))
+    .sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
+  return { entries: entries.slice(0, n), distinct: counts.size };
+}
+
+/** What activity_insights answers for `events`, per hour from the oldest to the newest. */
+export function insightsOf(events: readonly ActivityEvent[]): ActivityInsights {
+  const hours = new Map<number, number>();
+  for (const e of events) {
+    if (!e.request_time) continue;
+    const h = Math.floor(Date.parse(e.request_time) / 3_600_000);
+    hours.set(h, (hours.get(h) ?? 0) + 1);
+  }
+  const keys = [...hours.keys()];
+  const series = keys.length
+    ? Array.from({ length: Math.max(...keys) - Math.min(...keys) + 1 }, (_, i) => {
+        const h = Math.min(...keys) + i;
+        return { start: new Date(h * 3_600_000).toISOString(), count: hours.get(h) ?? 0 };
+      })
+    : [];
+  return {
+    total: events.length,
+    bucket: "hour",
+    series,
+    untimed: events.filter((e) => !e.request_time).length,
+    users: topOf(events.map((e) => e.system_account)),
+    tasks: topOf(events.map((e) => e.task_display_name)),
+    ips: topOf(events.map((e) => e.ip_address)),
+    countries: null,
+  };
+}
+
+/** What activity_user answers for `user` among `events` (30 days to 2026-04-17). */
+export function userOf(events: readonly ActivityEvent[], user: string): UserInsights {
+  const mine = events.filter((e) => e.system_account?.toLowerCase() === user.toLowerCase());
+  const day0 = Date.parse("2026-03-19T00:00:00Z");
+  const series = Array.from({ length: 30 }, (_, i) => {
+    const start = day0 + i * 86_400_000;
+    const count = mine.filter((e) => e.request_time && Date.parse(e.request_time) >= start && Date.parse(e.request_time) < start + 86_400_000).length;
+    return { start: new Date(start).toISOString(), count };
+  });
+  const times = mine.flatMap((e) => (e.request_time ? [e.request_time] : [])).sort();
+  return {
+    user,
+    since: new Date(day0).toISOString(),
+    until: "2026-04-17T08:00:00.000Z",
+    total: mine.length,
+    series,
+    untimed: 0,
+    first_seen: times[0] ?? null,
+    last_seen: times[times.length - 1] ?? null,
+    ips: topOf(mine.map((e) => e.ip_address)),
+    devices: topOf(mine.map((e) => e.device_type)),
+    tasks: topOf(mine.map((e) => e.task_display_name)),
+    actions: topOf(mine.map((e) => e.activity_action)),
+    sessions: mine.length
+      ? [
+          {
+            session_id: "s1",
+            first: times[0] ?? null,
+            last: times[times.length - 1] ?? null,
+            count: mine.length,
+            ips: ["10.0.0.1"],
+            devices: ["Desktop"],
+          },
+        ]
+      : [],
+    sessions_total: mine.length ? 1 : 0,
+    countries: null,
+  };
+}
+
 type Handler<T> = (value: T) => void;
 
 class Emitter<T> {
@@ -269,6 +349,8 @@ export function fakeShell(initial: Connection[] = [], overrides: Partial<Api> = 
         warnings: [],
       }),
     ),
+    activityInsights: vi.fn(() => Promise.resolve(insightsOf(shell.events))),
+    activityUser: vi.fn((_name: string, user: string) => Promise.resolve(userOf(shell.events, user))),
     activityExport: vi.fn(() => Promise.resolve({ path: "/home/me/acme-activity.csv", count: shell.events.length })),
     onSyncProgress: vi.fn(syncProgress.listen),
     onStatus: vi.fn(status.listen),

@@ -3,6 +3,7 @@
 
 pub mod export;
 pub mod fingerprint;
+pub mod insights;
 pub mod row;
 pub mod store;
 pub mod sync;
@@ -15,6 +16,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 pub use export::ExportFormat;
+pub use insights::{Insights, UserInsights};
 pub use store::{Checkpoint, EventFilter, Store, StoreError, StoredEvent};
 pub use sync::{SyncError, SyncOptions, SyncProgress, SyncReport};
 

@@ -339,6 +339,12 @@ impl Store {
         classify(&self.path, e)
     }
 
+    /// The open database and the error mapping of this store, for the read-only aggregate
+    /// queries that live in their own module (`activity::insights`).
+    pub(crate) fn reader(&self) -> (&Connection, impl Fn(rusqlite::Error) -> StoreError + '_) {
+        (&self.conn, |e| self.err(e))
+    }
+
     pub fn checkpoint(&self) -> Result<Option<Checkpoint>, StoreError> {
         self.conn
             .query_row(
@@ -654,7 +660,7 @@ impl Store {
 }
 
 /// The `WHERE` part (with a leading space, or empty) of a query for `f`, and its arguments.
-fn where_clause(f: &EventFilter) -> (String, Vec<rusqlite::types::Value>) {
+pub(crate) fn where_clause(f: &EventFilter) -> (String, Vec<rusqlite::types::Value>) {
     use rusqlite::types::Value as V;
     let mut clauses: Vec<&str> = Vec::new();
     let mut args: Vec<V> = Vec::new();

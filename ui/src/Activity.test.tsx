@@ -20,6 +20,11 @@ async function openActivity(events = 0, overrides = {}) {
 }
 
 const rangeText = () => document.querySelector(".pager-range")?.textContent;
+// Role queries scoped to the pager and the filter form: over a page of 200 rows (each with its
+// own buttons) a document-wide role query takes seconds in jsdom.
+const pagerButton = (name: string) =>
+  within(document.querySelector<HTMLElement>("nav.pager") as HTMLElement).getByRole<HTMLButtonElement>("button", { name });
+const filterForm = () => within(document.querySelector<HTMLElement>("form.activity-filters") as HTMLElement);
 const lastQuery = (shell: ReturnType<typeof fakeShell>) => vi.mocked(shell.api.activityQuery).mock.lastCall;
 
 describe("activity viewer", () => {
@@ -50,17 +55,18 @@ describe("activity viewer", () => {
   it("sends every filter, trimmed, with local times as UTC, and starts again at the first page", async () => {
     const shell = await openActivity(450);
     await waitFor(() => expect(rangeText()).toContain("of 450"));
-    fireEvent.click(screen.getByRole("button", { name: "Next" }));
+    fireEvent.click(pagerButton("Next"));
     await waitFor(() => expect(lastQuery(shell)?.[2]).toEqual({ offset: 200, limit: 200 }));
-    fireEvent.input(screen.getByLabelText("From"), { target: { value: "2026-04-16T08:00" } });
-    fireEvent.input(screen.getByLabelText("To"), { target: { value: "2026-04-17T08:00" } });
-    fireEvent.input(screen.getByLabelText("User"), { target: { value: " ann@acme " } });
-    fireEvent.input(screen.getByLabelText("Task contains"), { target: { value: "worker" } });
-    fireEvent.change(screen.getByLabelText("Action"), { target: { value: "WRITE" } });
-    fireEvent.input(screen.getByLabelText("IP address"), { target: { value: "10.0.0.1" } });
-    fireEvent.input(screen.getByLabelText("Device"), { target: { value: "Phone" } });
-    fireEvent.click(screen.getByLabelText("Show the app's own calls"));
-    fireEvent.click(screen.getByRole("button", { name: "Apply filters" }));
+    const form = filterForm();
+    fireEvent.input(form.getByLabelText("From"), { target: { value: "2026-04-16T08:00" } });
+    fireEvent.input(form.getByLabelText("To"), { target: { value: "2026-04-17T08:00" } });
+    fireEvent.input(form.getByLabelText("User"), { target: { value: " ann@acme " } });
+    fireEvent.input(form.getByLabelText("Task contains"), { target: { value: "worker" } });
+    fireEvent.change(form.getByLabelText("Action"), { target: { value: "WRITE" } });
+    fireEvent.input(form.getByLabelText("IP address"), { target: { value: "10.0.0.1" } });
+    fireEvent.input(form.getByLabelText("Device"), { target: { value: "Phone" } });
+    fireEvent.click(form.getByLabelText("Show the app's own calls"));
+    fireEvent.click(form.getByRole("button", { name: "Apply filters" }));
     await waitFor(() =>
       expect(lastQuery(shell)).toEqual([
         "acme",
@@ -94,8 +100,8 @@ describe("activity viewer", () => {
 
   it("pages with Next and Previous by the server's total, and never asks past the end", async () => {
     const shell = await openActivity(450);
-    const next = () => screen.getByRole<HTMLButtonElement>("button", { name: "Next" });
-    const previous = () => screen.getByRole<HTMLButtonElement>("button", { name: "Previous" });
+    const next = () => pagerButton("Next");
+    const previous = () => pagerButton("Previous");
     await waitFor(() => expect(rangeText()).toBe("Events 1–200 of 450 matching."));
     expect(previous().disabled).toBe(true);
     fireEvent.click(next());

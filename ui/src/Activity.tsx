@@ -1,7 +1,7 @@
 // The activity-log viewer of one connection: filters, a server-paged table (never every event in
 // the webview), Sync now with its progress, export of the current filter, the filter's insights
 // (chart and top lists) and, from a user's name, that user's 30-day page.
-import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { ActivityFilter, ActivityPage, Api, Connection, ExportFormat, Problem, SyncProgress } from "./api";
 import { toProblem } from "./api";
 import { ProblemView, SimBadge, StatusBadge, useFocus } from "./components";
@@ -105,6 +105,9 @@ export function ActivityScreen({ api, connection, onBack }: { api: Api; connecti
   useFocus(heading, `${connection?.name ?? ""}\n${userPage ?? ""}`);
   const name = connection?.name ?? "";
   const [form, setForm] = useState<Form>(EMPTY);
+  // One field at a time, from the form as it is when the update lands (events can come faster
+  // than renders).
+  const setField = <K extends keyof Form>(key: K, value: Form[K]) => setForm((f) => ({ ...f, [key]: value }));
   const [filter, setFilter] = useState<ActivityFilter>(() => filterOf(EMPTY));
   const [offset, setOffset] = useState(0);
   const [page, setPage] = useState<ActivityPage | null>(null);
@@ -125,6 +128,10 @@ export function ActivityScreen({ api, connection, onBack }: { api: Api; connecti
     setFilter(filterOf(next));
     setOffset(0);
   }, []);
+  const insights = useMemo(
+    () => <InsightsPanel api={api} name={name} filter={filter} reloads={reloads} onNarrow={narrow} onUser={setUserPage} />,
+    [api, name, filter, reloads, narrow],
+  );
 
   useEffect(() => {
     if (!name) return;
@@ -240,7 +247,7 @@ export function ActivityScreen({ api, connection, onBack }: { api: Api; connecti
         type="text"
         value={form[key]}
         aria-describedby={hint ? `activity-${key}-hint` : undefined}
-        onInput={(e) => setForm({ ...form, [key]: e.currentTarget.value })}
+        onInput={(e) => setField(key, e.currentTarget.value)}
       />
       {hint && (
         <p id={`activity-${key}-hint`} class="hint">
@@ -310,17 +317,17 @@ export function ActivityScreen({ api, connection, onBack }: { api: Api; connecti
         <div class="filter-grid">
           <div class="field">
             <label for="activity-from">From</label>
-            <input id="activity-from" type="datetime-local" value={form.from} onInput={(e) => setForm({ ...form, from: e.currentTarget.value })} />
+            <input id="activity-from" type="datetime-local" value={form.from} onInput={(e) => setField("from", e.currentTarget.value)} />
           </div>
           <div class="field">
             <label for="activity-to">To</label>
-            <input id="activity-to" type="datetime-local" value={form.to} onInput={(e) => setForm({ ...form, to: e.currentTarget.value })} />
+            <input id="activity-to" type="datetime-local" value={form.to} onInput={(e) => setField("to", e.currentTarget.value)} />
           </div>
           {field("user", "User", "The system account, exactly.")}
           {field("task", "Task contains")}
           <div class="field">
             <label for="activity-action">Action</label>
-            <select id="activity-action" value={form.action} onChange={(e) => setForm({ ...form, action: e.currentTarget.value })}>
+            <select id="activity-action" value={form.action} onChange={(e) => setField("action", e.currentTarget.value)}>
               <option value="">Any</option>
               {ACTIONS.map((a) => (
                 <option key={a} value={a}>
@@ -333,7 +340,7 @@ export function ActivityScreen({ api, connection, onBack }: { api: Api; connecti
           {field("device", "Device")}
         </div>
         <label class="choice">
-          <input type="checkbox" id="activity-own-calls" checked={form.ownCalls} onChange={(e) => setForm({ ...form, ownCalls: e.currentTarget.checked })} />
+          <input type="checkbox" id="activity-own-calls" checked={form.ownCalls} onChange={(e) => setField("ownCalls", e.currentTarget.checked)} />
           Show the app's own calls
         </label>
         <div class="actions">
@@ -353,7 +360,7 @@ export function ActivityScreen({ api, connection, onBack }: { api: Api; connecti
 
       {problem && <ProblemView problem={problem} />}
 
-      <InsightsPanel api={api} name={name} filter={filter} reloads={reloads} onNarrow={narrow} onUser={setUserPage} />
+      {insights}
 
       <div class="actions">
         <button type="button" onClick={() => void exportAs("csv")}>

@@ -1,6 +1,5 @@
 // Insights for the activity viewer: a bar chart of events over time (SVG, with a table as its text
 // alternative), top lists whose entries narrow the filter, and the 30-day page of one user.
-import { memo } from "preact/compat";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { ActivityFilter, ActivityInsights, Api, Bucket, Problem, TimeCount, TopList as TopListData, UserInsights } from "./api";
 import { toProblem } from "./api";
@@ -165,9 +164,11 @@ export function TopList({
 /** The fields a top-list entry narrows. */
 export type Narrow = "user" | "task" | "ip";
 
-/** The chart and top lists for the viewer's current filter; rendered again only when its inputs
- * change, not on every keystroke in the filter form. */
-export const InsightsPanel = memo(function InsightsPanel({
+/** The chart and top lists for the viewer's current filter. The viewer keeps the element in a
+ * `useMemo`, so it is rendered again only when its inputs change, not on every keystroke in the
+ * filter form (plain Preact skips an element it is handed again; `preact/compat`'s `memo` would
+ * switch the whole app to React's event names). */
+export function InsightsPanel({
   api,
   name,
   filter,
@@ -244,7 +245,7 @@ export const InsightsPanel = memo(function InsightsPanel({
       )}
     </section>
   );
-});
+}
 
 /** The last 30 days of one user: activity per day, IPs, devices, tasks, actions, sessions. */
 export function UserPage({

@@ -132,6 +132,7 @@ async fn verdict(session: &Session, step: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sandbox_from_the_empty_home_to_a_connected_card() {
+    // Every screen on the way passes an axe-core audit in the app's own webview.
     let _turn = SERIAL.lock().await;
     let mut fx = Fixture::start("allow");
     let session = fx.launch(&[]).await;
@@ -146,6 +147,7 @@ async fn sandbox_from_the_empty_home_to_a_connected_card() {
         "Workday Connector"
     );
     shot(&session, "home").await;
+    assert_accessible(&session, "body", "the welcome screen").await;
 
     click(&session, "#try-sandbox").await;
     wait_step(&session, "Sign in").await;
@@ -162,6 +164,7 @@ async fn sandbox_from_the_empty_home_to_a_connected_card() {
         "xdg-open handed the sign-in page to $BROWSER; visits: {visits:?}"
     );
     shot(&session, "wizard-5-signin").await;
+    assert_accessible(&session, "body", "the wizard's sign-in step").await;
 
     run_test(&session).await;
     for step in ["token", "users", "activity_log"] {
@@ -172,6 +175,7 @@ async fn sandbox_from_the_empty_home_to_a_connected_card() {
         .await
         .expect("the report says the test passed");
     shot(&session, "wizard-6-test").await;
+    assert_accessible(&session, "body", "the wizard's test step").await;
 
     // Finish: the connection's own screen.
     click(&session, "#wizard-next").await;
@@ -184,6 +188,7 @@ async fn sandbox_from_the_empty_home_to_a_connected_card() {
         .await
         .expect("the connection screen shows Connected");
     shot(&session, "connection").await;
+    assert_accessible(&session, "body", "the connection screen").await;
 
     // The list.
     click(&session, "nav .nav-link:first-child").await;
@@ -202,6 +207,7 @@ async fn sandbox_from_the_empty_home_to_a_connected_card() {
         .unwrap();
     assert!(card.contains("acme_sandbox"), "{card}");
     shot(&session, "connections").await;
+    assert_accessible(&session, "body", "the connection list").await;
 
     click(&session, "nav .nav-link:nth-child(2)").await;
     session
@@ -209,6 +215,7 @@ async fn sandbox_from_the_empty_home_to_a_connected_card() {
         .await
         .expect("the settings screen shows the default check interval");
     shot(&session, "settings").await;
+    assert_accessible(&session, "body", "the settings screen").await;
 
     session.delete().await.unwrap();
 }
@@ -234,6 +241,7 @@ async fn own_tenant_without_the_system_scope_fails_on_the_activity_log_with_its_
         .expect("the checklist names the domain permissions");
     assert!(domains.contains("Public Worker Reports"), "{domains}");
     shot(&session, "wizard-1-prerequisites").await;
+    assert_accessible(&session, "body", "the wizard's prerequisites").await;
 
     click(&session, "#wizard-next").await;
     wait_step(&session, "Tenant settings").await;
@@ -242,6 +250,7 @@ async fn own_tenant_without_the_system_scope_fails_on_the_activity_log_with_its_
         .await
         .expect("the tenant settings table");
     shot(&session, "wizard-2-tenant").await;
+    assert_accessible(&session, "body", "the wizard's tenant settings").await;
 
     click(&session, "#wizard-next").await;
     wait_step(&session, "Register API Client").await;
@@ -252,6 +261,7 @@ async fn own_tenant_without_the_system_scope_fails_on_the_activity_log_with_its_
         .await
         .expect("the exact Redirection URI for the default port");
     shot(&session, "wizard-3-register").await;
+    assert_accessible(&session, "body", "the wizard's Register API Client step").await;
 
     click(&session, "#wizard-next").await;
     wait_step(&session, "Details").await;
@@ -291,6 +301,7 @@ async fn own_tenant_without_the_system_scope_fails_on_the_activity_log_with_its_
     let errors = session.find_all(".finding.error").await.unwrap();
     assert!(errors.is_empty(), "the typed values raise no error");
     shot(&session, "wizard-4-details").await;
+    assert_accessible(&session, "body", "the wizard's details with findings").await;
 
     click(&session, "#wizard-next").await;
     wait_step(&session, "Sign in").await;

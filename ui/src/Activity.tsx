@@ -1,7 +1,7 @@
 // The activity-log viewer of one connection: filters, a server-paged table (never every event in
 // the webview), Sync now with its progress, export of the current filter, the filter's insights
 // (chart and top lists) and, from a user's name, that user's 30-day page.
-import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import type { ActivityFilter, ActivityPage, Api, Connection, ExportFormat, Problem, SyncProgress } from "./api";
 import { toProblem } from "./api";
 import { ProblemView, SimBadge, StatusBadge, useFocus } from "./components";
@@ -128,10 +128,6 @@ export function ActivityScreen({ api, connection, onBack }: { api: Api; connecti
     setFilter(filterOf(next));
     setOffset(0);
   }, []);
-  const insights = useMemo(
-    () => <InsightsPanel api={api} name={name} filter={filter} reloads={reloads} onNarrow={narrow} onUser={setUserPage} />,
-    [api, name, filter, reloads, narrow],
-  );
 
   useEffect(() => {
     if (!name) return;
@@ -360,7 +356,7 @@ export function ActivityScreen({ api, connection, onBack }: { api: Api; connecti
 
       {problem && <ProblemView problem={problem} />}
 
-      {insights}
+      <InsightsPanel api={api} name={name} filter={filter} reloads={reloads} onNarrow={narrow} onUser={setUserPage} />
 
       <div class="actions">
         <button type="button" onClick={() => void exportAs("csv")}>

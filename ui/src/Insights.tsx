@@ -1,5 +1,6 @@
 // Insights for the activity viewer: a bar chart of events over time (SVG, with a table as its text
 // alternative), top lists whose entries narrow the filter, and the 30-day page of one user.
+import { h, type Component, type FunctionComponent } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { ActivityFilter, ActivityInsights, Api, Bucket, Problem, TimeCount, TopList as TopListData, UserInsights } from "./api";
 import { toProblem } from "./api";
@@ -164,11 +165,22 @@ export function TopList({
 /** The fields a top-list entry narrows. */
 export type Narrow = "user" | "task" | "ip";
 
-/** The chart and top lists for the viewer's current filter. The viewer keeps the element in a
- * `useMemo`, so it is rendered again only when its inputs change, not on every keystroke in the
- * filter form (plain Preact skips an element it is handed again; `preact/compat`'s `memo` would
- * switch the whole app to React's event names). */
-export function InsightsPanel({
+/** A component rendered again only when one of its props changed (by identity). `preact/compat`
+ * has `memo`, but importing compat switches the whole app to React's event names. */
+function memo<P extends object>(render: FunctionComponent<P>): FunctionComponent<P> {
+  function Memoed(this: Component<P>, props: P) {
+    this.shouldComponentUpdate = (next: P) =>
+      (Object.keys(next) as (keyof P)[]).some((k) => next[k] !== this.props[k]) ||
+      Object.keys(this.props).length !== Object.keys(next).length;
+    return h(render, props);
+  }
+  Memoed.displayName = `Memo(${render.displayName ?? render.name})`;
+  return Memoed;
+}
+
+/** The chart and top lists for the viewer's current filter; rendered again only when its inputs
+ * change, not on every keystroke in the filter form. */
+export const InsightsPanel = memo(function InsightsPanel({
   api,
   name,
   filter,
@@ -245,7 +257,7 @@ export function InsightsPanel({
       )}
     </section>
   );
-}
+});
 
 /** The last 30 days of one user: activity per day, IPs, devices, tasks, actions, sessions. */
 export function UserPage({

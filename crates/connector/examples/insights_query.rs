@@ -14,8 +14,8 @@
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use connector::activity::row::key_window;
 use connector::activity::insights::{insights, user_insights};
+use connector::activity::row::key_window;
 use connector::activity::{EventFilter, Store};
 use serde_json::{Value, json};
 

@@ -25,6 +25,7 @@ const COMMANDS: &[&str] = &[
     "activity_query",
     "activity_sync",
     "activity_export",
+    "route_save",
 ];
 
 fn main() {

@@ -75,6 +75,9 @@ fn menu<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<(Menu<R>, Status)> {
     Ok((builder.separator().text("quit", "Quit").build()?, overall))
 }
 
+/// The menu the tray shows now; its first line can be read back (`status_line`), window or not.
+struct Shown<R: Runtime>(std::sync::Mutex<Menu<R>>);
+
 pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     let (menu, overall) = menu(app)?;
     TrayIconBuilder::with_id(TRAY_ID)
@@ -83,15 +86,21 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
         .menu(&menu)
         .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
         .build(app)?;
+    app.manage(Shown(std::sync::Mutex::new(menu)));
     Ok(())
+}
+
+/// The status line the tray's menu shows now.
+pub fn status_line<R: Runtime>(app: &AppHandle<R>) -> Option<String> {
+    let shown = app.try_state::<Shown<R>>()?;
+    let menu = shown.0.lock().ok()?.clone();
+    menu.get("status")?.as_menuitem()?.text().ok()
 }
 
 fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
     match id {
-        "open" => {
-            show_main_window(app);
-            let _ = app.emit("navigate", None::<String>);
-        }
+        // Back to the screen the person left (a closed window is built again there).
+        "open" => crate::window::open(app),
         "test-all" => test_all(app),
         "cancel-signin" => {
             let app = app.clone();
@@ -105,7 +114,10 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
         "quit" => app.exit(0),
         other => {
             if let Some(name) = other.strip_prefix(CONNECTION_PREFIX) {
-                show_main_window(app);
+                // A window built now starts on the connection's screen; one already open is told.
+                app.state::<AppState>()
+                    .set_route(format!("connection/{}", fragment_encode(name)));
+                crate::window::open(app);
                 let _ = app.emit("navigate", Some(name.to_string()));
             }
         }
@@ -130,16 +142,27 @@ pub fn refresh<R: Runtime>(app: &AppHandle<R>) {
         return;
     };
     if let Ok((menu, overall)) = menu(app) {
+        if let Some(shown) = app.try_state::<Shown<R>>()
+            && let Ok(mut current) = shown.0.lock()
+        {
+            *current = menu.clone();
+        }
         let _ = tray.set_menu(Some(menu));
         let _ = tray.set_icon(Some(icon_for(&overall)));
         let _ = tray.set_tooltip(Some(format!("Workday Connector: {}", overall.label())));
     }
 }
 
-pub fn show_main_window<R: Runtime>(app: &AppHandle<R>) {
-    if let Some(window) = app.get_webview_window("main") {
-        let _ = window.show();
-        let _ = window.unminimize();
-        let _ = window.set_focus();
+/// A connection name as the UI writes it in a route (`encodeURIComponent`, which leaves
+/// `A-Z a-z 0-9 - _ . ! ~ * ' ( )` as they are; the route keeps only `- _ . ~` of those).
+fn fragment_encode(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
     }
+    out
 }

@@ -111,6 +111,9 @@ export const api = {
   /** Asks where to save, then writes the matching events; null when the person cancels. */
   activityExport: (name: string, filter: ActivityFilter, format: ExportFormat) =>
     call<Exported | null>("activity_export", { name, filter, format }),
+  /** Tells the shell which screen shows (a URL fragment, see route.ts): a window built again on
+   * Open starts there. */
+  saveRoute: (route: string) => call<null>("route_save", { route }),
   onSyncProgress: (handler: (progress: SyncProgress) => void): Promise<UnlistenFn> =>
     listen<SyncProgress>("sync-progress", (event) => handler(event.payload)),
   onStatus: (handler: (all: Record<string, ConnectionState>) => void): Promise<UnlistenFn> =>

@@ -1,0 +1,108 @@
+//! The main window's life cycle: built on Open, destroyed on close (its webview and WebKit's web
+//! process go with it, so the app weighs little in the tray), and built again on the screen the
+//! person left, which the UI reports as it moves (`route_save`).
+
+use connector::Problem;
+use tauri::utils::config::WindowConfig;
+use tauri::{AppHandle, Manager, Runtime, State, WebviewUrl, WebviewWindowBuilder};
+
+use crate::commands::CommandError;
+use crate::state::AppState;
+
+pub const MAIN: &str = "main";
+
+/// Longest route kept: a screen and a connection name, percent-encoded, fit easily.
+const ROUTE_MAX: usize = 512;
+
+/// Shows the main window, building it (and its webview) if it was closed or never opened. A new
+/// window starts on the last route the UI saved, so the person finds the screen they left.
+pub fn open<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(window) = app.get_webview_window(MAIN) {
+        let _ = window.show();
+        let _ = window.unminimize();
+        let _ = window.set_focus();
+        return;
+    }
+    let route = app.state::<AppState>().route();
+    let mut config = app
+        .config()
+        .app
+        .windows
+        .iter()
+        .find(|w| w.label == MAIN)
+        .cloned()
+        .unwrap_or_else(|| WindowConfig {
+            label: MAIN.into(),
+            ..WindowConfig::default()
+        });
+    config.url = WebviewUrl::App(page_for(&route).into());
+    let built = WebviewWindowBuilder::from_config(app, &config).and_then(|b| b.build());
+    match built {
+        Ok(window) => {
+            let _ = window.set_focus();
+        }
+        // Raced with another Open that built it first: show that one.
+        Err(
+            tauri::Error::WindowLabelAlreadyExists(_) | tauri::Error::WebviewLabelAlreadyExists(_),
+        ) => {
+            if let Some(window) = app.get_webview_window(MAIN) {
+                let _ = window.show();
+                let _ = window.set_focus();
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "the window could not be built"),
+    }
+}
+
+/// The page a new window loads: the app's page with the route as its fragment.
+pub fn page_for(route: &str) -> String {
+    if route.is_empty() {
+        "index.html".into()
+    } else {
+        format!("index.html#{route}")
+    }
+}
+
+/// A route is a URL fragment the UI wrote (`connection/acme%20prod`): only characters that need
+/// no escaping in a fragment, so it cannot change what page a new window loads.
+pub fn valid_route(route: &str) -> bool {
+    route.len() <= ROUTE_MAX
+        && route
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/-._~%".contains(&b))
+}
+
+/// The UI reports the screen it shows; a window built later starts there.
+#[tauri::command]
+pub fn route_save(state: State<'_, AppState>, route: String) -> Result<(), CommandError> {
+    if !valid_route(&route) {
+        return Err(Problem::new(
+            "app.route_invalid",
+            "The app's screen could not be remembered.",
+            "Reload the window (Ctrl+R); the screen is then kept again.",
+        )
+        .into());
+    }
+    state.set_route(route);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_become_fragments_of_the_app_page_and_nothing_else() {
+        assert_eq!(page_for(""), "index.html");
+        assert_eq!(
+            page_for("connection/acme%20prod"),
+            "index.html#connection/acme%20prod"
+        );
+        assert!(valid_route("activity/sandbox"));
+        assert!(valid_route(""));
+        for bad in ["a#b", "x?y=1", "a b", "<script>", "é", "a\nb"] {
+            assert!(!valid_route(bad), "{bad}");
+        }
+        assert!(!valid_route(&"a".repeat(ROUTE_MAX + 1)));
+    }
+}

@@ -9,12 +9,13 @@ mod events;
 mod monitors;
 mod opener;
 pub mod state;
-pub mod tray;
+mod tray;
 pub mod window;
 
 use std::path::PathBuf;
 
 use state::AppState;
+use tauri::Manager;
 
 /// Command-line switches of the desktop binary: `--help` and `--version` print and exit 0, an
 /// unknown option is refused with exit 2 rather than ignored.
@@ -173,6 +174,11 @@ pub fn build<R: tauri::Runtime>(state: AppState) -> tauri::Builder<R> {
                 });
             }
             Ok(())
+        })
+        .on_window_event(|window, event| {
+            if matches!(event, tauri::WindowEvent::Destroyed) && window.label() == window::MAIN {
+                window::released(window.app_handle());
+            }
         })
 }
 

@@ -75,9 +75,6 @@ fn menu<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<(Menu<R>, Status)> {
     Ok((builder.separator().text("quit", "Quit").build()?, overall))
 }
 
-/// The menu the tray shows now; its first line can be read back (`status_line`), window or not.
-struct Shown<R: Runtime>(std::sync::Mutex<Menu<R>>);
-
 pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     let (menu, overall) = menu(app)?;
     TrayIconBuilder::with_id(TRAY_ID)
@@ -86,15 +83,7 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
         .menu(&menu)
         .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
         .build(app)?;
-    app.manage(Shown(std::sync::Mutex::new(menu)));
     Ok(())
-}
-
-/// The status line the tray's menu shows now.
-pub fn status_line<R: Runtime>(app: &AppHandle<R>) -> Option<String> {
-    let shown = app.try_state::<Shown<R>>()?;
-    let menu = shown.0.lock().ok()?.clone();
-    menu.get("status")?.as_menuitem()?.text().ok()
 }
 
 fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
@@ -142,11 +131,6 @@ pub fn refresh<R: Runtime>(app: &AppHandle<R>) {
         return;
     };
     if let Ok((menu, overall)) = menu(app) {
-        if let Some(shown) = app.try_state::<Shown<R>>()
-            && let Ok(mut current) = shown.0.lock()
-        {
-            *current = menu.clone();
-        }
         let _ = tray.set_menu(Some(menu));
         let _ = tray.set_icon(Some(icon_for(&overall)));
         let _ = tray.set_tooltip(Some(format!("Workday Connector: {}", overall.label())));
@@ -165,4 +149,15 @@ fn fragment_encode(name: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_connection_route_spells_the_name_as_the_ui_does() {
+        // ui/src/route.ts writes "new co!" as "new%20co%21" (see its tests).
+        assert_eq!(super::fragment_encode("new co!"), "new%20co%21");
+        assert_eq!(super::fragment_encode("acme-prod_2.x~"), "acme-prod_2.x~");
+        assert_eq!(super::fragment_encode("é"), "%C3%A9");
+    }
 }

@@ -54,6 +54,58 @@ pub fn open<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
+/// The main window is gone (closed, or its webview ended). On Linux, WebKit keeps its network
+/// process running once no webview is left (Tauri keeps the web context, so that a new window
+/// reuses it): some 60 MiB resident for nothing while the app sits in the tray. It is ended here;
+/// WebKit starts another with the next window. The app keeps no web storage, so nothing is lost.
+pub fn released<R: Runtime>(app: &AppHandle<R>) {
+    let others = app.webview_windows().into_keys().any(|label| label != MAIN);
+    #[cfg(target_os = "linux")]
+    if !others {
+        end_network_process();
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = others;
+}
+
+/// Sends SIGTERM to this process's own WebKit network process (a direct child, by name).
+#[cfg(target_os = "linux")]
+fn end_network_process() {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    let me = std::process::id();
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return;
+    };
+    for entry in dir.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // "pid (comm) state ppid ...": the name may hold spaces and parentheses.
+        let Some((head, rest)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        let name = head.split_once('(').map_or("", |(_, n)| n);
+        let parent = rest
+            .split_whitespace()
+            .nth(1)
+            .and_then(|p| p.parse::<u32>().ok());
+        if parent == Some(me) && name.starts_with("WebKitNetwork") {
+            match kill(Pid::from_raw(pid), Signal::SIGTERM) {
+                Ok(()) => tracing::debug!(pid, "ended WebKit's idle network process"),
+                Err(e) => tracing::debug!(pid, error = %e, "WebKit's network process not ended"),
+            }
+        }
+    }
+}
+
 /// The page a new window loads: the app's page with the route as its fragment.
 pub fn page_for(route: &str) -> String {
     if route.is_empty() {

@@ -22,14 +22,9 @@ struct Harness {
 }
 
 fn state_at(dir: &std::path::Path) -> AppState {
-    state_with(dir, false)
-}
-
-fn state_with(dir: &std::path::Path, hidden: bool) -> AppState {
     AppState::new(
         LaunchOptions {
             home: Some(dir.to_path_buf()),
-            hidden,
             ..LaunchOptions::default()
         },
         Home::at(dir),
@@ -37,25 +32,19 @@ fn state_with(dir: &std::path::Path, hidden: bool) -> AppState {
     .expect("the app state opens on an empty home")
 }
 
-/// Runs the app's setup (tray, status forwarding, monitors, the window unless hidden), which
-/// the real app runs when its event loop starts; the mock runtime's loop is never started here.
-fn run_setup(app: &mut App<MockRuntime>) {
-    #[allow(deprecated)]
-    app.run_iteration(|_, _| {});
-}
-
 /// The app as `lib.rs` builds it (plugins, tray, setup), on a mock context with no capability
 /// file: every app command is reachable, as the real capability allows (see the ACL test below).
 fn harness() -> Harness {
     let home = tempfile::tempdir().unwrap();
-    let mut app = workday_connector_lib::build::<MockRuntime>(state_at(home.path()))
+    let app = workday_connector_lib::build::<MockRuntime>(state_at(home.path()))
         .build(mock_context(noop_assets()))
         .expect("the app builds on the mock runtime, tray and plugins included");
-    run_setup(&mut app);
-    // Launched without --hidden, the app builds its window at start.
+    // The app's setup (tray, window) runs when the event loop starts, which it never does here:
+    // the window is opened as Open does.
+    workday_connector_lib::window::open(app.handle());
     let window = app
         .get_webview_window("main")
-        .expect("the app opens its main window at launch");
+        .expect("Open builds the main window");
     Harness { app, window, home }
 }
 
@@ -416,15 +405,15 @@ fn connection_add_stores_the_connection_and_never_returns_the_secret() {
 #[test]
 fn the_capability_lets_the_ui_commands_through_and_refuses_the_rest() {
     let home = tempfile::tempdir().unwrap();
-    let mut app = workday_connector_lib::build::<MockRuntime>(state_at(home.path()))
+    let app = workday_connector_lib::build::<MockRuntime>(state_at(home.path()))
         .build(tauri::generate_context!())
         .expect("the app builds with its real context on the mock runtime");
-    run_setup(&mut app);
-    // The capability names the window by its label, "main", as tauri.conf.json does.
-    // Launched without --hidden, the app builds its window at start.
+    // The capability names the window by its label, "main", as tauri.conf.json does; the app
+    // builds it from that configuration on Open.
+    workday_connector_lib::window::open(app.handle());
     let window = app
         .get_webview_window("main")
-        .expect("the app opens its main window at launch");
+        .expect("Open builds the main window from tauri.conf.json");
     let call = |cmd: &str, args: Value| {
         get_ipc_response(&window, request(app.invoke_key(), cmd, args))
             .map(|b| b.deserialize::<Value>().unwrap())
@@ -580,58 +569,22 @@ fn route_save_keeps_a_screen_and_refuses_anything_but_a_plain_fragment() {
     assert_eq!(state.route(), "");
 }
 
-/// Started hidden (at login, or as a close leaves it): no window and no webview at all, yet the
-/// tray follows a status change; Open then builds the window on the screen saved last.
-/// (Needs the keyring: connection_add stores the secret.)
+/// A closed window is built again on Open at the screen the UI saved last, once: a second Open
+/// shows that window rather than building another.
 #[test]
-fn with_no_window_the_tray_follows_status_and_open_builds_the_window_on_the_saved_screen() {
-    let first = harness();
-    first
-        .call(
-            "connection_add",
-            json!({ "input": input("acme", GOOD_TOKEN), "clientSecret": "hidden-test-secret" }),
-        )
-        .unwrap_or_else(|e| panic!("connection_add failed: {e}"));
-    let home = first.home;
-    drop((first.window, first.app));
-
-    let mut app = workday_connector_lib::build::<MockRuntime>(state_with(home.path(), true))
+fn open_builds_the_window_on_the_saved_screen() {
+    let home = tempfile::tempdir().unwrap();
+    let app = workday_connector_lib::build::<MockRuntime>(state_at(home.path()))
         .build(mock_context(noop_assets()))
-        .expect("the app builds hidden");
-    run_setup(&mut app);
-    assert!(
-        app.webview_windows().is_empty(),
-        "a hidden launch builds no window"
-    );
-    let handle = app.handle();
-    let tray_line = || workday_connector_lib::tray::status_line(handle).unwrap_or_default();
-    let wait_for_line = |want: &str| {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        while tray_line() != want {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the tray shows {want:?}; it shows {:?}",
-                tray_line()
-            );
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-    };
-    wait_for_line("Workday Connector: Not signed in");
-
-    let state = app.state::<AppState>();
-    state.connector.hub().update("acme", |s| {
-        s.status = connector::Status::SignInRequired("the refresh token was revoked".into());
-    });
-    wait_for_line("Workday Connector: Sign-in required");
-    assert!(app.webview_windows().is_empty());
-
-    state.set_route("activity/acme".into());
-    workday_connector_lib::window::open(handle);
+        .expect("the app builds");
+    assert!(app.webview_windows().is_empty(), "no window before Open");
+    app.state::<AppState>()
+        .set_route("activity/new%20co".into());
+    workday_connector_lib::window::open(app.handle());
     let window = app
         .get_webview_window("main")
         .expect("Open builds the window");
-    assert_eq!(window.url().unwrap().fragment(), Some("activity/acme"));
-    // A second Open shows that window rather than building another.
-    workday_connector_lib::window::open(handle);
+    assert_eq!(window.url().unwrap().fragment(), Some("activity/new%20co"));
+    workday_connector_lib::window::open(app.handle());
     assert_eq!(app.webview_windows().len(), 1);
 }

@@ -60,8 +60,10 @@ pub fn open<R: Runtime>(app: &AppHandle<R>) {
 /// WebKit starts another with the next window. The app keeps no web storage, so nothing is lost.
 pub fn released<R: Runtime>(app: &AppHandle<R>) {
     let others = app.webview_windows().into_keys().any(|label| label != MAIN);
+    // Under WebDriver (tauri-driver sets TAURI_WEBVIEW_AUTOMATION) the automation session ends
+    // with the network process: keep it there, so a test can drive the next window.
     #[cfg(target_os = "linux")]
-    if !others {
+    if !others && std::env::var("TAURI_WEBVIEW_AUTOMATION").as_deref() != Ok("true") {
         end_network_process();
     }
     #[cfg(not(target_os = "linux"))]

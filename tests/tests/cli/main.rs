@@ -10,6 +10,7 @@ mod modes;
 mod names;
 mod pipes;
 mod polling;
+mod rate;
 mod removal;
 mod sandbox;
 mod signin;

@@ -9,13 +9,18 @@
 #   (WebKitWebDriver then starts the app and connects to its webview) until an `h1` element exists
 #   in the page, polled every 50 ms. It includes WebKitWebDriver's own start-up, so it is an upper
 #   bound of what a person sees; the first run is cold only if the OS page cache is.
+# - Open to first content: the window of the app launched for the previous figure is closed the
+#   way a window manager's close button closes it (scripts/x11-close.py sends the X11
+#   WM_DELETE_WINDOW message a close button sends; Xvfb has no window manager to click), which
+#   destroys the window and its webview; once WebDriver sees no window left, a second launch
+#   (what a person's second click on the app does; the tray's Open calls the same function)
+#   asks the running app to open its window; the time until an `h1` exists in the new window.
 # - memory: RSS and PSS (from /proc/PID/smaps_rollup) summed over the app and every descendant
 #   process (WebKitWebProcess, WebKitNetworkProcess, bubblewrap helpers if any). PSS splits
 #   shared pages between processes, so the PSS sum does not count shared libraries twice.
 #   Measured on the app started as a person starts it (not under WebDriver): 10 s after launch
-#   with the window open, and after --hidden-secs (60) started with `--hidden`, the state a close
-#   leaves it in (window hidden, WebKit processes alive). WebDriver's close-window command cannot
-#   stand in for the close button: it destroys the webview and the app exits.
+#   with the window open; after --hidden-secs (60) started with `--hidden` (at login: no window
+#   is built); and after --hidden-secs following a close (as above) of a window open 10 s.
 source "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"
 
@@ -87,6 +92,13 @@ launch() {
 }
 
 app_pid() { pgrep -n -f "^$APP --home $HOME_DIR( |\$)"; }
+# Ends the app WebDriver launched and waits until it is gone (the app is single-instance: one
+# still shutting down would take over the next launch). A closed session leaves it in the tray.
+stop_launched() {
+  pkill -TERM -f "^$APP --home $HOME_DIR( |\$)" || true
+  for _ in $(seq 100); do pgrep -f "^$APP --home $HOME_DIR( |\$)" >/dev/null || return 0; sleep 0.1; done
+  die "the app did not stop within 10 s of SIGTERM"
+}
 
 descendants() {
   local pid=$1
@@ -114,28 +126,54 @@ echo "Workday Connector $(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head 
 echo "binary: $APP"
 echo "binary size: $(awk -v b="$SIZE" 'BEGIN { printf "%.1f MiB (%d bytes)", b / 1048576, b }')"
 
-times=()
+# Closes the app's windows as a close button does; waits until WebDriver sees none.
+close_window() {
+  python3 scripts/x11-close.py "$1" || die "no window of process $1 to close"
+}
+window_handles() { wd "$WD/session/$SESSION/window/handles" | tr -d ' \n' | sed -n 's/.*"value":\[\(.*\)\].*/\1/p'; }
+
+times=() opens=()
 for run in $(seq "$RUNS"); do
   launch "$run"
   echo "launch $run: session created after ${SESSION_MS} ms, first content (h1) after ${CONTENT_MS} ms"
   times+=("$CONTENT_MS")
+  close_window "$(app_pid)"
+  deadline=$(( $(now_ms) + 20000 ))
+  while [ -n "$(window_handles)" ]; do
+    [ "$(now_ms)" -lt $deadline ] || die "the window was not destroyed within 20 s of the close"
+    sleep 0.05
+  done
+  start=$(now_ms)
+  "$APP" --home "$HOME_DIR" >/dev/null 2>&1 || die "the second launch failed"
+  deadline=$(( start + 20000 ))
+  until handle=$(window_handles | tr -d '"' | cut -d, -f1) && [ -n "$handle" ] \
+      && wd -X POST "$WD/session/$SESSION/window" -d "{\"handle\":\"$handle\"}" >/dev/null \
+      && wd -X POST "$WD/session/$SESSION/element" -d '{"using":"css selector","value":"h1"}' | grep -q 'element-6066'; do
+    [ "$(now_ms)" -lt $deadline ] || die "no h1 within 20 s of Open"
+    sleep 0.05
+  done
+  opens+=("$(( $(now_ms) - start ))")
+  echo "open $run (after a close): first content (h1) after ${opens[-1]} ms"
   if [ "$run" -lt "$RUNS" ]; then
     wd -X DELETE "$WD/session/$SESSION" >/dev/null
-    pkill -TERM -f "^$APP --home $HOME_DIR( |\$)" || true
-    sleep 1
+    stop_launched
   fi
 done
-median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-echo "launch to first content: median ${median} ms over $RUNS runs"
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+echo "launch to first content: median $(median "${times[@]}") ms over $RUNS runs"
+echo "Open (after a close) to first content: median $(median "${opens[@]}") ms over $RUNS runs (includes the second launch's start and hand-over)"
 
 wd -X DELETE "$WD/session/$SESSION" >/dev/null
-pkill -TERM -f "^$APP --home $HOME_DIR( |\$)" || true
-sleep 1
+stop_launched
 
 # Memory, outside WebDriver: the app as a person starts it, on a fresh home each time.
-# (WebDriver's close-window command destroys the webview, so the app exits rather than hiding;
-# a window manager's close button hides it. `--hidden` starts it in that same state: the window
-# exists, hidden, with its WebKit processes, as after a close.)
+# Stops an app and waits until it is gone: the app is single-instance, so one still shutting
+# down would take over the next launch. (`wait` cannot: the app is not this shell's child.)
+stop_app() {
+  kill -TERM "$1" 2>/dev/null || return 0
+  for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+  die "the app (pid $1) did not stop within 10 s of SIGTERM"
+}
 run_plain() {
   HOME_DIR="$WORK/home-$1"; shift
   "$APP" "$@" --home "$HOME_DIR" >"$WORK/app-$(basename "$HOME_DIR").log" 2>&1 &
@@ -146,11 +184,20 @@ sleep 10
 kill -0 "$PID" 2>/dev/null || die "the app exited (see $WORK/app-home-open.log)"
 read -r RSS PSS NAMES <<<"$(memory "$PID")"
 echo "memory, window open (10 s after launch): RSS $(mib "$RSS"), PSS $(mib "$PSS") over: $NAMES"
-kill -TERM "$PID"; wait "$PID" 2>/dev/null || true
+stop_app "$PID"
 
 PID=$(run_plain hidden --hidden)
 sleep "$HIDDEN_SECS"
 kill -0 "$PID" 2>/dev/null || die "the app exited (see $WORK/app-home-hidden.log)"
 read -r RSS PSS NAMES <<<"$(memory "$PID")"
 echo "memory, hidden in the tray for ${HIDDEN_SECS} s (--hidden): RSS $(mib "$RSS"), PSS $(mib "$PSS") over: $NAMES"
-kill -TERM "$PID"; wait "$PID" 2>/dev/null || true
+stop_app "$PID"
+
+PID=$(run_plain closed)
+sleep 10
+close_window "$PID"
+sleep "$HIDDEN_SECS"
+kill -0 "$PID" 2>/dev/null || die "the app exited after its window closed (see $WORK/app-home-closed.log)"
+read -r RSS PSS NAMES <<<"$(memory "$PID")"
+echo "memory, ${HIDDEN_SECS} s after the window's close button: RSS $(mib "$RSS"), PSS $(mib "$PSS") over: $NAMES"
+stop_app "$PID"

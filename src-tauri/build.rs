@@ -27,6 +27,7 @@ const COMMANDS: &[&str] = &[
     "activity_export",
     "activity_insights",
     "activity_user",
+    "route_save",
 ];
 
 fn main() {

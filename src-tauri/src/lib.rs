@@ -10,12 +10,12 @@ mod monitors;
 mod opener;
 pub mod state;
 mod tray;
+pub mod window;
 
 use std::path::PathBuf;
 
-use tauri::{Manager, WindowEvent};
-
 use state::AppState;
+use tauri::Manager;
 
 /// Command-line switches of the desktop binary: `--help` and `--version` print and exit 0, an
 /// unknown option is refused with exit 2 rather than ignored.
@@ -55,26 +55,30 @@ pub fn run() {
     build::<tauri::Wry>(state)
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             // A second launch shows the running app instead of starting another.
-            tray::show_main_window(app);
+            window::open(app);
         }))
         .build(tauri::generate_context!())
         .expect("the desktop app failed to start")
         .run(on_run_event);
 }
 
-/// macOS: closing the window hides the app in the menu bar, but its Dock icon stays, and a click
-/// on it (Reopen) must bring the window back, or the app looks dead.
-fn on_run_event<R: tauri::Runtime>(app: &tauri::AppHandle<R>, event: tauri::RunEvent) {
-    #[cfg(target_os = "macos")]
-    if let tauri::RunEvent::Reopen {
-        has_visible_windows: false,
-        ..
-    } = event
-    {
-        tray::show_main_window(app);
+/// Closing the window destroys it (and its webview); the app lives on in the tray, where it keeps
+/// watching connections, until Quit. macOS: the Dock icon stays, and a click on it (Reopen) must
+/// bring the window back, or the app looks dead.
+pub fn on_run_event<R: tauri::Runtime>(app: &tauri::AppHandle<R>, event: tauri::RunEvent) {
+    match event {
+        // `code` is None when the last window closed, Some when Quit called `exit`. Without a
+        // tray (it failed to build) nothing could bring the window back: then let it exit.
+        tauri::RunEvent::ExitRequested {
+            code: None, api, ..
+        } if app.tray_by_id(tray::TRAY_ID).is_some() => api.prevent_exit(),
+        #[cfg(target_os = "macos")]
+        tauri::RunEvent::Reopen {
+            has_visible_windows: false,
+            ..
+        } => window::open(app),
+        _ => {}
     }
-    #[cfg(not(target_os = "macos"))]
-    let _ = (app, event);
 }
 
 /// The log file a desktop app without a console needs: `<logs>/workday-connector.log`, also on
@@ -152,16 +156,17 @@ pub fn build<R: tauri::Runtime>(state: AppState) -> tauri::Builder<R> {
             commands::activity_export,
             commands::activity_insights,
             commands::activity_user,
+            window::route_save,
         ])
         .setup(move |app| {
             let handle = app.handle().clone();
             tray::create(&handle)?;
             events::forward_status(handle.clone());
             monitors::restart_all(&handle);
-            if launch.hidden
-                && let Some(window) = app.get_webview_window("main")
-            {
-                let _ = window.hide();
+            // Started hidden (at login), the app builds no window until Open: no webview, no
+            // WebKit processes.
+            if !launch.hidden {
+                window::open(&handle);
             }
             if launch.sandbox {
                 tauri::async_runtime::spawn(async move {
@@ -173,12 +178,8 @@ pub fn build<R: tauri::Runtime>(state: AppState) -> tauri::Builder<R> {
             Ok(())
         })
         .on_window_event(|window, event| {
-            // Closing hides to the tray: the app keeps watching connections; Quit is in the tray.
-            if let WindowEvent::CloseRequested { api, .. } = event
-                && window.app_handle().tray_by_id(tray::TRAY_ID).is_some()
-            {
-                api.prevent_close();
-                let _ = window.hide();
+            if matches!(event, tauri::WindowEvent::Destroyed) && window.label() == window::MAIN {
+                window::released(window.app_handle());
             }
         })
 }

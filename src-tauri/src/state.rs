@@ -24,6 +24,9 @@ pub struct AppState {
     pub monitors: std::sync::Mutex<HashMap<String, CancellationToken>>,
     pub settings: Mutex<AppSettings>,
     pub settings_store: SettingsStore,
+    /// The screen the UI last showed (a URL fragment, see `window.rs`): the window is destroyed on
+    /// close and built again there on Open.
+    route: std::sync::Mutex<String>,
 }
 
 impl AppState {
@@ -51,7 +54,18 @@ impl AppState {
             monitors: std::sync::Mutex::new(HashMap::new()),
             settings: Mutex::new(settings),
             settings_store,
+            route: std::sync::Mutex::new(String::new()),
         })
+    }
+
+    pub fn route(&self) -> String {
+        self.route.lock().map(|r| r.clone()).unwrap_or_default()
+    }
+
+    pub fn set_route(&self, route: String) {
+        if let Ok(mut r) = self.route.lock() {
+            *r = route;
+        }
     }
 
     /// Minutes between checks, readable from synchronous code (tray, setup).

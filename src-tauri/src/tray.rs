@@ -88,10 +88,8 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
 
 fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
     match id {
-        "open" => {
-            show_main_window(app);
-            let _ = app.emit("navigate", None::<String>);
-        }
+        // Back to the screen the person left (a closed window is built again there).
+        "open" => crate::window::open(app),
         "test-all" => test_all(app),
         "cancel-signin" => {
             let app = app.clone();
@@ -105,7 +103,10 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
         "quit" => app.exit(0),
         other => {
             if let Some(name) = other.strip_prefix(CONNECTION_PREFIX) {
-                show_main_window(app);
+                // A window built now starts on the connection's screen; one already open is told.
+                app.state::<AppState>()
+                    .set_route(format!("connection/{}", fragment_encode(name)));
+                crate::window::open(app);
                 let _ = app.emit("navigate", Some(name.to_string()));
             }
         }
@@ -136,10 +137,27 @@ pub fn refresh<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
-pub fn show_main_window<R: Runtime>(app: &AppHandle<R>) {
-    if let Some(window) = app.get_webview_window("main") {
-        let _ = window.show();
-        let _ = window.unminimize();
-        let _ = window.set_focus();
+/// A connection name as the UI writes it in a route (`encodeURIComponent`, which leaves
+/// `A-Z a-z 0-9 - _ . ! ~ * ' ( )` as they are; the route keeps only `- _ . ~` of those).
+fn fragment_encode(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_connection_route_spells_the_name_as_the_ui_does() {
+        // ui/src/route.ts writes "new co!" as "new%20co%21" (see its tests).
+        assert_eq!(super::fragment_encode("new co!"), "new%20co%21");
+        assert_eq!(super::fragment_encode("acme-prod_2.x~"), "acme-prod_2.x~");
+        assert_eq!(super::fragment_encode("é"), "%C3%A9");
     }
 }

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{MockRuntime, get_ipc_response, mock_context, noop_assets};
 use tauri::webview::InvokeRequest;
-use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+use tauri::{App, Manager, WebviewWindow};
 use workday_connector_lib::LaunchOptions;
 use workday_connector_lib::state::AppState;
 
@@ -39,9 +39,12 @@ fn harness() -> Harness {
     let app = workday_connector_lib::build::<MockRuntime>(state_at(home.path()))
         .build(mock_context(noop_assets()))
         .expect("the app builds on the mock runtime, tray and plugins included");
-    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .expect("a main window");
+    // The app's setup (tray, window) runs when the event loop starts, which it never does here:
+    // the window is opened as Open does.
+    workday_connector_lib::window::open(app.handle());
+    let window = app
+        .get_webview_window("main")
+        .expect("Open builds the main window");
     Harness { app, window, home }
 }
 
@@ -405,10 +408,12 @@ fn the_capability_lets_the_ui_commands_through_and_refuses_the_rest() {
     let app = workday_connector_lib::build::<MockRuntime>(state_at(home.path()))
         .build(tauri::generate_context!())
         .expect("the app builds with its real context on the mock runtime");
-    // The capability names the window by its label, "main", as tauri.conf.json does.
-    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .expect("a main window");
+    // The capability names the window by its label, "main", as tauri.conf.json does; the app
+    // builds it from that configuration on Open.
+    workday_connector_lib::window::open(app.handle());
+    let window = app
+        .get_webview_window("main")
+        .expect("Open builds the main window from tauri.conf.json");
     let call = |cmd: &str, args: Value| {
         get_ipc_response(&window, request(app.invoke_key(), cmd, args))
             .map(|b| b.deserialize::<Value>().unwrap())
@@ -591,4 +596,47 @@ fn insights_on_an_empty_store_are_zero_and_bad_input_is_refused() {
         .unwrap_err();
     assert_problem(&err);
     assert_eq!(err["code"], "input.missing_user", "{err}");
+}
+
+#[test]
+fn route_save_keeps_a_screen_and_refuses_anything_but_a_plain_fragment() {
+    let h = harness();
+    let state = h.app.state::<AppState>();
+    assert_eq!(
+        h.call("route_save", json!({ "route": "activity/new%20co" })),
+        Ok(Value::Null)
+    );
+    assert_eq!(state.route(), "activity/new%20co");
+    for bad in ["x?evil=1", "a#b", "connection/new co", "<script>"] {
+        let refused = h.call("route_save", json!({ "route": bad })).unwrap_err();
+        assert_problem(&refused);
+        assert_eq!(refused["code"], "app.route_invalid");
+        assert_eq!(state.route(), "activity/new%20co", "{bad} changed nothing");
+    }
+    // The list is the empty route.
+    assert_eq!(
+        h.call("route_save", json!({ "route": "" })),
+        Ok(Value::Null)
+    );
+    assert_eq!(state.route(), "");
+}
+
+/// A closed window is built again on Open at the screen the UI saved last, once: a second Open
+/// shows that window rather than building another.
+#[test]
+fn open_builds_the_window_on_the_saved_screen() {
+    let home = tempfile::tempdir().unwrap();
+    let app = workday_connector_lib::build::<MockRuntime>(state_at(home.path()))
+        .build(mock_context(noop_assets()))
+        .expect("the app builds");
+    assert!(app.webview_windows().is_empty(), "no window before Open");
+    app.state::<AppState>()
+        .set_route("activity/new%20co".into());
+    workday_connector_lib::window::open(app.handle());
+    let window = app
+        .get_webview_window("main")
+        .expect("Open builds the window");
+    assert_eq!(window.url().unwrap().fragment(), Some("activity/new%20co"));
+    workday_connector_lib::window::open(app.handle());
+    assert_eq!(app.webview_windows().len(), 1);
 }

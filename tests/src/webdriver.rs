@@ -217,7 +217,32 @@ impl Session {
         .map(|_| ())
     }
 
-    /// Closes the current window: for this app, that hides it to the tray.
+    /// The handles of the windows (top-level browsing contexts) the session can reach.
+    pub async fn window_handles(&self) -> Result<Vec<String>, String> {
+        let v = self
+            .command(reqwest::Method::GET, "/window/handles", None)
+            .await?;
+        Ok(v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|h| h.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// Makes `handle` the window later commands act on.
+    pub async fn switch_to_window(&self, handle: &str) -> Result<(), String> {
+        self.command(
+            reqwest::Method::POST,
+            "/window",
+            Some(json!({ "handle": handle })),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Closes the current window (WebDriver's own close, which destroys the webview).
     pub async fn close_window(&self) -> Result<(), String> {
         self.command(reqwest::Method::DELETE, "/window", None)
             .await

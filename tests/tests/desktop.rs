@@ -2,7 +2,8 @@
 //! the sandbox from the empty home to a passing test and a Connected card; a tenant of our own
 //! (a `workday-sim` process without the System scope) set up through every wizard step, whose
 //! test fails on the activity log with a fix naming System Auditing (and whose home, the app's log
-//! file included, holds no client secret or bearer token); and a denied consent.
+//! file included, holds no client secret or bearer token); a denied consent; and a window closed
+//! and opened again on the screen it showed.
 //!
 //! The app opens the sign-in page through the opener plugin, which on Linux runs `xdg-open`;
 //! outside a desktop environment `xdg-open` hands the URL to `$BROWSER`, here
@@ -563,6 +564,95 @@ async fn activity_insights_and_a_user_page_on_the_synced_sandbox() {
 
     session.delete().await.unwrap();
     drop(fx);
+}
+
+/// Closing the window the way a window manager's close button does (an X11 `WM_DELETE_WINDOW`
+/// message, `scripts/x11-close.py`) destroys it and its webview while the app lives on in the
+/// tray; Open (here a second launch, which the running app answers by opening its window) builds
+/// it again on the screen and connection the person left.
+#[tokio::test(flavor = "multi_thread")]
+async fn close_then_open_brings_back_the_same_screen_and_connection() {
+    let _turn = SERIAL.lock().await;
+    let mut fx = Fixture::start("allow");
+    let session = fx.launch(&["--sandbox"]).await;
+    session
+        .wait_for_text(
+            "[data-connection-screen=\"sandbox\"] .screen-head",
+            UI,
+            |t| t.contains("Not signed in"),
+        )
+        .await
+        .expect("the sandbox's screen");
+    session
+        .execute(
+            "Array.from(document.querySelectorAll('.actions button')) \
+               .find((b) => b.textContent.trim() === 'Activity').click();",
+            vec![],
+        )
+        .await
+        .expect("the Activity button");
+    session
+        .wait_for_text("#activity-title", UI, |t| t == "Activity: sandbox")
+        .await
+        .expect("the sandbox's activity screen");
+
+    let app = e2e::binary("workday-connector");
+    let home = fx.home.path().join("home");
+    let line = format!("^{} --sandbox --home {}$", app.display(), home.display());
+    let pgrep = std::process::Command::new("pgrep")
+        .args(["-n", "-f", &line])
+        .output()
+        .expect("pgrep runs");
+    let pid = String::from_utf8_lossy(&pgrep.stdout).trim().to_string();
+    assert!(!pid.is_empty(), "the app's process ({line})");
+    let closed = std::process::Command::new("python3")
+        .arg(e2e::workspace_root().join("scripts/x11-close.py"))
+        .arg(&pid)
+        .status()
+        .expect("python3 runs");
+    assert!(closed.success(), "the app's window was asked to close");
+    let deadline = std::time::Instant::now() + UI;
+    while !session
+        .window_handles()
+        .await
+        .unwrap_or_default()
+        .is_empty()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the window and its webview are gone after the close"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        std::path::Path::new(&format!("/proc/{pid}")).exists(),
+        "the app lives on in the tray"
+    );
+
+    let second = std::process::Command::new(&app)
+        .args(["--sandbox", "--home"])
+        .arg(&home)
+        .status()
+        .expect("a second launch runs");
+    assert!(second.success(), "the second launch hands over and ends");
+    let deadline = std::time::Instant::now() + UI;
+    let handle = loop {
+        if let Some(h) = session.window_handles().await.unwrap_or_default().pop() {
+            break h;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "Open builds the window again"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    session.switch_to_window(&handle).await.unwrap();
+    session
+        .wait_for_text("#activity-title", UI, |t| t == "Activity: sandbox")
+        .await
+        .expect("the new window starts on the screen and connection left");
+    shot(&session, "reopened-activity").await;
+    session.delete().await.unwrap();
 }
 
 /// `--help` and `--version` print and exit 0 without opening a window; an unknown option is

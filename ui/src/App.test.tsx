@@ -159,6 +159,34 @@ describe("live status and navigation", () => {
   });
 });
 
+describe("a window built again", () => {
+  it("starts on the screen and connection the closed one showed", async () => {
+    const shell = fakeShell([connection("acme"), connection("new co!")]);
+    render(<App api={shell.api} />);
+    await waitFor(() => card("new co!"));
+    fireEvent.click(within(card("new co!")).getByRole("button", { name: "new co!" }));
+    fireEvent.click(await screen.findByRole("button", { name: "Activity" }));
+    await waitFor(() => expect(shell.route).toBe("activity/new%20co%21"));
+    expect(window.location.hash).toBe("#activity/new%20co%21");
+    // Closed: the window and its page go; the shell builds a new one at the saved fragment.
+    cleanup();
+    history.replaceState(null, "", `/#${shell.route}`);
+    const again = fakeShell([connection("acme"), connection("new co!")]);
+    render(<App api={again.api} />);
+    await waitFor(() => expect(document.querySelector("[data-activity-screen]")?.getAttribute("data-activity-screen")).toBe("new co!"));
+    expect(again.api.listConnections).toHaveBeenCalled();
+  });
+
+  it("reports the list as the empty route, and an unknown fragment opens the list", async () => {
+    history.replaceState(null, "", "/#nowhere/at/all");
+    const shell = fakeShell([connection("acme")]);
+    render(<App api={shell.api} />);
+    await waitFor(() => card("acme"));
+    await waitFor(() => expect(shell.api.saveRoute).toHaveBeenCalledWith(""));
+    expect(window.location.hash).toBe("");
+  });
+});
+
 describe("connection screen", () => {
   async function openAcme(shell = fakeShell([connection("acme"), connection("globex")])) {
     render(<App api={shell.api} />);

@@ -1,4 +1,5 @@
-// The app: top bar (name, overall status, navigation), a small state router, live status from
+// The app: top bar (name, overall status, navigation), a small state router kept in the URL
+// fragment and reported to the shell (a window built again on Open starts there), live status from
 // the shell, and the tray's navigation requests.
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import type { Api, AppInfo, Connection, ConnectionState, Problem, TestReport } from "./api";
@@ -9,18 +10,15 @@ import { ActivityScreen } from "./Activity";
 import { ConnectionScreen, ConnectionsScreen, SettingsScreen } from "./screens";
 import { Wizard } from "./Wizard";
 import type { StepId } from "./wizardState";
+import type { Route } from "./route";
+import { routeFromFragment, routeToFragment } from "./route";
 
-export type Route =
-  | { view: "connections" }
-  | { view: "connection"; name: string }
-  | { view: "activity"; name: string }
-  | { view: "wizard"; start: StepId; name: string | null; key: number }
-  | { view: "settings" };
+export type { Route } from "./route";
 
 let wizardKey = 0;
 
 export function App({ api }: { api: Api }) {
-  const [route, setRoute] = useState<Route>({ view: "connections" });
+  const [route, setRoute] = useState<Route>(() => routeFromFragment(window.location.hash, ++wizardKey));
   const [info, setInfo] = useState<AppInfo | null>(null);
   const [connections, setConnections] = useState<Connection[] | null>(null);
   const [problem, setProblem] = useState<Problem | null>(null);
@@ -77,6 +75,16 @@ export function App({ api }: { api: Api }) {
       for (const un of unlisteners) un();
     };
   }, [api, reload]);
+
+  // The screen in the fragment (a reload keeps it) and with the shell (a window built again on
+  // Open starts there). Losing it only costs the person the list screen next time.
+  useEffect(() => {
+    const fragment = routeToFragment(route);
+    if (window.location.hash.replace(/^#/, "") !== fragment) {
+      history.replaceState(null, "", fragment ? `#${fragment}` : window.location.pathname + window.location.search);
+    }
+    api.saveRoute(fragment).catch(() => undefined);
+  }, [api, route]);
 
   // Launched with --sandbox: once the sandbox's connection appears, land on its own screen, whose
   // one obvious action is then "Sign in" (unless the person has already gone elsewhere).

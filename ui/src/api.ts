@@ -119,6 +119,9 @@ export const api = {
   /** The last 30 days of one user. */
   activityUser: (name: string, user: string, utcOffsetMinutes: number) =>
     call<UserInsights>("activity_user", { name, user, utcOffsetMinutes }),
+  /** Tells the shell which screen shows (a URL fragment, see route.ts): a window built again on
+   * Open starts there. */
+  saveRoute: (route: string) => call<null>("route_save", { route }),
   onSyncProgress: (handler: (progress: SyncProgress) => void): Promise<UnlistenFn> =>
     listen<SyncProgress>("sync-progress", (event) => handler(event.payload)),
   onStatus: (handler: (all: Record<string, ConnectionState>) => void): Promise<UnlistenFn> =>

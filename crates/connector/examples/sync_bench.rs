@@ -32,9 +32,17 @@
 //! In both modes the connector's sync runs in a child process (this example again, with
 //! `--child-sync`), so its peak memory (VmHWM, reset just before the sync) is its own: the sim
 //! keeps hundreds of MB of generated events cached. The Python baseline reports its own VmHWM.
-//! The sim's request log gives the requests the connector made, their rate, and the most it saw
-//! in any one second (on a loaded machine the sim's own timestamps bunch: that figure then says
-//! more about the machine than about the limiter).
+//! The sim's request log gives the requests the connector made, their rate, and the most that
+//! arrived in any one second (the sim stamps a request as its bytes come off the socket, or as
+//! its connection is accepted), and the most it began to answer in any second (stamped when its
+//! task ran: on a loaded machine those bunch, and then say more about the machine).
+//!
+//! `--sim-process` runs the tenant as the `workday-sim` binary in a process of its own (next to
+//! this example: `target/release/workday-sim`, or `--sim-bin PATH`; build it with
+//! `cargo build --release -p workday-sim`), driven through its control API, as an independent
+//! tenant would be; add `--sim-rate-limit N` to have it answer 429 above N REST requests in any
+//! second, as a real tenant does. Peers, the baseline and the local limit then need `--no-peers`
+//! / `--no-python` and are skipped.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -52,7 +60,7 @@ use connector::signin::SignInOptions;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 use workday_client::oauth::{ClientAuth, OAuthClient, authorization_request};
-use workday_sim::{Faults, SimConfig, SimHandle};
+use workday_sim::{ClientValues, Faults, RequestRecord, SimConfig, SimHandle};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
@@ -144,8 +152,7 @@ impl Browser for FormBrowser {
 }
 
 /// An access token of our own for the peers and the Python baseline (PKCE, Basic).
-async fn own_token(sim: &SimHandle, http: &reqwest::Client) -> Result<String, Error> {
-    let v = sim.values();
+async fn own_token(v: &ClientValues, http: &reqwest::Client) -> Result<String, Error> {
     let req = authorization_request(
         &url::Url::parse(&v.authorization_endpoint)?,
         &v.client_id,
@@ -383,26 +390,175 @@ async fn child_sync() -> Result<(), Error> {
     Ok(())
 }
 
-/// Activity-log requests the sim saw since its log was cleared, and the most in any second.
-/// (The sim logs a request when its answer is done, stamped with its arrival: sorted here.)
-fn request_stats(sim: &SimHandle) -> (usize, usize) {
-    let mut log: Vec<DateTime<Utc>> = sim
-        .request_log()
-        .into_iter()
-        .filter(|r| r.path.ends_with("/activityLogging"))
-        .map(|r| r.at)
-        .collect();
-    log.sort();
-    let most = (0..log.len())
+/// The most stamps within any one second.
+fn most_in_a_second(mut times: Vec<DateTime<Utc>>) -> usize {
+    times.sort();
+    (0..times.len())
         .map(|i| {
-            log[i..]
+            times[i..]
                 .iter()
-                .take_while(|x| (**x - log[i]).num_milliseconds() < 1000)
+                .take_while(|x| (**x - times[i]).num_milliseconds() < 1000)
                 .count()
         })
         .max()
-        .unwrap_or(0);
-    (log.len(), most)
+        .unwrap_or(0)
+}
+
+/// Activity-log requests the sim saw since its log was cleared, the most that arrived in any
+/// second, the most it began to answer in any second, and how many it refused with 429.
+fn request_stats(log: &[RequestRecord]) -> (usize, usize, usize, usize) {
+    let log: Vec<&RequestRecord> = log
+        .iter()
+        .filter(|r| r.path.ends_with("/activityLogging"))
+        .collect();
+    let arrived = most_in_a_second(log.iter().map(|r| r.arrived).collect());
+    let answered = most_in_a_second(log.iter().map(|r| r.at).collect());
+    let refused = log.iter().filter(|r| r.status == 429).count();
+    (log.len(), arrived, answered, refused)
+}
+
+/// The tenant: in this process, or the `workday-sim` binary in its own (`--sim-process`).
+enum Tenant {
+    Here(SimHandle),
+    Process {
+        child: std::process::Child,
+        values: ClientValues,
+        http: reqwest::Client,
+    },
+}
+
+impl Tenant {
+    async fn start(events: u64, redirect_uri: String) -> Result<Tenant, Error> {
+        if !flag("--sim-process") {
+            return Ok(Tenant::Here(
+                workday_sim::start(SimConfig {
+                    redirect_uri,
+                    events,
+                    ..SimConfig::default()
+                })
+                .await?,
+            ));
+        }
+        let bin = match arg("--sim-bin") {
+            Some(p) => std::path::PathBuf::from(p),
+            None => std::env::current_exe()?
+                .parent()
+                .and_then(|examples| examples.parent())
+                .ok_or("no directory above the example")?
+                .join("workday-sim"),
+        };
+        let mut child = std::process::Command::new(&bin)
+            .args(["--json", "--events", &events.to_string()])
+            .args(["--redirect-uri", &redirect_uri])
+            .args([
+                "--rate-limit-per-sec",
+                &num("--sim-rate-limit", 0u32).to_string(),
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .map_err(|e| format!("{} did not start: {e}", bin.display()))?;
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.take().ok_or("no stdout")?),
+            &mut line,
+        )?;
+        let values: ClientValues = serde_json::from_str(&line)
+            .map_err(|e| format!("workday-sim printed no values ({e}): {line}"))?;
+        Ok(Tenant::Process {
+            child,
+            values,
+            http: reqwest::Client::new(),
+        })
+    }
+
+    fn values(&self) -> ClientValues {
+        match self {
+            Tenant::Here(sim) => sim.values(),
+            Tenant::Process { values, .. } => values.clone(),
+        }
+    }
+
+    /// A control API call of the process tenant.
+    async fn control(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Option<Value>, Error> {
+        let Tenant::Process { values, http, .. } = self else {
+            return Ok(None);
+        };
+        let mut req = http
+            .request(method, format!("{}{path}", values.control_url))
+            .bearer_auth(&values.control_token);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let resp = req.send().await?.error_for_status()?;
+        Ok(serde_json::from_slice(&resp.bytes().await?).ok())
+    }
+
+    async fn offset_cap(&self) -> Result<u64, Error> {
+        match self {
+            Tenant::Here(sim) => Ok(sim.switches().offset_cap),
+            _ => self
+                .control(reqwest::Method::GET, "/switches", None)
+                .await?
+                .and_then(|s| s["offset_cap"].as_u64())
+                .ok_or_else(|| "no offset_cap in the switches".into()),
+        }
+    }
+
+    async fn set_latency(&self, latency_ms: u64) -> Result<(), Error> {
+        match self {
+            Tenant::Here(sim) => sim.set_faults(Faults {
+                latency_ms,
+                ..Faults::default()
+            }),
+            _ => {
+                self.control(
+                    reqwest::Method::PUT,
+                    "/faults",
+                    Some(json!({ "latency_ms": latency_ms })),
+                )
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn clear_request_log(&self) -> Result<(), Error> {
+        match self {
+            Tenant::Here(sim) => sim.clear_request_log(),
+            _ => {
+                self.control(reqwest::Method::DELETE, "/requests", None)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn request_log(&self) -> Result<Vec<RequestRecord>, Error> {
+        match self {
+            Tenant::Here(sim) => Ok(sim.request_log()),
+            _ => Ok(serde_json::from_value(
+                self.control(reqwest::Method::GET, "/requests", None)
+                    .await?
+                    .unwrap_or_default(),
+            )?),
+        }
+    }
+
+    async fn shutdown(self) {
+        match self {
+            Tenant::Here(sim) => sim.shutdown().await,
+            Tenant::Process { mut child, .. } => {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+        }
+    }
 }
 
 #[tokio::main]
@@ -431,14 +587,18 @@ async fn main() -> Result<(), Error> {
     // a port released and bound again later can be taken in between.
     let held = std::net::TcpListener::bind("127.0.0.1:0")?;
     let port = held.local_addr()?.port();
-    let sim = workday_sim::start(SimConfig {
-        redirect_uri: loopback::redirect_uri(port, RedirectHost::Ipv4Literal),
+    let sim = Tenant::start(
         events,
-        ..SimConfig::default()
-    })
+        loopback::redirect_uri(port, RedirectHost::Ipv4Literal),
+    )
     .await?;
+    if matches!(sim, Tenant::Process { .. })
+        && !(flag("--no-peers") && (!raw || flag("--no-python")))
+    {
+        return Err("--sim-process measures the connector alone: add --no-peers (and --no-python with --mode raw)".into());
+    }
     let v = sim.values();
-    let cap = sim.switches().offset_cap;
+    let cap = sim.offset_cap().await?;
     let dir = tempfile::tempdir()?;
     let home = Home::at(dir.path().join("home"));
     let service = format!("workday-connector-bench-{}", std::process::id());
@@ -488,16 +648,13 @@ async fn main() -> Result<(), Error> {
         )
         .await
         .map_err(ce)?;
-    let token = own_token(&sim, &http).await?;
+    let token = own_token(&v, &http).await?;
     let endpoint = v.rest_api_endpoint.replace("/api/v1/", "/api/privacy/v1/") + "/activityLogging";
-    sim.set_faults(Faults {
-        latency_ms: latency,
-        ..Faults::default()
-    });
+    sim.set_latency(latency).await?;
 
     // The connector, in a process of its own so that its memory is its own (the sim, here,
     // keeps hundreds of MB of generated events cached).
-    sim.clear_request_log();
+    sim.clear_request_log().await?;
     drop(connector);
     let t = Instant::now();
     let exe = std::env::current_exe()?;
@@ -519,16 +676,22 @@ async fn main() -> Result<(), Error> {
     }
     let report: ChildReport = serde_json::from_slice(&out.stdout)?;
     let conn_rate = report.events_read as f64 / report.elapsed_secs;
-    let (requests, per_sec_max) = request_stats(&sim);
+    let (requests, per_sec_max, answered_max, refused) = request_stats(&sim.request_log().await?);
     println!(
         "connector: {} events read ({} stored, {} windows, {} splits, {requests} requests = {:.2}/s, \
-         at most {per_sec_max} in any second) in {:.1} s (wall {wall:.1} s): {conn_rate:.0} \
+         at most {per_sec_max} arrived in any second ({answered_max} begun; {refused} answered \
+         429), tenant {}) in {:.1} s (wall {wall:.1} s): {conn_rate:.0} \
          events/s; its process: RSS {:.1} MB before the sync, peak {:.1} MB",
         report.events_read,
         report.events_stored,
         report.windows,
         report.splits,
         requests as f64 / report.elapsed_secs,
+        if matches!(sim, Tenant::Process { .. }) {
+            "in its own process"
+        } else {
+            "in the benchmark's process"
+        },
         report.elapsed_secs,
         mb(report.rss_before_kb),
         mb(report.peak_kb)

@@ -3,7 +3,9 @@
 //! and the routers of the website and services hosts.
 
 use std::convert::Infallible;
-use std::sync::Arc;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
@@ -11,10 +13,11 @@ use axum::body::Body;
 use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -193,14 +196,78 @@ fn unauthorized() -> Response {
     r
 }
 
+/// When the request being read reached the tenant: the moment its connection was accepted for
+/// the first request on it, the first bytes read for each later one. Stamped as the bytes come
+/// off the socket, before hyper parses them or a task is scheduled to answer, so a busy tenant
+/// does not bunch the stamps.
+#[derive(Debug, Clone, Default)]
+struct Arrival(Arc<Mutex<Option<DateTime<Utc>>>>);
+
+impl Arrival {
+    fn cell(&self) -> std::sync::MutexGuard<'_, Option<DateTime<Utc>>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Bytes came in: they start a request unless one is already stamped.
+    fn mark(&self) {
+        self.cell().get_or_insert_with(Utc::now);
+    }
+
+    /// The stamp of the request now being answered; the next bytes start the next one.
+    fn take(&self) -> Option<DateTime<Utc>> {
+        self.cell().take()
+    }
+}
+
+/// A connection's stream that stamps `Arrival` when bytes arrive.
+struct Stamped<S> {
+    inner: S,
+    arrival: Arrival,
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Stamped<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if matches!(polled, Poll::Ready(Ok(()))) && buf.filled().len() > before {
+            self.arrival.mark();
+        }
+        polled
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Stamped<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
 async fn handle(
     host: Host,
     port: u16,
     t: Arc<Tenant>,
     router: Router,
+    arrived: Option<DateTime<Utc>>,
     req: Request<Incoming>,
 ) -> Result<Response, Dropped> {
     let at = Utc::now();
+    let arrived = arrived.unwrap_or(at);
     let method = req.method().to_string();
     let path = req.uri().path().to_string();
     let query = req.uri().query().map(redact_query);
@@ -213,6 +280,7 @@ async fn handle(
         };
         t.log.push(RequestRecord {
             at,
+            arrived,
             listener,
             method: method.clone(),
             path: path.clone(),
@@ -242,6 +310,16 @@ async fn handle(
         }
         if let Some(storm) = t.take_storm(class) {
             let r = storm_response(&storm);
+            record(r.status().as_u16(), false, None);
+            return Ok(r);
+        }
+        if class == PathClass::Rest && !t.admit_rest(arrived) {
+            let r = storm_response(&Storm {
+                status: 429,
+                remaining: 0,
+                retry_after_secs: 1,
+                scope: crate::switches::FaultScope::Rest,
+            });
             record(r.status().as_u16(), false, None);
             return Ok(r);
         }
@@ -281,10 +359,23 @@ pub async fn serve(
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 };
+                let arrival = Arrival::default();
+                // The first request on a connection arrived when the connection did.
+                arrival.mark();
+                let stream = Stamped { inner: stream, arrival: arrival.clone() };
                 let (t, router) = (t.clone(), router.clone());
                 let tls = tls.clone();
                 conns.spawn(async move {
-                    let svc = service_fn(move |req| handle(host, port, t.clone(), router.clone(), req));
+                    let svc = service_fn(move |req| {
+                        let (t, router, arrival) = (t.clone(), router.clone(), arrival.clone());
+                        async move {
+                            let arrived = arrival.take();
+                            let answered = handle(host, port, t, router, arrived, req).await;
+                            // Bytes read while answering (a request body) belong to this request.
+                            arrival.take();
+                            answered
+                        }
+                    });
                     let http = hyper::server::conn::http1::Builder::new();
                     match tls {
                         None => {

@@ -38,7 +38,11 @@ pub enum ClientAuthKind {
 /// One request as the tenant saw it. Never holds a secret, token or code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestRecord {
+    /// When the tenant began to handle it (its task ran).
     pub at: DateTime<Utc>,
+    /// When it reached the tenant: its connection accepted (first request on a connection) or
+    /// its first bytes read. What a tenant's rate limit counts; `at` lags it on a busy machine.
+    pub arrived: DateTime<Utc>,
     pub listener: ListenerKind,
     pub method: String,
     pub path: String,

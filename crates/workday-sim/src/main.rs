@@ -153,6 +153,9 @@ struct Args {
     /// Latency added to every services answer, in milliseconds.
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
+    /// REST requests per second served; more in any second are answered 429 (0: no limit).
+    #[arg(long, default_value_t = 0)]
+    rate_limit_per_sec: u32,
 }
 
 impl Args {
@@ -181,6 +184,7 @@ impl Args {
             perm_worker_reports: !self.no_worker_reports,
             perm_system_auditing: !self.no_system_auditing,
             account_locked: self.account_locked,
+            rate_limit_per_sec: self.rate_limit_per_sec,
             publish_lag_max_secs: self.publish_lag_max_secs,
             offset_cap: self.offset_cap,
             offset_cap_mode: match self.offset_cap_mode {

@@ -102,6 +102,8 @@ pub struct Tenant {
     faults: Mutex<Faults>,
     secret: RwLock<String>,
     grants: Mutex<Grants>,
+    /// Arrival stamps of the REST requests of the last second, for `rate_limit_per_sec`.
+    recent_rest: Mutex<std::collections::VecDeque<chrono::DateTime<chrono::Utc>>>,
 }
 
 impl Tenant {
@@ -128,7 +130,38 @@ impl Tenant {
             faults: Mutex::new(Faults::default()),
             secret: RwLock::new(secret),
             grants: Mutex::new(Grants::default()),
+            recent_rest: Mutex::new(std::collections::VecDeque::new()),
         }
+    }
+
+    /// Counts a REST request that arrived at `arrived` against `rate_limit_per_sec`; false when
+    /// the limit was already reached in the second before it (the request is then refused and
+    /// not counted, as a tenant counts what it serves).
+    pub fn admit_rest(&self, arrived: chrono::DateTime<chrono::Utc>) -> bool {
+        let limit = self.switches().rate_limit_per_sec as usize;
+        let mut recent = self.recent_rest.lock().unwrap_or_else(|e| e.into_inner());
+        if limit == 0 {
+            recent.clear();
+            return true;
+        }
+        let window_start = arrived - chrono::Duration::seconds(1);
+        // Tasks may run out of arrival order: keep the stamps sorted, forget only the old.
+        while recent
+            .front()
+            .is_some_and(|t| *t <= window_start - chrono::Duration::seconds(1))
+        {
+            recent.pop_front();
+        }
+        let within = recent
+            .iter()
+            .filter(|t| **t > window_start && **t <= arrived)
+            .count();
+        if within >= limit {
+            return false;
+        }
+        let at = recent.partition_point(|t| *t <= arrived);
+        recent.insert(at, arrived);
+        true
     }
 
     pub fn switches(&self) -> Switches {

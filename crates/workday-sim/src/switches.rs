@@ -88,6 +88,10 @@ pub struct Switches {
     pub perm_worker_reports: bool,
     /// The consenting account holds domain "System Auditing" (`/activityLogging`).
     pub perm_system_auditing: bool,
+    /// REST requests per second the services host takes before it answers 429 with
+    /// `Retry-After: 1` (0: no limit): a request is refused when this many REST requests already
+    /// arrived (see `RequestRecord::arrived`) in the second before it. Workday publishes no figure.
+    pub rate_limit_per_sec: u32,
     /// The consenting account is locked or disabled: code exchange and refresh answer 400
     /// invalid_grant, the consent page shows an error, and its access tokens stop working
     /// (the last point is unverified).
@@ -143,6 +147,7 @@ impl Default for Switches {
             perm_worker_reports: true,
             perm_system_auditing: true,
             account_locked: false,
+            rate_limit_per_sec: 0,
             publish_lag_max_secs: 30,
             offset_cap: 10_000,
             offset_cap_mode: OffsetCapMode::CapTotal,

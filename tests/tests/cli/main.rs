@@ -11,6 +11,7 @@ mod names;
 mod options;
 mod pipes;
 mod polling;
+mod rate;
 mod removal;
 mod sandbox;
 mod signin;

@@ -259,6 +259,8 @@ export interface FakeShell {
   events: ActivityEvent[];
   connections: Connection[];
   settings: Settings;
+  /** The last route the UI saved (the fragment a window built again would start at). */
+  route: string;
 }
 
 /** A shell with `connections` stored; add/edit/remove change them like the real one would. */
@@ -276,6 +278,7 @@ export function fakeShell(initial: Connection[] = [], overrides: Partial<Api> = 
     navigate,
     sandbox,
     connections: [...initial],
+    route: "",
     settings: { start_at_login: false, notifications: true, check_interval_minutes: 15 },
     api: undefined as unknown as Api,
   };
@@ -352,6 +355,10 @@ export function fakeShell(initial: Connection[] = [], overrides: Partial<Api> = 
     activityInsights: vi.fn(() => Promise.resolve(insightsOf(shell.events))),
     activityUser: vi.fn((_name: string, user: string) => Promise.resolve(userOf(shell.events, user))),
     activityExport: vi.fn(() => Promise.resolve({ path: "/home/me/acme-activity.csv", count: shell.events.length })),
+    saveRoute: vi.fn((route: string) => {
+      shell.route = route;
+      return Promise.resolve(null);
+    }),
     onSyncProgress: vi.fn(syncProgress.listen),
     onStatus: vi.fn(status.listen),
     onSignInWaiting: vi.fn(waiting.listen),

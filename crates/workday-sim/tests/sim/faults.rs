@@ -193,3 +193,50 @@ async fn shifted_rows_repeat_one_row_and_lose_another_and_short_pages_lose_rows(
         truth
     );
 }
+
+/// `rate_limit_per_sec`: past N REST requests arriving within a second the tenant answers 429
+/// with `Retry-After: 1`; the refused are logged, counted apart, and the limit frees up once the
+/// second has passed. Every record carries its arrival, never after it began to be answered.
+#[tokio::test]
+async fn rate_limit_answers_429_above_its_rate_by_arrival() {
+    let env = start(|c| c.switches.rate_limit_per_sec = 3).await;
+    let (at, _) = sign_in(&env).await;
+    env.sim.clear_request_log();
+    let workers = format!("{}/workers", env.v.rest_api_endpoint);
+    for _ in 0..5 {
+        let r = env
+            .http
+            .get(&workers)
+            .bearer_auth(&at)
+            .send()
+            .await
+            .unwrap();
+        if r.status() == StatusCode::TOO_MANY_REQUESTS {
+            assert_eq!(r.headers()["retry-after"], "1");
+        }
+    }
+    let log = env.sim.request_log();
+    assert_eq!(log.len(), 5);
+    for r in &log {
+        assert!(r.arrived <= r.at, "arrived {} after {}", r.arrived, r.at);
+    }
+    // Refused exactly when three served requests had arrived in the second before: whatever the
+    // machine's speed, no second holds more than three served.
+    let mut log = log;
+    log.sort_by_key(|r| r.arrived);
+    for (i, r) in log.iter().enumerate() {
+        let served_before = log[..i]
+            .iter()
+            .filter(|p| p.status == 200 && r.arrived - p.arrived < chrono::Duration::seconds(1))
+            .count();
+        let want = if served_before >= 3 { 429 } else { 200 };
+        assert_eq!(r.status, want, "request {i} of {log:#?}");
+    }
+    // A second later the tenant serves again; with the switch off it never refuses.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(get(&env, &workers, Some(&at)).await.0, StatusCode::OK);
+    env.sim.update_switches(|s| s.rate_limit_per_sec = 0);
+    for _ in 0..5 {
+        assert_eq!(get(&env, &workers, Some(&at)).await.0, StatusCode::OK);
+    }
+}

@@ -365,6 +365,7 @@ impl Engine {
                 corporate: info.corporate,
                 id: e.id,
             });
+            // A user's first country is no news (the tenant rule covers a new country).
             if new_for_user && learnt && !before.is_empty() {
                 hit(
                     Rule::NewCountryUser,
@@ -374,13 +375,6 @@ impl Engine {
                         "{u}: first activity from {c} (before: {})",
                         before.join(", ")
                     ),
-                );
-            } else if new_for_user && learnt {
-                hit(
-                    Rule::NewCountryUser,
-                    u,
-                    vec![e.id],
-                    format!("{u}: first activity from {c} (no country seen before)"),
                 );
             }
             if let Some(l) = last

@@ -214,6 +214,14 @@ pub async fn run(cli: Cli) -> u8 {
         Command::Events { name, args, json } => {
             return crate::activity::events(&connector, &name, &args, json).await;
         }
+        Command::Alerts {
+            action,
+            name,
+            args,
+            json,
+        } => return crate::alerts::run(&connector, action, name, &args, json).await,
+        Command::Rules { name, json } => return crate::rules::run(&connector, name, json),
+        Command::Tags { action, json } => return crate::tags::run(&connector, action, json),
     };
     match result {
         Ok(()) => EXIT_OK,
@@ -236,7 +244,10 @@ fn json_flag(command: &Command) -> bool {
         | Command::Disconnect { json, .. }
         | Command::Sandbox { json, .. }
         | Command::Sync { json, .. }
-        | Command::Events { json, .. } => *json,
+        | Command::Events { json, .. }
+        | Command::Alerts { json, .. }
+        | Command::Rules { json, .. }
+        | Command::Tags { json, .. } => *json,
     }
 }
 

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
-use detect::{Config, Engine, Geo, Rule, Tag, Tags, tags::parse_list};
+use detect::{Config, Engine, Geo, Tags, tags::parse_list};
 use serde::{Deserialize, Serialize};
 
 use crate::activity::store::{Alert, AlertFilter, AlertStatus, DetectionPass};
@@ -23,6 +23,8 @@ use crate::activity::sync::blocking;
 use crate::activity::{Store, SyncError, SyncReport};
 use crate::connections::{Connector, ConnectorError};
 use crate::problem::{Diagnose, Problem};
+
+pub use detect::{Rule, Severity, Tag};
 
 /// The learning period of the new-country rules: the first days of the log, i.e. the backfill.
 pub const LEARNING_DAYS: i64 = 7;

@@ -1,0 +1,228 @@
+//! `wdconnect alerts`, `rules` and `tags` end to end: a sync raises the alerts of anomalies
+//! logged in the tenant once (a second pass raises none), dismissing keeps an alert and hides
+//! it from the open list, and bad input (unknown rule, bad time, bad CIDR, a bad list file)
+//! exits 2 with a fix and changes nothing.
+
+use chrono::{Duration, Utc};
+use e2e::cli::{Cli, Tenant};
+use serde_json::{Value, json};
+
+use crate::assert_mentions;
+
+// Addresses the shipped database places in Germany and Japan.
+const DE: &str = "80.128.0.1";
+const JP: &str = "126.0.0.1";
+
+fn event(at: chrono::DateTime<Utc>, user: &str, ip: &str, device: &str, ua: &str) -> Value {
+    json!({
+        "requestTime": at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+        "systemAccount": user,
+        "ipAddress": ip,
+        "taskDisplayName": "View Worker",
+        "activityAction": "READ",
+        "deviceType": device,
+        "userAgent": ua,
+        "sessionId": format!("s-{user}"),
+    })
+}
+
+fn rules_of(alerts: &Value) -> Vec<String> {
+    let mut r: Vec<String> = alerts["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["rule"].as_str().unwrap().to_string())
+        .collect();
+    r.sort();
+    r
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sync_raises_each_alert_once_and_a_dismissed_alert_is_kept() {
+    let tenant = Tenant::start_with(|c| c.events = 5_000).await;
+    let now = Utc::now();
+    let browser = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/124.0";
+    // After the learning period (the backfill's first seven of eight days): a user in Germany
+    // then Japan 20 minutes later, and an integration system user at a browser.
+    tenant.sim.log_event(
+        now - Duration::hours(5),
+        event(
+            now - Duration::hours(5),
+            "travel.test",
+            DE,
+            "Desktop",
+            browser,
+        ),
+    );
+    let later = now - Duration::hours(5) + Duration::minutes(20);
+    tenant
+        .sim
+        .log_event(later, event(later, "travel.test", JP, "Desktop", browser));
+    let isu = now - Duration::hours(4);
+    tenant.sim.log_event(
+        isu,
+        event(isu, "ISU_Payroll", "10.0.0.5", "Desktop", browser),
+    );
+    let cli = Cli::new();
+    cli.add("acme", &tenant).await;
+    cli.connect("acme").await;
+    cli.cmd(["sync", "acme", "--once", "--backfill-days", "8"])
+        .run()
+        .await
+        .ok();
+
+    let run = cli.cmd(["alerts", "acme", "--status", "all"]).run().await;
+    let all = run.ok();
+    let rules = rules_of(&all);
+    let count = |r: &str| rules.iter().filter(|x| *x == r).count();
+    assert_eq!(count("impossible_travel"), 1, "{run}");
+    assert_eq!(count("isu_interactive"), 1, "{run}");
+    // Germany and Japan are new to a tenant whose other addresses have no country.
+    assert_eq!(count("new_country_tenant"), 2, "{run}");
+    // The simulated tenant's admins run security tasks now and then.
+    assert!(count("sensitive_task") >= 1, "{run}");
+    let travel = all["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["rule"] == "impossible_travel")
+        .unwrap()
+        .clone();
+    assert_eq!(travel["user"], "travel.test");
+    assert_eq!(travel["event_count"], 2);
+    assert_eq!(travel["country"], "JP");
+    assert_eq!(travel["ip"], JP);
+    assert_eq!(travel["severity"], "high");
+    assert_eq!(travel["status"], "open");
+    for key in [
+        "id",
+        "rule",
+        "severity",
+        "status",
+        "user",
+        "time",
+        "summary",
+        "country",
+        "ip",
+        "event_count",
+    ] {
+        assert!(travel.get(key).is_some(), "{key} missing: {travel}");
+    }
+
+    // A second pass: nothing new to evaluate, nothing raised twice.
+    cli.cmd(["sync", "acme", "--once"]).run().await.ok();
+    let again = cli
+        .cmd(["alerts", "acme", "--status", "all"])
+        .run()
+        .await
+        .ok();
+    assert_eq!(again, all);
+
+    // Filters.
+    let only = cli
+        .cmd(["alerts", "acme", "--rule", "impossible_travel"])
+        .run()
+        .await
+        .ok();
+    assert_eq!(rules_of(&only), ["impossible_travel"]);
+    let ndjson = cli
+        .cmd(["alerts", "acme", "--status", "all", "--format", "ndjson"])
+        .human()
+        .run()
+        .await;
+    assert_eq!(ndjson.code, 0, "{ndjson}");
+    assert_eq!(ndjson.stdout.lines().count(), rules.len());
+
+    // Dismissed: kept, out of the open list, in the dismissed one.
+    let id = travel["id"].as_i64().unwrap().to_string();
+    let d = cli.cmd(["alerts", "dismiss", "acme", &id]).run().await.ok();
+    assert_eq!(d["alert"]["status"], "dismissed");
+    let open = cli.cmd(["alerts", "acme"]).run().await.ok();
+    assert!(!rules_of(&open).contains(&"impossible_travel".to_string()));
+    let dismissed = cli
+        .cmd(["alerts", "acme", "--status", "dismissed"])
+        .run()
+        .await
+        .ok();
+    assert_eq!(rules_of(&dismissed), ["impossible_travel"]);
+    let missing = cli.cmd(["alerts", "dismiss", "acme", "999999"]).run().await;
+    missing.error(2, "alerts.not_found");
+
+    // The rules in force say the learning period of an eight-day backfill is over.
+    let rules = cli.cmd(["rules", "acme"]).run().await.ok();
+    assert_eq!(rules["rules"].as_array().unwrap().len(), 8);
+    assert_eq!(rules["learning"], false);
+    assert_eq!(rules["geo_database"], "shipped");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_rule_time_cidr_and_list_files_exit_2_and_change_nothing() {
+    let tenant = Tenant::start_with(|c| c.events = 1_000).await;
+    let cli = Cli::new();
+    cli.add("acme", &tenant).await;
+    cli.cmd(["tags", "add", "risky", "185.220.101.0/24"])
+        .run()
+        .await
+        .ok();
+    let before = cli.snapshot();
+
+    let run = cli
+        .cmd(["alerts", "acme", "--rule", "impossible_trvel"])
+        .run()
+        .await;
+    let e = run.error(2, "input.unknown_rule");
+    assert_mentions(&e.fix, "impossible_travel", &run);
+    let run = cli
+        .cmd(["alerts", "acme", "--since", "yesterday-ish"])
+        .run()
+        .await;
+    run.error(2, "input.bad_time");
+    let run = cli
+        .cmd(["alerts", "acme", "--severity", "urgent"])
+        .run()
+        .await;
+    run.error(2, "input.bad_severity");
+    let run = cli
+        .cmd(["tags", "add", "risky", "203.0.113.9", "10.0.0.0/33"])
+        .run()
+        .await;
+    let e = run.error(2, "input.bad_cidr");
+    assert_mentions(&e.message, "10.0.0.0/33", &run);
+    let list = cli.scratch().join("tor.txt");
+    std::fs::write(&list, "# exits\n185.220.100.1\nnot-an-address\n").unwrap();
+    let run = cli
+        .cmd(["tags", "import", "risky", list.to_str().unwrap()])
+        .run()
+        .await;
+    let e = run.error(2, "input.bad_cidr");
+    assert_mentions(&e.message, "tor.txt:3", &run);
+    let run = cli
+        .cmd(["tags", "add", "suspicious", "1.2.3.4"])
+        .run()
+        .await;
+    run.error(2, "input.bad_tag");
+    assert_eq!(cli.snapshot(), before, "a refused command changed the home");
+
+    // Good input works, and the list shows it.
+    std::fs::write(&list, "# exits\n185.220.100.1\n2001:db8::/32 # a range\n").unwrap();
+    let added = cli
+        .cmd(["tags", "import", "risky", list.to_str().unwrap()])
+        .run()
+        .await
+        .ok();
+    assert_eq!(added["added"], 2);
+    cli.cmd(["tags", "remove", "risky", "185.220.101.0/24"])
+        .run()
+        .await
+        .ok();
+    let tags = cli.cmd(["tags", "list"]).run().await.ok();
+    assert_eq!(tags["risky"], json!(["185.220.100.1/32", "2001:db8::/32"]));
+
+    // A list file broken by hand: `rules` names its path and line and still lists the rules.
+    let file = cli.home().join("detections").join("corporate.txt");
+    std::fs::write(&file, "10.0.0.0/8\n10.300.0.0/16\n").unwrap();
+    let rules = cli.cmd(["rules"]).run().await.ok();
+    assert_eq!(rules["rules"].as_array().unwrap().len(), 8);
+    let errors = rules["load_errors"].to_string();
+    assert!(errors.contains("corporate.txt:2"), "{rules}");
+}

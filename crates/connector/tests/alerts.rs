@@ -139,3 +139,15 @@ fn detection_raises_each_alert_once_and_extends_episodes() {
     );
     assert_eq!(store.alerts(&AlertFilter::default()).unwrap().len(), 4);
 }
+
+/// The simulator picks its anomaly addresses from public allocations without knowing the
+/// detections; the shipped database must place each in the country the simulator means.
+#[test]
+fn the_simulators_addresses_are_in_their_countries() {
+    let geo = Geo::shipped();
+    for (country, ip) in workday_sim::anomalies::ADDRESSES {
+        assert_eq!(geo.country_of(ip).as_deref(), Some(*country), "{ip}");
+    }
+    let risky: ipnet::IpNet = workday_sim::anomalies::RISKY_RANGE.parse().unwrap();
+    assert!(geo.country(risky.network()).is_some());
+}

@@ -87,7 +87,7 @@ impl Default for Config {
             travel_min_km: 500.0,
             burst_min: 100,
             burst_factor: 10.0,
-            burst_baseline_hours: 24,
+            burst_baseline_hours: 8,
         }
     }
 }

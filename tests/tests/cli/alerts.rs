@@ -226,3 +226,82 @@ async fn bad_rule_time_cidr_and_list_files_exit_2_and_change_nothing() {
     let errors = rules["load_errors"].to_string();
     assert!(errors.contains("corporate.txt:2"), "{rules}");
 }
+
+fn ms(v: &Value) -> i64 {
+    v.as_str()
+        .and_then(|s| s.parse::<chrono::DateTime<Utc>>().ok())
+        .expect("a time")
+        .timestamp_millis()
+}
+
+/// Against the simulator's anomaly schedule: every anomaly inside the synced range raises
+/// exactly its alert (the new-country ones once the learning period is over), and no alert of a
+/// behavioural rule comes from anything but an anomaly, i.e. none from the clean activity.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_injected_anomaly_raises_exactly_its_alert() {
+    let tenant = Tenant::start_with(|c| {
+        c.events = 20_000;
+        c.anomalies = true;
+    })
+    .await;
+    let truth = serde_json::to_value(tenant.sim.anomalies()).unwrap();
+    let cli = Cli::new();
+    cli.add("acme", &tenant).await;
+    cli.connect("acme").await;
+    cli.cmd(["tags", "add", "risky", workday_sim::anomalies::RISKY_RANGE])
+        .run()
+        .await
+        .ok();
+    let report = cli
+        .cmd(["sync", "acme", "--once", "--backfill-days", "8"])
+        .run()
+        .await
+        .ok();
+    let (origin, until) = (ms(&report["origin"]), ms(&report["synced_until"]));
+    let day = 86_400_000;
+    let learnt = origin + 7 * day;
+    let run = cli.cmd(["alerts", "acme", "--status", "all"]).run().await;
+    let alerts = run.ok()["alerts"].as_array().unwrap().clone();
+    let covers = |a: &Value, x: &Value| {
+        let t = ms(&a["time"]);
+        a["user"] == x["user"] && ms(&x["from"]) <= t && t <= ms(&x["to"])
+    };
+    let mut checked = 0;
+    for x in truth.as_array().unwrap() {
+        let (from, to) = (ms(&x["from"]), ms(&x["to"]));
+        // A day of history first: the burst rule needs the user's usual hours.
+        if from < origin + day || to >= until {
+            continue;
+        }
+        for rule in x["rules"].as_array().unwrap() {
+            if rule.as_str().unwrap().starts_with("new_country") && from < learnt {
+                continue;
+            }
+            let n = alerts
+                .iter()
+                .filter(|a| a["rule"] == *rule && covers(a, x))
+                .count();
+            assert_eq!(n, 1, "anomaly {x} raised {n} {rule} alerts\n{run}");
+            checked += 1;
+        }
+    }
+    // Seven days of five daily kinds, and the new-country pair.
+    assert!(checked >= 30, "only {checked} anomalies checked");
+    for a in &alerts {
+        let behavioural = [
+            "impossible_travel",
+            "new_country_user",
+            "new_country_tenant",
+            "burst",
+        ];
+        if !behavioural.contains(&a["rule"].as_str().unwrap()) {
+            continue;
+        }
+        let explained = truth
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["rules"].as_array().unwrap().contains(&a["rule"]) && covers(a, x));
+        assert!(explained, "an alert no anomaly explains: {a}");
+    }
+}

@@ -20,6 +20,9 @@ pub fn run(connector: &Connector, name: Option<String>, json: bool) -> u8 {
             "{:<20} {:<7} {:<9} {}{state}",
             r.id, r.severity, r.kind, r.name
         );
+        if let Some(p) = &r.path {
+            println!("{:<20} {p}", "");
+        }
         println!("{:<20} {}", "", r.explanation);
     }
     match (view.learning, view.learning_until) {

@@ -9,7 +9,8 @@
 //!   accounts, tasks added to the built-in list, the all-use-must-be-corporate switch, and an
 //!   admin's own MaxMind database instead of the shipped one);
 //! - `detections/risky.txt`, `detections/corporate.txt`: one address or CIDR range a line, `#`
-//!   starts a comment.
+//!   starts a comment;
+//! - `rules/*.yml`: custom rules in Sigma over the Workday field names (see `detect::sigma`).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -49,8 +50,10 @@ pub struct DetectionSettings {
 pub struct RuleView {
     pub id: String,
     pub name: String,
-    /// `built-in`.
+    /// `built-in` or `sigma`.
     pub kind: String,
+    /// The file of a Sigma rule.
+    pub path: Option<String>,
     pub severity: String,
     pub explanation: String,
     /// False for a rule that cannot fire as things are set (outside-corporate without the
@@ -108,6 +111,11 @@ impl Connector {
 
     fn settings_path(&self) -> PathBuf {
         self.detections_dir().join("settings.json")
+    }
+
+    /// The folder of the custom Sigma rules.
+    pub fn rules_dir(&self) -> PathBuf {
+        self.home().root().join("rules")
     }
 
     /// The list file of `tag`.
@@ -338,6 +346,8 @@ impl Connector {
         let settings = self.detection_settings()?;
         let mut config = Config {
             tags: self.tags()?,
+            // A file that does not load is skipped here and named by `rules`.
+            sigma: detect::sigma::load_dir(&self.rules_dir()).0,
             isu_accounts: settings.isu_accounts.clone(),
             learning_until: origin
                 .map(|o| (o + chrono::Duration::days(LEARNING_DAYS)).timestamp_millis()),
@@ -395,19 +405,20 @@ impl Connector {
         connection: &str,
         filter: AlertFilter,
     ) -> Result<Vec<Alert>, ConnectorError> {
-        if let Some(r) = &filter.rule
-            && Rule::parse(r).is_none()
-        {
-            return Err(unknown_rule(r));
-        }
-        let filter = AlertFilter {
-            rule: filter
-                .rule
-                .as_deref()
-                .and_then(Rule::parse)
-                .map(|r| r.id().to_string()),
-            ..filter
+        let rule = match &filter.rule {
+            None => None,
+            Some(r) => match Rule::parse(r) {
+                Some(b) => Some(b.id().to_string()),
+                None => {
+                    let (custom, _) = detect::sigma::load_dir(&self.rules_dir());
+                    match custom.iter().find(|c| c.id.eq_ignore_ascii_case(r.trim())) {
+                        Some(c) => Some(c.id.clone()),
+                        None => return Err(unknown_rule(r)),
+                    }
+                }
+            },
         };
+        let filter = AlertFilter { rule, ..filter };
         let store = self.open_store(connection)?;
         tokio::task::spawn_blocking(move || store.alerts(&filter))
             .await
@@ -481,12 +492,22 @@ impl Connector {
             None => None,
         };
         let learning_until = origin.map(|o| o + chrono::Duration::days(LEARNING_DAYS));
-        let rules = Rule::ALL
+        let (custom, errors) = detect::sigma::load_dir(&self.rules_dir());
+        load_errors.extend(errors.iter().map(|e| {
+            Problem::new(
+                "detections.bad_rule_file",
+                e.to_string(),
+                "Correct the rule file (Sigma YAML) or move it out of the rules folder; the \
+                 other rules are in force.",
+            )
+        }));
+        let mut rules: Vec<RuleView> = Rule::ALL
             .into_iter()
             .map(|r| RuleView {
                 id: r.id().to_string(),
                 name: r.name().to_string(),
                 kind: "built-in".to_string(),
+                path: None,
                 severity: r.severity().as_str().to_string(),
                 explanation: r.explanation().to_string(),
                 active: match r {
@@ -496,6 +517,15 @@ impl Connector {
                 },
             })
             .collect();
+        rules.extend(custom.iter().map(|c| RuleView {
+            id: c.id.clone(),
+            name: c.title.clone(),
+            kind: "sigma".to_string(),
+            path: Some(c.path.display().to_string()),
+            severity: c.severity.as_str().to_string(),
+            explanation: c.description.trim().to_string(),
+            active: true,
+        }));
         Ok(RulesView {
             rules,
             learning: learning_until.is_some_and(|l| Utc::now() < l),
@@ -516,7 +546,7 @@ pub fn unknown_rule(r: &str) -> ConnectorError {
         "input.unknown_rule",
         format!("There is no rule \"{r}\"."),
         format!(
-            "Use one of: {} (`wdconnect rules` lists them).",
+            "Use one of: {} or a custom rule's sigma:NAME (`wdconnect rules` lists them).",
             ids.join(", ")
         ),
     )

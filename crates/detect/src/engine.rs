@@ -53,9 +53,11 @@ impl Event {
 }
 
 /// What the admin and the store decide.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Config {
     pub tags: Tags,
+    /// Custom rules (Sigma), evaluated on every event.
+    pub sigma: Vec<crate::sigma::SigmaRule>,
     /// Accounts that are Integration System Users besides those named `ISU_*` / `isu-*`.
     pub isu_accounts: Vec<String>,
     /// Watched task names (the built-in list plus the admin's).
@@ -79,6 +81,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             tags: Tags::default(),
+            sigma: Vec::new(),
             isu_accounts: Vec::new(),
             sensitive_tasks: SENSITIVE_TASKS.iter().map(|s| s.to_string()).collect(),
             learning_until: None,
@@ -96,7 +99,8 @@ impl Default for Config {
 /// episode (same `episode` key) that the store merges into it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
-    pub rule: Rule,
+    /// A built-in rule's id, or `sigma:` and a custom rule's file name.
+    pub rule: String,
     pub severity: Severity,
     /// Rule, scope (user or country) and the episode's first time: the dedup key.
     pub episode: String,
@@ -251,6 +255,7 @@ impl Engine {
         let gap = self.config.episode_gap_ms;
         // (rule, scope, event keys, summary), turned into findings at the end.
         let mut hits: Vec<(Rule, String, Vec<i64>, String)> = Vec::new();
+        let mut sigma_hits: Vec<(String, Severity, String)> = Vec::new();
         let mut hit = |rule: Rule, scope: &str, events: Vec<i64>, summary: String| {
             hits.push((rule, scope.to_string(), events, summary));
         };
@@ -305,13 +310,36 @@ impl Engine {
         if let Some(u) = user {
             self.behaviour(state, e, t, u, ip, info.as_ref(), &country, &mut hit);
         }
-        for (rule, scope, events, summary) in hits {
+        // Custom rules: one Sigma view of the event for all of them.
+        if !self.config.sigma.is_empty() {
+            let view = crate::sigma::sigma_event(e, country.as_deref());
+            for r in &self.config.sigma {
+                if r.matches(&view) {
+                    sigma_hits.push((r.id.clone(), r.severity, r.title.clone()));
+                }
+            }
+        }
+        let sigma = sigma_hits.into_iter().map(|(id, severity, title)| {
+            let summary = format!("{who}: {title}");
+            (id, severity, who.to_string(), vec![e.id], summary)
+        });
+        let built_in = hits.into_iter().map(|(rule, scope, events, summary)| {
+            (
+                rule.id().to_string(),
+                rule.severity(),
+                scope,
+                events,
+                summary,
+            )
+        });
+        for (rule, severity, scope, events, summary) in built_in.chain(sigma) {
             hit_into(
                 &mut state.episodes,
                 out,
                 gap,
                 Hit {
-                    rule,
+                    rule: &rule,
+                    severity,
                     scope: &scope,
                     user,
                     t,
@@ -449,7 +477,8 @@ impl Engine {
 }
 
 struct Hit<'a> {
-    rule: Rule,
+    rule: &'a str,
+    severity: Severity,
     scope: &'a str,
     user: Option<&'a str>,
     t: i64,
@@ -460,7 +489,7 @@ struct Hit<'a> {
 }
 
 fn hit_into(episodes: &mut HashMap<String, Episode>, out: &mut Out, gap: i64, h: Hit<'_>) {
-    let scope = format!("{}|{}", h.rule.id(), h.scope);
+    let scope = format!("{}|{}", h.rule, h.scope);
     let key = match episodes.get_mut(&scope) {
         Some(ep) if h.t - ep.last <= gap => {
             ep.last = ep.last.max(h.t);
@@ -488,8 +517,8 @@ fn hit_into(episodes: &mut HashMap<String, Episode>, out: &mut Out, gap: i64, h:
         None => {
             out.at.insert(key.clone(), out.findings.len());
             out.findings.push(Finding {
-                rule: h.rule,
-                severity: h.rule.severity(),
+                rule: h.rule.to_string(),
+                severity: h.severity,
                 episode: key,
                 user: h.user.map(str::to_string),
                 time: h.t,

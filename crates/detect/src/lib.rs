@@ -7,9 +7,11 @@ pub mod centroids;
 pub mod engine;
 pub mod geo;
 pub mod rules;
+pub mod sigma;
 pub mod tags;
 
 pub use engine::{Config, Engine, Event, Finding, State};
 pub use geo::{Geo, GeoError, GeoSource};
 pub use rules::{Rule, SENSITIVE_TASKS, Severity};
+pub use sigma::{LoadError, SigmaRule};
 pub use tags::{BadEntry, Tag, Tags};

@@ -32,7 +32,7 @@ fn run(config: Config, events: &[Event]) -> Vec<Finding> {
 }
 
 fn of(findings: &[Finding], rule: Rule) -> Vec<&Finding> {
-    findings.iter().filter(|f| f.rule == rule).collect()
+    findings.iter().filter(|f| f.rule == rule.id()).collect()
 }
 
 #[test]

@@ -66,6 +66,16 @@ async fn a_sync_raises_each_alert_once_and_a_dismissed_alert_is_kept() {
     let cli = Cli::new();
     cli.add("acme", &tenant).await;
     cli.connect("acme").await;
+    // A custom rule in Sigma, beside a broken one that must not stop it.
+    let rules = cli.home().join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    std::fs::write(
+        rules.join("exports.yml"),
+        "title: Export to Excel\nlogsource:\n  product: workday\ndetection:\n  selection:\n    \
+         taskDisplayName: Export to Excel\n  condition: selection\nlevel: low\n",
+    )
+    .unwrap();
+    std::fs::write(rules.join("broken.yml"), "title: [broken\n").unwrap();
     cli.cmd(["sync", "acme", "--once", "--backfill-days", "8"])
         .run()
         .await
@@ -79,8 +89,9 @@ async fn a_sync_raises_each_alert_once_and_a_dismissed_alert_is_kept() {
     assert_eq!(count("isu_interactive"), 1, "{run}");
     // Germany and Japan are new to a tenant whose other addresses have no country.
     assert_eq!(count("new_country_tenant"), 2, "{run}");
-    // The simulated tenant's admins run security tasks now and then.
+    // The simulated tenant's admins run security tasks now and then, and its people export.
     assert!(count("sensitive_task") >= 1, "{run}");
+    assert!(count("sigma:exports") >= 1, "{run}");
     let travel = all["alerts"]
         .as_array()
         .unwrap()
@@ -150,9 +161,24 @@ async fn a_sync_raises_each_alert_once_and_a_dismissed_alert_is_kept() {
 
     // The rules in force say the learning period of an eight-day backfill is over.
     let rules = cli.cmd(["rules", "acme"]).run().await.ok();
-    assert_eq!(rules["rules"].as_array().unwrap().len(), 8);
+    let ids: Vec<&str> = rules["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 9, "{rules}");
+    assert_eq!(ids[8], "sigma:exports");
     assert_eq!(rules["learning"], false);
     assert_eq!(rules["geo_database"], "shipped");
+    let errors = rules["load_errors"].to_string();
+    assert!(errors.contains("broken.yml:1"), "{rules}");
+    let custom = cli
+        .cmd(["alerts", "acme", "--rule", "sigma:exports"])
+        .run()
+        .await
+        .ok();
+    assert!(rules_of(&custom).iter().all(|r| r == "sigma:exports"));
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -199,7 +199,7 @@ impl Store {
                     None => {
                         insert.execute(params![
                             f.episode,
-                            f.rule.id(),
+                            f.rule,
                             f.severity.as_str(),
                             f.user,
                             f.time,

@@ -383,7 +383,7 @@ impl Engine {
                     format!("first activity in the tenant from {c} (by {u}, {ip})"),
                 );
             }
-            let us = state.users.entry(u.to_string()).or_default();
+            let us = user_state(state, u);
             let before: Vec<String> = us.countries.iter().cloned().collect();
             let new_for_user = us.countries.insert(c.clone());
             let last = us.last.replace(Located {
@@ -431,7 +431,7 @@ impl Engine {
         }
 
         // Burst: this hour's events against the user's mean per active hour.
-        let us = state.users.entry(u.to_string()).or_default();
+        let us = user_state(state, u);
         let h = t.div_euclid(HOUR_MS);
         if h > us.hour {
             if us.hour_count > 0 && us.burst_hour != Some(us.hour) {
@@ -474,6 +474,14 @@ impl Engine {
             }
         }
     }
+}
+
+/// The state of user `u`, allocating its name only the first time.
+fn user_state<'s>(state: &'s mut State, u: &str) -> &'s mut UserState {
+    if !state.users.contains_key(u) {
+        state.users.insert(u.to_string(), UserState::default());
+    }
+    state.users.get_mut(u).expect("just inserted")
 }
 
 struct Hit<'a> {

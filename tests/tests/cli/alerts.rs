@@ -331,3 +331,76 @@ async fn every_injected_anomaly_raises_exactly_its_alert() {
         assert!(explained, "an alert no anomaly explains: {a}");
     }
 }
+
+/// A polling sync raises the alert of an event logged while it runs, at its next pass, once.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_polling_sync_raises_an_alert_for_a_new_event_at_its_next_pass() {
+    let tenant = Tenant::start_with(|c| c.events = 2_000).await;
+    let cli = Cli::new();
+    cli.add("acme", &tenant).await;
+    cli.connect("acme").await;
+    cli.cmd(["sync", "acme", "--once", "--backfill-days", "1"])
+        .run()
+        .await
+        .ok();
+    // Passes a second apart (a file edited by hand is read as it is).
+    let mut config: Value =
+        serde_json::from_slice(&std::fs::read(cli.config_file()).unwrap()).unwrap();
+    config["connections"][0]["sync"] = json!({"poll_interval_secs": 1});
+    std::fs::write(cli.config_file(), config.to_string()).unwrap();
+    let mut poller = tokio::process::Command::from(e2e::command("wdconnect"))
+        .arg("--home")
+        .arg(e2e::native_path(cli.home()))
+        .args(["sync", "acme"])
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .env_remove("WDCONNECT_HOME")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("wdconnect starts");
+    let isu = |alerts: &Value| {
+        alerts["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["user"] == "ISU_Benefits")
+            .count()
+    };
+    let args = [
+        "alerts",
+        "acme",
+        "--rule",
+        "isu_interactive",
+        "--status",
+        "all",
+    ];
+    assert_eq!(isu(&cli.cmd(args).run().await.ok()), 0);
+    // Logged now, three minutes back: inside the overlap the next pass reads again.
+    let at = Utc::now() - Duration::minutes(3);
+    tenant.sim.log_event(
+        at,
+        event(
+            at,
+            "ISU_Benefits",
+            "10.1.1.1",
+            "Desktop",
+            "Mozilla/5.0 (X11; Linux x86_64)",
+        ),
+    );
+    let mut found = 0;
+    for _ in 0..120 {
+        found = isu(&cli.cmd(args).run().await.ok());
+        if found > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    assert_eq!(found, 1, "no alert after a minute of passes");
+    // Later passes read the event again (the overlap) and raise nothing more.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    assert_eq!(isu(&cli.cmd(args).run().await.ok()), 1);
+    let _ = poller.start_kill();
+    let _ = poller.wait().await;
+}

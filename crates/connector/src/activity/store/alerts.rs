@@ -62,6 +62,8 @@ pub struct Alert {
 /// Which alerts to list (newest first). Every field narrows; `None` takes all.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AlertFilter {
+    /// One alert by id.
+    pub id: Option<i64>,
     /// Alerts whose last event is at or after this instant.
     pub since: Option<DateTime<Utc>>,
     pub rule: Option<String>,
@@ -231,6 +233,10 @@ impl Store {
     pub fn alerts(&self, filter: &AlertFilter) -> Result<Vec<Alert>, StoreError> {
         let mut clauses = Vec::new();
         let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        if let Some(id) = filter.id {
+            clauses.push("a.id = ?");
+            args.push(id.into());
+        }
         if let Some(t) = filter.since {
             clauses.push("a.last_time >= ?");
             args.push(ms(t).into());
@@ -287,8 +293,11 @@ impl Store {
 
     /// One alert by id.
     pub fn alert(&self, id: i64) -> Result<Option<Alert>, StoreError> {
-        let all = self.alerts(&AlertFilter::default())?;
-        Ok(all.into_iter().find(|a| a.id == id))
+        let one = self.alerts(&AlertFilter {
+            id: Some(id),
+            ..AlertFilter::default()
+        })?;
+        Ok(one.into_iter().next())
     }
 
     /// The keys (`events.id`) of an alert's events, oldest first.

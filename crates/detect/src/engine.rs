@@ -221,9 +221,10 @@ impl Engine {
     }
 
     fn is_isu(&self, user: &str) -> bool {
-        let lower = user.to_ascii_lowercase();
-        lower.starts_with("isu_")
-            || lower.starts_with("isu-")
+        // Checked for every event: no lower-cased copy of the name.
+        let prefix = user.get(..4).unwrap_or_default();
+        prefix.eq_ignore_ascii_case("isu_")
+            || prefix.eq_ignore_ascii_case("isu-")
             || self
                 .config
                 .isu_accounts

@@ -65,6 +65,27 @@ pub enum Command {
     ///
     /// With --json the sandbox's values are one JSON object on the first line of stdout.
     Sandbox(SandboxArgs),
+    /// List a connection's alerts (or dismiss one: `alerts dismiss NAME ID`).
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+    Alerts {
+        #[command(subcommand)]
+        action: Option<AlertsAction>,
+        #[arg(required = true)]
+        name: Option<String>,
+        #[command(flatten)]
+        args: AlertsArgs,
+    },
+    /// The detection rules in force (built-in), the learning period and any file that could
+    /// not be used.
+    Rules {
+        /// The connection whose learning period to show.
+        name: Option<String>,
+    },
+    /// The IP tags the detections use: risky and corporate addresses and ranges.
+    Tags {
+        #[command(subcommand)]
+        action: TagsAction,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -139,6 +160,63 @@ pub struct SandboxArgs {
     /// Activity events in the seven days before start.
     #[arg(long, default_value_t = 50_000)]
     pub events: u64,
+}
+
+/// What `alerts` does besides listing.
+#[derive(Debug, Subcommand)]
+pub enum AlertsAction {
+    /// Dismiss an alert (it stays stored, with status dismissed).
+    Dismiss { name: String, id: i64 },
+    /// Open a dismissed alert again.
+    Reopen { name: String, id: i64 },
+}
+
+/// The filters and output of `alerts`.
+#[derive(Debug, Args)]
+pub struct AlertsArgs {
+    /// Alerts with events at or after T: RFC 3339 or that long ago (30m, 2h, 7d).
+    #[arg(long, value_name = "T")]
+    pub since: Option<String>,
+    /// One rule's alerts (its id, as `wdconnect rules` lists them).
+    #[arg(long)]
+    pub rule: Option<String>,
+    /// low, medium or high.
+    #[arg(long)]
+    pub severity: Option<String>,
+    #[arg(long, value_enum, default_value_t = AlertStatusArg::Open)]
+    pub status: AlertStatusArg,
+    #[arg(long, value_enum, default_value_t = EventFormat::Table)]
+    pub format: EventFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AlertStatusArg {
+    Open,
+    Dismissed,
+    All,
+}
+
+/// What `tags` does. TAG is `risky` or `corporate`.
+#[derive(Debug, Subcommand)]
+pub enum TagsAction {
+    /// Every tagged address and range, and the corporate-only switch.
+    List,
+    /// Tag addresses or CIDR ranges.
+    Add {
+        tag: String,
+        #[arg(required = true)]
+        entries: Vec<String>,
+    },
+    /// Untag addresses or ranges.
+    Remove {
+        tag: String,
+        #[arg(required = true)]
+        entries: Vec<String>,
+    },
+    /// Tag every address or range of a list file (one a line, `#` comments), e.g. Tor exits.
+    Import { tag: String, file: PathBuf },
+    /// `on`: all use must come from the corporate ranges (anything else is an alert).
+    CorporateOnly { state: String },
 }
 
 /// How `events` writes.

@@ -53,6 +53,11 @@ async fn dispatch(c: &Connector, command: Command, json: bool) -> u8 {
         Command::Sync { name, args } => activity::sync(c, &name, &args, json).await,
         Command::Events { name, args } => activity::events(c, &name, &args, json).await,
         Command::Sandbox(args) => sandbox(c, &args, json).await,
+        Command::Alerts { action, name, args } => {
+            crate::alerts::run(c, action, name, &args, json).await
+        }
+        Command::Rules { name } => crate::rules::run(c, name, json),
+        Command::Tags { action } => crate::tags::run(c, action, json),
     }
 }
 

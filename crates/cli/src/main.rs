@@ -1,9 +1,12 @@
 //! `wdconnect`: the command-line twin of the desktop app, a thin clap front over `connector`.
 
 mod activity;
+mod alerts;
 mod args;
 mod commands;
 mod output;
+mod rules;
+mod tags;
 
 use std::process::ExitCode;
 

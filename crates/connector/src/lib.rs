@@ -6,6 +6,7 @@ pub mod activity;
 pub mod browser;
 pub mod checks;
 pub mod connections;
+pub mod detections;
 mod files;
 pub mod guide;
 pub mod health;

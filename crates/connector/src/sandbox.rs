@@ -118,6 +118,8 @@ impl Sandbox {
             seed: options.seed,
             events: options.events,
             redirect_uri: loopback::redirect_uri(options.redirect_port, RedirectHost::Ipv4Literal),
+            // Something for the detections to find: the sandbox shows alerts after its first sync.
+            anomalies: true,
             ..workday_sim::SimConfig::default()
         };
         let tenant = config.tenant.clone();

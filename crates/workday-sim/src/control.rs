@@ -27,6 +27,7 @@ pub fn router(t: Arc<Tenant>) -> Router {
         .route("/regenerate-secret", post(regenerate_secret))
         .route("/revoke-refresh-tokens", post(revoke_refresh_tokens))
         .route("/truth", get(truth))
+        .route("/anomalies", get(anomalies))
         .route("/values", get(values))
         .with_state(t)
 }
@@ -112,6 +113,11 @@ async fn truth(State(t): Shared, RawQuery(raw): RawQuery) -> Response {
         (Ok(from), Ok(to)) => Json(crate::ground_truth(&t, from, to)).into_response(),
         (Err(e), _) | (_, Err(e)) => e,
     }
+}
+
+/// `GET /anomalies`: the injected anomalies with the alerts each should raise.
+async fn anomalies(State(t): Shared) -> Response {
+    Json(t.anomalies.get().cloned().unwrap_or_default()).into_response()
 }
 
 async fn values(State(t): Shared) -> Response {

@@ -51,6 +51,7 @@
 #![allow(clippy::result_large_err)]
 
 mod activity;
+pub mod anomalies;
 mod control;
 mod http;
 mod log;
@@ -118,6 +119,8 @@ pub struct SimConfig {
     /// Where to write the CA certificate (PEM) with `tls`; None: a file in the temporary
     /// directory. [`ClientValues::tls_ca_file`] names it either way.
     pub tls_ca_file: Option<PathBuf>,
+    /// Log the scheduled anomalies (see [`anomalies`]): what the sandbox shows.
+    pub anomalies: bool,
 }
 
 impl Default for SimConfig {
@@ -136,6 +139,7 @@ impl Default for SimConfig {
             switches: Switches::default(),
             tls: false,
             tls_ca_file: None,
+            anomalies: false,
         }
     }
 }
@@ -292,13 +296,19 @@ pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
         tls_ca_file: ca_file,
     };
     let dir = Arc::new(Directory::new(config.seed, config.users));
+    let start_ms = Utc::now().timestamp_millis();
     let data = Dataset::new(
         config.seed,
         config.events,
-        Utc::now().timestamp_millis(),
+        start_ms,
         dir.clone(),
         urls.rest_api_endpoint.clone(),
     );
+    let injected = if config.anomalies {
+        anomalies::inject(&data, start_ms)
+    } else {
+        Vec::new()
+    };
     let tenant = Arc::new(Tenant::new(
         name,
         config
@@ -311,6 +321,7 @@ pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
         data,
         config.switches,
     ));
+    let _ = tenant.anomalies.set(injected);
     let (stop, rx) = watch::channel(false);
     let tasks = vec![
         tokio::spawn(http::serve(
@@ -422,6 +433,12 @@ impl SimHandle {
     pub fn issued_tokens(&self) -> Vec<String> {
         let g = self.tenant.grants();
         g.access.keys().chain(g.refresh.keys()).cloned().collect()
+    }
+
+    /// The anomalies logged at start (empty unless [`SimConfig::anomalies`]): the ground truth
+    /// of the detections.
+    pub fn anomalies(&self) -> Vec<anomalies::Anomaly> {
+        self.tenant.anomalies.get().cloned().unwrap_or_default()
     }
 
     pub fn request_log(&self) -> Vec<RequestRecord> {

@@ -46,6 +46,9 @@ struct Args {
     /// People in the tenant.
     #[arg(long, default_value_t = 40)]
     users: u32,
+    /// Log scheduled anomalies for the detections (ground truth at GET /anomalies).
+    #[arg(long)]
+    anomalies: bool,
     /// Client id (default: derived from the seed).
     #[arg(long)]
     client_id: Option<String>,
@@ -218,6 +221,7 @@ impl Args {
             switches,
             tls: self.tls,
             tls_ca_file: self.tls_ca_file.clone(),
+            anomalies: self.anomalies,
         }
     }
 }

@@ -98,6 +98,8 @@ pub struct Tenant {
     pub dir: Arc<Directory>,
     pub data: Dataset,
     pub log: RequestLog,
+    /// The injected anomalies (ground truth), set once at start.
+    pub anomalies: std::sync::OnceLock<Vec<crate::anomalies::Anomaly>>,
     switches: RwLock<Switches>,
     faults: Mutex<Faults>,
     secret: RwLock<String>,
@@ -126,6 +128,7 @@ impl Tenant {
             dir,
             data,
             log: RequestLog::default(),
+            anomalies: std::sync::OnceLock::new(),
             switches: RwLock::new(switches),
             faults: Mutex::new(Faults::default()),
             secret: RwLock::new(secret),

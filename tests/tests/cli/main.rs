@@ -3,6 +3,7 @@
 //! is lost or changed when a command fails. The fixture is `e2e::cli`.
 
 mod activity;
+mod alerts;
 mod exports;
 mod input;
 mod lifecycle;

@@ -237,7 +237,7 @@ impl Connector {
     }
 
     /// The store of `connection` (any letter case) for reading.
-    fn open_store(&self, connection: &str) -> Result<Store, ConnectorError> {
+    pub(crate) fn open_store(&self, connection: &str) -> Result<Store, ConnectorError> {
         let profile = self.get(connection)?.profile;
         self.open_bound_store(&profile, false).map_err(|f| f.error)
     }
@@ -320,7 +320,17 @@ impl Connector {
             tokens: &session.tokens,
             rest: &session.rest,
         };
-        let outcome = sync::run(&name, api, store, &profile.sync, options, &mut progress).await;
+        let outcome = sync::run(
+            &name,
+            api,
+            store.clone(),
+            &profile.sync,
+            options,
+            &mut progress,
+        )
+        .await;
+        // Detection over what the pass committed: alerts within one poll interval.
+        let outcome = self.detect_after_sync(&store, outcome).await;
         let now = chrono::Utc::now();
         match outcome {
             Ok(report) => {

@@ -12,7 +12,10 @@ use serde_json::Value;
 
 use super::fingerprint::hex;
 use super::row::EventRow;
+
+mod alerts;
 use crate::problem::{Diagnose, Problem};
+pub use alerts::{Alert, AlertFilter, AlertStatus, DetectionPass};
 
 /// Each entry migrates from version `i` to `i + 1`; never edit one that has shipped.
 const MIGRATIONS: &[&str] = &[
@@ -104,6 +107,38 @@ CREATE INDEX events_action  ON events (activity_action COLLATE NOCASE, request_t
 CREATE INDEX events_ip      ON events (ip_address, request_time);
 CREATE INDEX events_device  ON events (device_type COLLATE NOCASE, request_time);
 CREATE INDEX events_visible ON events (own_call, request_time, task_display_name);
+"#,
+    // Owner: detections (alerts.rs beside this file reads and writes these tables).
+    r#"
+-- Alerts raised by the detections: one row per rule, user (or country) and episode, with the
+-- keys of the events behind it; and where detection stands: the last event id evaluated and
+-- what the behavioural rules learnt, moved in the same transaction as the alerts they raised.
+CREATE TABLE alerts (
+    id        INTEGER PRIMARY KEY,
+    episode   TEXT    NOT NULL UNIQUE,   -- rule, scope and first time: the deduplication key
+    rule      TEXT    NOT NULL,
+    severity  TEXT    NOT NULL,
+    user      TEXT,
+    time      INTEGER NOT NULL,          -- ms of the first event
+    last_time INTEGER NOT NULL,          -- ms of the last event
+    summary   TEXT    NOT NULL,
+    country   TEXT,
+    ip        TEXT,
+    status    TEXT    NOT NULL DEFAULT 'open',   -- open | dismissed
+    raised_at INTEGER NOT NULL
+);
+CREATE INDEX alerts_time ON alerts (time);
+CREATE INDEX alerts_rule ON alerts (rule, time);
+CREATE TABLE alert_events (
+    alert_id INTEGER NOT NULL,
+    event_id INTEGER NOT NULL,
+    PRIMARY KEY (alert_id, event_id)
+) WITHOUT ROWID;
+CREATE TABLE detection (
+    id     INTEGER PRIMARY KEY CHECK (id = 1),
+    cursor INTEGER NOT NULL,
+    state  TEXT    NOT NULL
+);
 "#,
 ];
 

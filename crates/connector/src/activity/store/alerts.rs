@@ -1,0 +1,325 @@
+//! The store's alerts: detection over the events committed after the detection cursor, the
+//! alerts it raises (one per rule, scope and episode, with the keys of their events), and the
+//! queries and status changes the fronts use. A pass writes its alerts, the cursor and the
+//! learnt state in one transaction per batch, so a crash re-evaluates a batch, never skips one,
+//! and a re-run finds nothing new to evaluate.
+
+use chrono::{DateTime, Utc};
+use detect::{Engine, Event, Finding, State};
+use rusqlite::{OptionalExtension, params, params_from_iter};
+use serde::Serialize;
+
+use super::{Store, StoreError, classify, from_ms, ms};
+
+/// Events read and evaluated per transaction.
+const BATCH: i64 = 20_000;
+
+/// Open or dismissed; who dismissed it is not kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum AlertStatus {
+    Open,
+    Dismissed,
+}
+
+impl AlertStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertStatus::Open => "open",
+            AlertStatus::Dismissed => "dismissed",
+        }
+    }
+
+    fn from_db(s: &str) -> AlertStatus {
+        if s == "dismissed" {
+            AlertStatus::Dismissed
+        } else {
+            AlertStatus::Open
+        }
+    }
+}
+
+/// One stored alert.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Alert {
+    pub id: i64,
+    /// A built-in rule's id (`impossible_travel`, ...).
+    pub rule: String,
+    pub severity: String,
+    pub status: AlertStatus,
+    pub user: Option<String>,
+    /// The first and the last event's time.
+    pub time: DateTime<Utc>,
+    pub last_time: DateTime<Utc>,
+    pub summary: String,
+    pub country: Option<String>,
+    pub ip: Option<String>,
+    pub event_count: u64,
+}
+
+/// Which alerts to list (newest first). Every field narrows; `None` takes all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AlertFilter {
+    /// One alert by id.
+    pub id: Option<i64>,
+    /// Alerts whose last event is at or after this instant.
+    pub since: Option<DateTime<Utc>>,
+    pub rule: Option<String>,
+    pub severity: Option<String>,
+    pub status: Option<AlertStatus>,
+    pub user: Option<String>,
+    pub limit: Option<u64>,
+}
+
+/// What one detection pass did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DetectionPass {
+    pub events_evaluated: u64,
+    pub alerts_raised: u64,
+    /// Existing alerts that got more events (an episode going on).
+    pub alerts_extended: u64,
+    /// The last event id evaluated.
+    pub cursor: i64,
+}
+
+impl Store {
+    /// Where detection stands: the last event id evaluated (0 before any) and what the
+    /// behavioural rules learnt.
+    pub fn detection_state(&self) -> Result<(i64, State), StoreError> {
+        let row: Option<(i64, String)> = self
+            .conn
+            .query_row(
+                "SELECT cursor, state FROM detection WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        match row {
+            None => Ok((0, State::default())),
+            Some((cursor, json)) => {
+                let state = serde_json::from_str(&json).map_err(|e| StoreError::Corrupt {
+                    path: self.path.clone(),
+                    detail: format!("the detection state is unreadable ({e})"),
+                })?;
+                Ok((cursor, state))
+            }
+        }
+    }
+
+    /// Evaluates every event committed after the detection cursor with `engine`, storing the
+    /// alerts it raises; returns what it did. Running it again evaluates nothing twice.
+    pub fn detect(&mut self, engine: &mut Engine) -> Result<DetectionPass, StoreError> {
+        let (mut cursor, mut state) = self.detection_state()?;
+        let mut pass = DetectionPass {
+            cursor,
+            ..DetectionPass::default()
+        };
+        loop {
+            let events = self.events_after(cursor)?;
+            let Some(last) = events.last().map(|e| e.id) else {
+                break;
+            };
+            let findings = engine.evaluate(&mut state, &events);
+            let json = serde_json::to_string(&state).map_err(|e| StoreError::Unavailable {
+                path: self.path.clone(),
+                detail: format!("the detection state could not be written ({e})"),
+            })?;
+            let (raised, extended) = self
+                .write_findings(&findings, last, &json)
+                .map_err(|e| self.err(e))?;
+            pass.events_evaluated += events.len() as u64;
+            pass.alerts_raised += raised;
+            pass.alerts_extended += extended;
+            cursor = last;
+            pass.cursor = last;
+        }
+        Ok(pass)
+    }
+
+    fn events_after(&self, cursor: i64) -> Result<Vec<Event>, StoreError> {
+        let run = || -> rusqlite::Result<Vec<Event>> {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT id, request_time, system_account, ip_address, task_display_name, \
+                 device_type, user_agent, session_id, activity_action, own_call \
+                 FROM events WHERE id > ?1 ORDER BY id LIMIT ?2",
+            )?;
+            let rows = stmt.query_map(params![cursor, BATCH], |r| {
+                Ok(Event {
+                    id: r.get(0)?,
+                    request_time: r.get(1)?,
+                    system_account: r.get(2)?,
+                    ip_address: r.get(3)?,
+                    task_display_name: r.get(4)?,
+                    device_type: r.get(5)?,
+                    user_agent: r.get(6)?,
+                    session_id: r.get(7)?,
+                    activity_action: r.get(8)?,
+                    api_call: r.get(9)?,
+                })
+            })?;
+            rows.collect()
+        };
+        run().map_err(|e| self.err(e))
+    }
+
+    /// Stores one batch's findings and moves the cursor with them. Returns (new, extended).
+    fn write_findings(
+        &mut self,
+        findings: &[Finding],
+        cursor: i64,
+        state: &str,
+    ) -> rusqlite::Result<(u64, u64)> {
+        let tx = self.conn.transaction()?;
+        let (mut raised, mut extended) = (0, 0);
+        {
+            let mut find = tx.prepare_cached("SELECT id FROM alerts WHERE episode = ?1")?;
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO alerts (episode, rule, severity, user, time, last_time, summary, \
+                 country, ip, raised_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?;
+            let mut extend = tx.prepare_cached(
+                "UPDATE alerts SET time = MIN(time, ?2), last_time = MAX(last_time, ?3) \
+                 WHERE id = ?1",
+            )?;
+            let mut link = tx.prepare_cached(
+                "INSERT OR IGNORE INTO alert_events (alert_id, event_id) VALUES (?1, ?2)",
+            )?;
+            let now = Utc::now().timestamp_millis();
+            for f in findings {
+                let existing: Option<i64> = find
+                    .query_row(params![f.episode], |r| r.get(0))
+                    .optional()?;
+                let id = match existing {
+                    Some(id) => {
+                        extend.execute(params![id, f.time, f.last_time])?;
+                        extended += 1;
+                        id
+                    }
+                    None => {
+                        insert.execute(params![
+                            f.episode,
+                            f.rule,
+                            f.severity.as_str(),
+                            f.user,
+                            f.time,
+                            f.last_time,
+                            f.summary,
+                            f.country,
+                            f.ip,
+                            now,
+                        ])?;
+                        raised += 1;
+                        tx.last_insert_rowid()
+                    }
+                };
+                for e in &f.events {
+                    link.execute(params![id, e])?;
+                }
+            }
+        }
+        tx.execute(
+            "INSERT INTO detection (id, cursor, state) VALUES (1, ?1, ?2) \
+             ON CONFLICT (id) DO UPDATE SET cursor = excluded.cursor, state = excluded.state",
+            params![cursor, state],
+        )?;
+        tx.commit()?;
+        Ok((raised, extended))
+    }
+
+    /// The alerts matching `filter`, newest first.
+    pub fn alerts(&self, filter: &AlertFilter) -> Result<Vec<Alert>, StoreError> {
+        let mut clauses = Vec::new();
+        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        if let Some(id) = filter.id {
+            clauses.push("a.id = ?");
+            args.push(id.into());
+        }
+        if let Some(t) = filter.since {
+            clauses.push("a.last_time >= ?");
+            args.push(ms(t).into());
+        }
+        if let Some(r) = &filter.rule {
+            clauses.push("a.rule = ?");
+            args.push(r.clone().into());
+        }
+        if let Some(s) = &filter.severity {
+            clauses.push("a.severity = ?");
+            args.push(s.clone().into());
+        }
+        if let Some(s) = filter.status {
+            clauses.push("a.status = ?");
+            args.push(s.as_str().to_string().into());
+        }
+        if let Some(u) = &filter.user {
+            clauses.push("a.user = ? COLLATE NOCASE");
+            args.push(u.clone().into());
+        }
+        let where_sql = if clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", clauses.join(" AND "))
+        };
+        let limit = filter.limit.map_or(i64::MAX, |l| l as i64);
+        args.push(limit.into());
+        let sql = format!(
+            "SELECT a.id, a.rule, a.severity, a.status, a.user, a.time, a.last_time, a.summary, \
+             a.country, a.ip, (SELECT COUNT(*) FROM alert_events e WHERE e.alert_id = a.id) \
+             FROM alerts a{where_sql} ORDER BY a.time DESC, a.id DESC LIMIT ?"
+        );
+        let run = || -> rusqlite::Result<Vec<Alert>> {
+            let mut stmt = self.conn.prepare(&sql)?;
+            let rows = stmt.query_map(params_from_iter(args.iter()), |r| {
+                Ok(Alert {
+                    id: r.get(0)?,
+                    rule: r.get(1)?,
+                    severity: r.get(2)?,
+                    status: AlertStatus::from_db(&r.get::<_, String>(3)?),
+                    user: r.get(4)?,
+                    time: from_ms(r.get(5)?),
+                    last_time: from_ms(r.get(6)?),
+                    summary: r.get(7)?,
+                    country: r.get(8)?,
+                    ip: r.get(9)?,
+                    event_count: r.get(10)?,
+                })
+            })?;
+            rows.collect()
+        };
+        run().map_err(|e| classify(&self.path, e))
+    }
+
+    /// One alert by id.
+    pub fn alert(&self, id: i64) -> Result<Option<Alert>, StoreError> {
+        let one = self.alerts(&AlertFilter {
+            id: Some(id),
+            ..AlertFilter::default()
+        })?;
+        Ok(one.into_iter().next())
+    }
+
+    /// The keys (`events.id`) of an alert's events, oldest first.
+    pub fn alert_event_ids(&self, id: i64) -> Result<Vec<i64>, StoreError> {
+        let run = || -> rusqlite::Result<Vec<i64>> {
+            let mut stmt = self.conn.prepare(
+                "SELECT event_id FROM alert_events WHERE alert_id = ?1 ORDER BY event_id",
+            )?;
+            let rows = stmt.query_map(params![id], |r| r.get(0))?;
+            rows.collect()
+        };
+        run().map_err(|e| self.err(e))
+    }
+
+    /// Sets an alert's status; false when there is no such alert.
+    pub fn set_alert_status(&self, id: i64, status: AlertStatus) -> Result<bool, StoreError> {
+        self.conn
+            .execute(
+                "UPDATE alerts SET status = ?2 WHERE id = ?1",
+                params![id, status.as_str()],
+            )
+            .map(|n| n > 0)
+            .map_err(|e| self.err(e))
+    }
+}

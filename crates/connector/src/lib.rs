@@ -7,6 +7,7 @@ pub mod browser;
 pub mod checks;
 pub mod connections;
 mod files;
+pub mod forwarding;
 pub mod guide;
 pub mod health;
 pub mod loopback;

@@ -156,6 +156,11 @@ pub fn open(target: &Target, options: Options) -> Result<Box<dyn Destination>, S
     }
 }
 
+/// Whether `path` is a readable PEM file holding at least one certificate.
+pub fn check_ca_file(path: &std::path::Path) -> Result<(), SendError> {
+    tls::read_ca_file(path).map(|_| ())
+}
+
 /// The record `forward test` sends: marked as a test in every format, with a key of its own.
 pub fn test_record(connection: &str, now: DateTime<Utc>) -> Record {
     Record {

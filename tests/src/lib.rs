@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod desktop;
 pub mod ports;
+pub mod receivers;
 pub mod webdriver;
 
 use std::ffi::OsString;

@@ -181,7 +181,10 @@ pub async fn run(cli: Cli) -> u8 {
             }
             Err(e) => Err(e),
         },
-        Command::Status { json } => connector.statuses().map(|all| status(json, &all)),
+        Command::Status { json } => connector.statuses().map(|all| {
+            let forwarding = connector.forward_list(None).unwrap_or_default();
+            status(json, &all, &forwarding)
+        }),
         Command::Disconnect { name, json } => connector.disconnect(&name).await.map(|()| {
             if json {
                 output::print_json(&serde_json::json!({"disconnected": name}));
@@ -214,6 +217,8 @@ pub async fn run(cli: Cli) -> u8 {
         Command::Events { name, args, json } => {
             return crate::activity::events(&connector, &name, &args, json).await;
         }
+        Command::Forward { command } => return crate::forward::run(&connector, command).await,
+        Command::Run { args, json } => return crate::run::run(connector, &args, json).await,
     };
     match result {
         Ok(()) => EXIT_OK,
@@ -236,7 +241,9 @@ fn json_flag(command: &Command) -> bool {
         | Command::Disconnect { json, .. }
         | Command::Sandbox { json, .. }
         | Command::Sync { json, .. }
-        | Command::Events { json, .. } => *json,
+        | Command::Events { json, .. }
+        | Command::Run { json, .. } => *json,
+        Command::Forward { command } => command.json(),
     }
 }
 
@@ -387,11 +394,18 @@ fn show(json: bool, c: &ConnectionView) {
     }
 }
 
-fn status(json: bool, all: &[(String, connector::state::ConnectionState)]) {
+fn status(
+    json: bool,
+    all: &[(String, connector::state::ConnectionState)],
+    forwarding: &[connector::forwarding::ForwardStatus],
+) {
     if json {
         let list: Vec<_> = all
             .iter()
-            .map(|(name, s)| serde_json::json!({"name": name, "status": s.status, "last_check": s.last_check, "last_success": s.last_success, "last_error": s.last_error}))
+            .map(|(name, s)| {
+                let forward: Vec<_> = forwarding.iter().filter(|f| &f.connection == name).collect();
+                serde_json::json!({"name": name, "status": s.status, "last_check": s.last_check, "last_success": s.last_success, "last_error": s.last_error, "forwarding": forward})
+            })
             .collect();
         output::print_json(
             &serde_json::json!({ "overall": connector::Status::overall(all.iter().map(|(_, s)| &s.status)), "connections": list }),
@@ -404,6 +418,9 @@ fn status(json: bool, all: &[(String, connector::state::ConnectionState)]) {
     }
     for (name, s) in all {
         println!("{:<24} {}", name, s.status);
+        for f in forwarding.iter().filter(|f| &f.connection == name) {
+            println!("  {}", crate::forward::status_line(f));
+        }
     }
 }
 

@@ -3,7 +3,9 @@
 mod activity;
 mod args;
 mod commands;
+mod forward;
 mod output;
+mod run;
 
 use std::process::ExitCode;
 

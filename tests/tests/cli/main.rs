@@ -4,6 +4,7 @@
 
 mod activity;
 mod exports;
+mod forwarding;
 mod input;
 mod lifecycle;
 mod modes;

@@ -191,7 +191,6 @@ async fn every_event_of_a_backfill_arrives_exactly_once_at_hec() {
     assert_eq!(received.len(), events.len(), "each event exactly once");
     let by_key: HashMap<&str, &PendingEvent> = events.iter().map(|e| (e.key.as_str(), e)).collect();
     let mut seen = HashSet::new();
-    let mut own_calls = 0;
     for r in &received {
         assert!(seen.insert(r.key.clone()), "{} arrived twice", r.key);
         let e = by_key
@@ -201,10 +200,7 @@ async fn every_event_of_a_backfill_arrives_exactly_once_at_hec() {
         assert_eq!(r.payload["workday"], raw);
         assert_eq!(r.payload["event_key"], r.key.as_str());
         assert_eq!(r.payload["own_call"], e.own_call);
-        own_calls += usize::from(e.own_call);
     }
-    // The app's own API calls are forwarded too, flagged.
-    assert!(own_calls > 0, "the sync's own calls are among the events");
     let status = cli.cmd(["status"]).run().await.ok();
     let f = &status["connections"][0]["forwarding"][0];
     assert_eq!(f["pending"], 0, "{status}");
@@ -437,4 +433,83 @@ async fn tls_with_a_wrong_ca_or_host_name_is_refused_with_a_fix() {
         assert_mentions(&p.fix, fix, &run);
     }
     assert!(rsyslog.lines().is_empty(), "nothing got through");
+}
+
+/// Elasticsearch `_bulk` with an API key: ECS documents, the event key as `_id`, the app's own
+/// API calls included and flagged; a second destination refusing with 400 stops at its first
+/// batch, reported, its cursor unmoved, and not retried forever, while the good one delivers
+/// everything.
+#[tokio::test(flavor = "multi_thread")]
+async fn elastic_gets_every_event_and_a_refusing_receiver_is_reported_not_retried() {
+    // Own calls are logged now; with no publishing lag the sync after them stores them.
+    let _tenant = Tenant::start_with(|c| {
+        c.events = 5_000;
+        c.switches.publish_lag_max_secs = 0;
+    })
+    .await;
+    let cli = Cli::new();
+    cli.add("acme", &_tenant).await;
+    cli.connect("acme").await;
+    super::activity::set_publish_lag(&cli, "acme", 0);
+    cli.test("acme").await.ok();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    cli.cmd(["sync", "acme", "--once"]).run().await.ok();
+    let elastic = HttpFake::elastic("ZXM6YXBpLWtleQ==", "workday-activity").await;
+    cli.cmd([
+        "forward",
+        "add",
+        "acme",
+        "--name",
+        "es",
+        "--to",
+        &elastic.url(),
+        "--token-stdin",
+    ])
+    .input("ZXM6YXBpLWtleQ==")
+    .run()
+    .await
+    .ok();
+    let refusing = HttpFake::hec(HEC_TOKEN).await;
+    refusing.set(Behaviour::Status(400, None));
+    add_hec(&cli, &refusing).await;
+    let run = cli.cmd(["run", "--once", "--no-sync"]).run().await;
+    assert_eq!(run.code, 1, "a destination refused:\n{run}");
+    let report = run.json();
+    assert_eq!(
+        report["forward_failed"][0]["code"], "forward.refused",
+        "{run}"
+    );
+    assert_eq!(refusing.requests(), 1, "a refused batch is not sent again");
+    let events = stored(&cli);
+    let got: Vec<String> = elastic.received().into_iter().map(|r| r.key).collect();
+    let want: Vec<String> = events.iter().map(|e| e.key.clone()).collect();
+    assert_eq!(got, want);
+    assert_eq!(elastic.violations(), Vec::<String>::new());
+    let doc = &elastic.received()[0].payload;
+    assert!(
+        doc["@timestamp"].is_string() && doc["event"]["kind"] == "event",
+        "{doc}"
+    );
+    let own: Vec<bool> = elastic
+        .received()
+        .iter()
+        .map(|r| r.payload["labels"]["own_call"] == true)
+        .collect();
+    let want_own: Vec<bool> = events.iter().map(|e| e.own_call).collect();
+    assert_eq!(own, want_own, "the own-call flag travels with each event");
+    assert!(
+        own.iter().any(|o| *o),
+        "the app's own calls are forwarded too"
+    );
+    let list = cli.cmd(["forward", "list", "acme"]).run().await.ok();
+    let splunk = list["destinations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "splunk")
+        .cloned()
+        .unwrap();
+    assert_eq!(splunk["delivered"], 0, "{list}");
+    assert_eq!(splunk["pending"], events.len() as u64, "{list}");
+    assert_eq!(splunk["last_error"]["code"], "forward.refused", "{list}");
 }

@@ -5,6 +5,11 @@
 //! batch (at least once; every record carries its event key). A destination that is down is
 //! retried with backoff and `Retry-After`, reading the events again from the store each time;
 //! one that refuses a batch or its settings stops with the problem recorded for `status`.
+//!
+//! Alerts (the detections engine's output, stored beside the events) are to be forwarded the
+//! same way: a second cursor per destination over the alerts' own commit order, read by a
+//! second `events_after`-like query and turned into `forward::Record`s in [`record`]'s place;
+//! nothing else here needs to change.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

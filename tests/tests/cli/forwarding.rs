@@ -513,3 +513,57 @@ async fn elastic_gets_every_event_and_a_refusing_receiver_is_reported_not_retrie
     assert_eq!(splunk["pending"], events.len() as u64, "{list}");
     assert_eq!(splunk["last_error"]["code"], "forward.refused", "{list}");
 }
+
+/// SIGTERM while `wdconnect run` forwards: it finishes the batch in flight, exits 0, and its
+/// cursor covers exactly what the receiver acknowledged; the next run sends the rest.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_stops_run_cleanly_after_the_batch_in_flight() {
+    let (_tenant, cli) = synced(20_000).await;
+    let fake = HttpFake::hec(HEC_TOKEN).await;
+    add_hec(&cli, &fake).await;
+    let log = cli.scratch().join("run.log");
+    let mut child = tokio::process::Command::from(e2e::command("wdconnect"))
+        .arg("--home")
+        .arg(e2e::native_path(cli.home()))
+        .args(["run", "--no-sync", "--batch-events", "100", "--log-file"])
+        .arg(&log)
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .env_remove("WDCONNECT_HOME")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("wdconnect starts");
+    while fake.received().len() < 1_000 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let pid = child.id().expect("running").to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
+        .await
+        .expect("it stops soon after SIGTERM")
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert_mentions(&log, "SIGTERM", &log);
+    let list = cli.cmd(["forward", "list", "acme"]).run().await.ok();
+    let delivered = list["destinations"][0]["delivered"].as_u64().unwrap();
+    assert_eq!(delivered as usize, fake.received().len(), "{list}");
+    let events = stored(&cli);
+    assert!(
+        fake.received().len() < events.len(),
+        "stopped before the end"
+    );
+    cli.cmd(["run", "--once", "--no-sync"]).run().await.ok();
+    let got: Vec<String> = fake.received().into_iter().map(|r| r.key).collect();
+    let want: Vec<String> = events.into_iter().map(|e| e.key).collect();
+    assert_eq!(got, want, "every event once, in order, across the stop");
+}

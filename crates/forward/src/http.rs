@@ -497,3 +497,196 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     }
     parts.join(": ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::FailureKind;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    /// Answers every request on a listener bound here with `status`, `headers` and `body`,
+    /// after reading the whole request; returns the URL's host:port.
+    async fn answering(status: u16, headers: &'static str, body: &'static str) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            loop {
+                let (mut sock, _) = listener.accept().await.unwrap();
+                tokio::spawn(async move {
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 8192];
+                    loop {
+                        let n = sock.read(&mut chunk).await.unwrap_or(0);
+                        if n == 0 {
+                            return;
+                        }
+                        buf.extend_from_slice(&chunk[..n]);
+                        let text = String::from_utf8_lossy(&buf);
+                        if let Some(end) = text.find("\r\n\r\n") {
+                            let len: usize = text[..end]
+                                .lines()
+                                .find_map(|l| {
+                                    l.to_ascii_lowercase()
+                                        .strip_prefix("content-length:")
+                                        .map(|v| v.trim().parse().unwrap_or(0))
+                                })
+                                .unwrap_or(0);
+                            if buf.len() >= end + 4 + len {
+                                break;
+                            }
+                        }
+                    }
+                    let reply = format!(
+                        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n{headers}\r\n{body}",
+                        body.len()
+                    );
+                    let _ = sock.write_all(reply.as_bytes()).await;
+                });
+            }
+        });
+        addr.to_string()
+    }
+
+    fn batch() -> Vec<Record> {
+        vec![Record {
+            id: 1,
+            key: "k1".into(),
+            connection: "acme".into(),
+            own_call: false,
+            time: None,
+            event: json!({"systemAccount": "ann"}),
+        }]
+    }
+
+    async fn send(url: String, secret: Option<&str>) -> Result<(), SendError> {
+        let target = Target::parse(&url).unwrap();
+        let mut s = HttpSender::new(
+            &target,
+            target.kind.default_format(),
+            None,
+            secret.map(|s| SecretString::from(s.to_string())),
+            Duration::from_secs(5),
+        )
+        .unwrap();
+        s.send(&batch()).await
+    }
+
+    #[tokio::test]
+    async fn answers_are_sorted_into_retry_refused_and_setup() {
+        let hec = |addr: String| format!("hec+http://{addr}");
+        let e = send(
+            hec(answering(429, "retry-after: 7\r\n", "{}").await),
+            Some("t"),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(
+            (e.kind, e.code, e.retry_after),
+            (
+                FailureKind::Retryable,
+                "forward.throttled",
+                Some(Duration::from_secs(7))
+            )
+        );
+        let e = send(hec(answering(503, "", "{}").await), Some("t"))
+            .await
+            .unwrap_err();
+        assert_eq!((e.kind, e.retry_after), (FailureKind::Retryable, None));
+        let e = send(
+            hec(answering(403, "", r#"{"text":"Invalid token","code":4}"#).await),
+            Some("t"),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(
+            (e.kind, e.code),
+            (FailureKind::Setup, "forward.token_rejected")
+        );
+        assert!(e.message.contains("Invalid token"), "{}", e.message);
+        let e = send(hec(answering(413, "", "{}").await), Some("t"))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (e.kind, e.code),
+            (FailureKind::Refused, "forward.too_large")
+        );
+        let e = send(
+            hec(answering(400, "", r#"{"text":"Invalid data format","code":6}"#).await),
+            Some("t"),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!((e.kind, e.code), (FailureKind::Refused, "forward.refused"));
+        send(
+            hec(answering(200, "", r#"{"text":"Success","code":0}"#).await),
+            Some("t"),
+        )
+        .await
+        .unwrap();
+    }
+
+    #[tokio::test]
+    async fn bulk_item_errors_in_a_200_are_read() {
+        let es = |addr: String| format!("elastic+http://{addr}/wd");
+        let refused = r#"{"errors":true,"items":[{"index":{"status":400,"error":{"type":"mapper_parsing_exception","reason":"failed to parse"}}}]}"#;
+        let e = send(es(answering(200, "", refused).await), Some("key"))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (e.kind, e.code),
+            (FailureKind::Refused, "forward.items_refused")
+        );
+        assert!(
+            e.message.contains("mapper_parsing_exception"),
+            "{}",
+            e.message
+        );
+        let busy = r#"{"errors":true,"items":[{"index":{"status":201}},{"index":{"status":429,"error":{"type":"es_rejected_execution_exception","reason":"queue full"}}}]}"#;
+        let e = send(es(answering(200, "", busy).await), Some("key"))
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind, FailureKind::Retryable);
+        send(
+            es(answering(
+                200,
+                "",
+                r#"{"errors":false,"items":[{"index":{"status":201}}]}"#,
+            )
+            .await),
+            Some("key"),
+        )
+        .await
+        .unwrap();
+    }
+
+    #[tokio::test]
+    async fn otlp_partial_success_is_a_refusal() {
+        let otlp = |addr: String| format!("otlp+http://{addr}");
+        let partial = r#"{"partialSuccess":{"rejectedLogRecords":"1","errorMessage":"too old"}}"#;
+        let e = send(otlp(answering(200, "", partial).await), None)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (e.kind, e.code),
+            (FailureKind::Refused, "forward.items_refused")
+        );
+        send(otlp(answering(200, "", "{}").await), None)
+            .await
+            .unwrap();
+    }
+
+    #[test]
+    fn tokens_become_the_kinds_auth_header() {
+        let s = SecretString::from("abc".to_string());
+        assert_eq!(auth_header(Kind::Hec, &s).unwrap(), "Splunk abc");
+        assert_eq!(auth_header(Kind::Elastic, &s).unwrap(), "ApiKey abc");
+        let basic = SecretString::from("elastic:pw".to_string());
+        assert_eq!(
+            auth_header(Kind::Elastic, &basic).unwrap(),
+            "Basic ZWxhc3RpYzpwdw=="
+        );
+        assert!(auth_header(Kind::Hec, &s).unwrap().is_sensitive());
+        assert!(format!("{:?}", auth_header(Kind::Hec, &s).unwrap()).contains("Sensitive"));
+    }
+}

@@ -333,4 +333,24 @@ mod tests {
         assert_eq!(e.kind, crate::FailureKind::Retryable, "{e:?}");
         assert_eq!(e.code, "forward.tls_failed");
     }
+
+    #[tokio::test]
+    async fn udp_sends_one_message_a_datagram() {
+        let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let port = socket.local_addr().unwrap().port();
+        let target = Target::parse(&format!("syslog+udp://127.0.0.1:{port}")).unwrap();
+        let mut s = Syslog::new(&target, Format::Cef, None, Duration::from_secs(5)).unwrap();
+        s.send(&[record(1), record(2)]).await.unwrap();
+        let mut buf = vec![0u8; 65_536];
+        for key in ["k1", "k2"] {
+            let n = socket.recv(&mut buf).await.unwrap();
+            let msg = String::from_utf8_lossy(&buf[..n]);
+            assert!(msg.starts_with("<110>1 "), "{msg}");
+            assert!(
+                msg.contains("CEF:0|Workday Connector|")
+                    && msg.contains(&format!("externalId={key} ")),
+                "{msg}"
+            );
+        }
+    }
 }

@@ -143,6 +143,13 @@ pub async fn run(connector: Arc<Connector>, args: &RunArgs, json: bool) -> u8 {
             });
         }
     }
+    if tasks.is_empty() {
+        log.line(
+            "warn",
+            "nothing to run: no connection to sync and no destination to forward to",
+        );
+        return EXIT_OK;
+    }
     while tasks.join_next().await.is_some() {}
     log.line("info", "stopped");
     EXIT_OK

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Forwarding figures: events/s and CPU seconds per million events of `wdconnect run --once
 # --no-sync` to a real rsyslog over TLS and to a HEC sink, and its peak and sampled memory.
-#   cargo build --release -p wdconnect -p connector --example viewer_query
+#   cargo build --release -p wdconnect && cargo build --release -p connector --example viewer_query
 #   bash benches/forward.sh [EVENTS]        # default 1,000,000
 # The store is filled with synthetic events by the viewer_query example (through the store's
 # own insert path); each destination is measured alone.

@@ -22,9 +22,11 @@ as_root() {
 APT_BUILD=(build-essential pkg-config libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev
   librsvg2-dev libsoup-3.0-dev libssl-dev libdbus-1-dev ca-certificates)
 # What the tests add: a display, a WebDriver for WebKitGTK, a D-Bus session and a Secret Service, and
-# xdg-open (xdg-utils), which the app runs to open the sign-in page and which hands it to $BROWSER.
+# xdg-open (xdg-utils), which the app runs to open the sign-in page and which hands it to $BROWSER,
+# and rsyslog with its OpenSSL driver: the real syslog-over-TLS receiver of the forwarding tests.
 # shellcheck disable=SC2034
-APT_TEST=(xvfb xauth webkit2gtk-driver dbus dbus-x11 gnome-keyring libsecret-tools procps xdg-utils)
+APT_TEST=(xvfb xauth webkit2gtk-driver dbus dbus-x11 gnome-keyring libsecret-tools procps xdg-utils
+  rsyslog rsyslog-openssl)
 
 apt_ensure() {
   local missing=()

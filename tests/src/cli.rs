@@ -478,6 +478,12 @@ impl Cmd<'_> {
         self
     }
 
+    /// Feeds `text` on stdin without adding a flag (e.g. a token with `--token-stdin`).
+    pub fn input(mut self, text: &str) -> Self {
+        self.stdin = Some(text.to_string());
+        self
+    }
+
     /// Human output instead of `--json`.
     pub fn human(mut self) -> Self {
         self.json = false;

@@ -6,6 +6,7 @@ pub mod axe;
 pub mod cli;
 pub mod desktop;
 pub mod ports;
+pub mod receivers;
 pub mod webdriver;
 
 use std::ffi::OsString;

@@ -61,6 +61,16 @@ pub enum Command {
         #[command(flatten)]
         args: EventsArgs,
     },
+    /// Forward collected events to a SIEM: syslog (TLS, TCP, UDP), Splunk HEC, Elasticsearch, OTLP.
+    Forward {
+        #[command(subcommand)]
+        command: ForwardCommand,
+    },
+    /// Sync every connection and forward to every destination until stopped (SIGTERM, Ctrl-C).
+    Run {
+        #[command(flatten)]
+        args: RunArgs,
+    },
     /// Start the built-in simulated tenant, point the connection "sandbox" at it, serve until Ctrl-C.
     ///
     /// With --json the sandbox's values are one JSON object on the first line of stdout.
@@ -349,6 +359,73 @@ pub enum RedirectHostArg {
     #[value(name = "127.0.0.1")]
     Ipv4,
     Localhost,
+}
+
+/// `wdconnect forward ...`
+#[derive(Debug, Subcommand)]
+pub enum ForwardCommand {
+    /// Add a destination to a connection (a token is read from stdin with --token-stdin).
+    ///
+    /// URL kinds: syslog+tls://HOST:6514, syslog+tcp://HOST:514, syslog+udp://HOST:514,
+    /// hec+https://HOST:8088[?index=I&sourcetype=S&source=S], elastic+https://HOST:9200/INDEX,
+    /// otlp+https://HOST:4318; `+http` only to this computer.
+    Add {
+        connection: String,
+        /// The destination's name within the connection.
+        #[arg(long)]
+        name: String,
+        /// Where to: the URL names the kind.
+        #[arg(long, value_name = "URL")]
+        to: String,
+        /// json, cef or ecs (default: json; ecs for Elasticsearch).
+        #[arg(long)]
+        format: Option<String>,
+        /// A PEM file of the CA that signed the receiver's certificate (besides the system's).
+        #[arg(long, value_name = "FILE")]
+        ca: Option<PathBuf>,
+        /// Read the token (HEC token, Elasticsearch API key or user:password) from stdin.
+        #[arg(long)]
+        token_stdin: bool,
+    },
+    /// List destinations and where their delivery stands.
+    List { connection: Option<String> },
+    /// Send one test event to a destination and say what to fix if it is not accepted.
+    Test {
+        connection: String,
+        destination: String,
+    },
+    /// Remove a destination, its token and its cursor.
+    Remove {
+        connection: String,
+        destination: String,
+    },
+}
+
+/// The flags of `run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// One sync pass of every connection and one forwarding pass delivering everything pending,
+    /// then exit (0, or 1 when something failed or a destination refused).
+    #[arg(long)]
+    pub once: bool,
+    /// Append the log to FILE instead of standard error.
+    #[arg(long, value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
+    /// Days read back on a connection's first sync (default: its setting, 7).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=30))]
+    pub backfill_days: Option<u32>,
+    /// Do not sync; only forward what is stored.
+    #[arg(long)]
+    pub no_sync: bool,
+    /// With --once: how long to keep retrying a destination that is down before giving up.
+    #[arg(long, default_value_t = 300, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub give_up_after: u64,
+    /// The most events in one forwarded batch.
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub batch_events: u64,
+    /// Seconds between forwarding passes while running (a partial batch waits at most this).
+    #[arg(long, default_value_t = 2, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub flush_interval: u64,
 }
 
 #[cfg(test)]

@@ -30,14 +30,15 @@ pub async fn run(cli: Cli) -> u8 {
         // The guide needs no connection store: it answers even where the home cannot be made.
         Command::Guide(args) => guide(&args, json),
         command => match open(cli.home, json) {
-            Ok(connector) => dispatch(&connector, command, json).await,
+            // Shared: `run` hands the connector to its per-connection tasks.
+            Ok(connector) => dispatch(&Arc::new(connector), command, json).await,
             Err(code) => code,
         },
     }
 }
 
 /// One line per command: its function does the work, prints, and says the exit code.
-async fn dispatch(c: &Connector, command: Command, json: bool) -> u8 {
+async fn dispatch(c: &Arc<Connector>, command: Command, json: bool) -> u8 {
     match command {
         Command::Guide(args) => guide(&args, json),
         Command::Add(args) => add(c, args, json).await,
@@ -58,6 +59,8 @@ async fn dispatch(c: &Connector, command: Command, json: bool) -> u8 {
         }
         Command::Rules { name } => crate::rules::run(c, name, json),
         Command::Tags { action } => crate::tags::run(c, action, json),
+        Command::Forward { command } => crate::forward::run(c, command, json).await,
+        Command::Run { args } => crate::run::run(c.clone(), &args, json).await,
     }
 }
 
@@ -162,7 +165,13 @@ fn show(c: &Connector, name: &str, json: bool) -> u8 {
 }
 
 fn status(c: &Connector, json: bool) -> u8 {
-    output::finish(json, c.statuses().map(|all| print_status(json, &all)))
+    output::finish(
+        json,
+        c.statuses().map(|all| {
+            let forwarding = c.forward_list(None).unwrap_or_default();
+            print_status(json, &all, &forwarding)
+        }),
+    )
 }
 
 async fn remove(c: &Connector, args: &RemoveArgs, json: bool) -> u8 {
@@ -365,11 +374,18 @@ fn print_show(json: bool, c: &ConnectionView) {
     }
 }
 
-fn print_status(json: bool, all: &[(String, connector::status::ConnectionState)]) {
+fn print_status(
+    json: bool,
+    all: &[(String, connector::status::ConnectionState)],
+    forwarding: &[connector::forwarding::ForwardStatus],
+) {
     if json {
         let list: Vec<_> = all
             .iter()
-            .map(|(name, s)| serde_json::json!({"name": name, "status": s.status, "last_check": s.last_check, "last_success": s.last_success, "last_error": s.last_error}))
+            .map(|(name, s)| {
+                let forward: Vec<_> = forwarding.iter().filter(|f| &f.connection == name).collect();
+                serde_json::json!({"name": name, "status": s.status, "last_check": s.last_check, "last_success": s.last_success, "last_error": s.last_error, "forwarding": forward})
+            })
             .collect();
         output::print_json(
             &serde_json::json!({ "overall": connector::Status::overall(all.iter().map(|(_, s)| &s.status)), "connections": list }),
@@ -382,6 +398,9 @@ fn print_status(json: bool, all: &[(String, connector::status::ConnectionState)]
     }
     for (name, s) in all {
         println!("{:<24} {}", name, s.status);
+        for f in forwarding.iter().filter(|f| &f.connection == name) {
+            println!("  {}", crate::forward::status_line(f));
+        }
     }
 }
 

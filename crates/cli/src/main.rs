@@ -4,8 +4,10 @@ mod activity;
 mod alerts;
 mod args;
 mod commands;
+mod forward;
 mod output;
 mod rules;
+mod run;
 mod tags;
 
 use std::process::ExitCode;

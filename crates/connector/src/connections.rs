@@ -100,8 +100,8 @@ pub(crate) struct Session {
 #[derive(Debug)]
 pub struct Connector {
     home: Home,
-    profiles: ProfileStore,
-    secrets: Arc<SecretStore>,
+    pub(crate) profiles: ProfileStore,
+    pub(crate) secrets: Arc<SecretStore>,
     hub: Arc<StatusHub>,
     http: reqwest::Client,
     /// By stored name. One cell per connection, so concurrent callers wait for the one build

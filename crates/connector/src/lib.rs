@@ -8,6 +8,7 @@ pub mod checks;
 pub mod connections;
 pub mod detections;
 mod files;
+pub mod forwarding;
 pub mod guide;
 pub mod health;
 pub mod loopback;

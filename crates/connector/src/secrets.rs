@@ -33,16 +33,25 @@ pub fn platform_secret_limit() -> Option<usize> {
 pub enum SecretKind {
     ClientSecret,
     RefreshToken,
+    /// The tokens of the connection's forwarding destinations, one JSON object by destination
+    /// name in one entry, so a rename or a removal of the connection moves or deletes them with
+    /// the rest.
+    ForwardTokens,
 }
 
 impl SecretKind {
-    pub const ALL: [SecretKind; 2] = [SecretKind::ClientSecret, SecretKind::RefreshToken];
+    pub const ALL: [SecretKind; 3] = [
+        SecretKind::ClientSecret,
+        SecretKind::RefreshToken,
+        SecretKind::ForwardTokens,
+    ];
 
     /// The suffix of the entry's user name: `"{profile}/client-secret"`.
     fn slug(self) -> &'static str {
         match self {
             SecretKind::ClientSecret => "client-secret",
             SecretKind::RefreshToken => "refresh-token",
+            SecretKind::ForwardTokens => "forward-tokens",
         }
     }
 
@@ -50,6 +59,7 @@ impl SecretKind {
         match self {
             SecretKind::ClientSecret => "client secret",
             SecretKind::RefreshToken => "refresh token",
+            SecretKind::ForwardTokens => "forwarding tokens",
         }
     }
 }
@@ -224,6 +234,11 @@ impl Diagnose for SecretError {
                         "The tenant issued a refresh token longer than this OS can store: ask the \
                          Workday admin to check the API client's refresh token settings, then \
                          sign in again."
+                    }
+                    SecretKind::ForwardTokens => {
+                        "The forwarding tokens of this connection together are longer than this \
+                         OS can store: check the token just piped in (only the token, nothing \
+                         else), or forward from a connection with fewer token destinations."
                     }
                 },
             ),

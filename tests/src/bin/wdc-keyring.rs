@@ -78,6 +78,7 @@ fn secret_kind(kind: &str) -> Option<SecretKind> {
     match kind {
         "client-secret" => Some(SecretKind::ClientSecret),
         "refresh-token" => Some(SecretKind::RefreshToken),
+        "forward-tokens" => Some(SecretKind::ForwardTokens),
         _ => None,
     }
 }

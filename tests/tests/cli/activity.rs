@@ -147,7 +147,7 @@ async fn bad_event_filters_are_usage_errors() {
 
 /// Sets `sync.publish_lag_secs` of connection `name` in the config file (a setting a person may
 /// edit there), so a sync reaches the calls the connector made a moment ago.
-fn set_publish_lag(cli: &Cli, name: &str, secs: u64) {
+pub(super) fn set_publish_lag(cli: &Cli, name: &str, secs: u64) {
     fn walk(v: &mut Value, name: &str, secs: u64) -> bool {
         match v {
             Value::Object(m) if m.get("name").and_then(Value::as_str) == Some(name) => {

@@ -5,6 +5,7 @@
 mod activity;
 mod alerts;
 mod exports;
+mod forwarding;
 mod input;
 mod lifecycle;
 mod modes;

@@ -140,6 +140,17 @@ CREATE TABLE detection (
     state  TEXT    NOT NULL
 );
 "#,
+    // Owner: forwarding. One row per destination of this connection: the id of the last event
+    // it accepted (events are forwarded in id order, the commit order), and its last outcome.
+    r#"
+CREATE TABLE forward_cursors (
+    destination   TEXT    PRIMARY KEY,
+    delivered_id  INTEGER NOT NULL DEFAULT 0,
+    delivered     INTEGER NOT NULL DEFAULT 0,   -- events accepted in all
+    delivered_at  INTEGER,                      -- ms since the epoch of the last acceptance
+    last_error    TEXT                          -- the last failure as {code, message, fix} JSON
+);
+"#,
 ];
 
 /// The schema version this build writes.
@@ -691,6 +702,163 @@ impl Store {
             }
         }
         Ok(n)
+    }
+}
+
+/// A stored event as forwarding reads it: in commit order, with its stable key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingEvent {
+    pub id: i64,
+    /// `{fingerprint}-{ordinal}`: the same for every resend of the event.
+    pub key: String,
+    /// Workday's time; None when it sent none (the stored time is then an estimate).
+    pub request_time: Option<DateTime<Utc>>,
+    pub own_call: bool,
+    pub raw: String,
+}
+
+/// Where one forwarding destination stands in this store.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ForwardCursor {
+    /// Every event with an id up to this one was accepted.
+    pub delivered_id: i64,
+    pub delivered: u64,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub last_error: Option<Problem>,
+}
+
+// Forwarding's queries: cursors by destination, and the events committed after one.
+impl Store {
+    /// The cursor of `destination` (at the start when it has none yet).
+    pub fn forward_cursor(&self, destination: &str) -> Result<ForwardCursor, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT delivered_id, delivered, delivered_at, last_error FROM forward_cursors \
+                 WHERE destination = ?1",
+                params![destination],
+                |r| {
+                    Ok(ForwardCursor {
+                        delivered_id: r.get(0)?,
+                        delivered: r.get(1)?,
+                        delivered_at: r.get::<_, Option<i64>>(2)?.map(from_ms),
+                        last_error: r
+                            .get::<_, Option<String>>(3)?
+                            .and_then(|t| serde_json::from_str(&t).ok()),
+                    })
+                },
+            )
+            .optional()
+            .map(Option::unwrap_or_default)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Up to `limit` events committed after `after_id`, in commit order, stopping before the
+    /// raw text passes `max_bytes` (one event is always taken).
+    pub fn events_after(
+        &self,
+        after_id: i64,
+        limit: usize,
+        max_bytes: usize,
+    ) -> Result<Vec<PendingEvent>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, fingerprint, ordinal, request_time, time_estimated, own_call, raw \
+                 FROM events WHERE id > ?1 ORDER BY id LIMIT ?2",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![after_id, limit as i64], |r| {
+                let key: Vec<u8> = r.get(1)?;
+                let ordinal: u32 = r.get(2)?;
+                Ok(PendingEvent {
+                    id: r.get(0)?,
+                    key: format!("{}-{ordinal}", hex(&key)),
+                    request_time: match r.get::<_, bool>(4)? {
+                        true => None,
+                        false => r.get::<_, Option<i64>>(3)?.map(from_ms),
+                    },
+                    own_call: r.get(5)?,
+                    raw: r.get(6)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        let mut bytes = 0;
+        for row in rows {
+            let row = row.map_err(|e| self.err(e))?;
+            bytes += row.raw.len();
+            if bytes > max_bytes && !out.is_empty() {
+                break;
+            }
+            out.push(row);
+        }
+        Ok(out)
+    }
+
+    /// How many events are committed after `after_id`.
+    pub fn count_after(&self, after_id: i64) -> Result<u64, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT COUNT(*) FROM events WHERE id > ?1",
+                params![after_id],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    /// Moves the cursor of `destination` to `delivered_id` (never back) after it accepted
+    /// `count` more events, and clears its last error.
+    pub fn advance_forward_cursor(
+        &self,
+        destination: &str,
+        delivered_id: i64,
+        count: u64,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO forward_cursors (destination, delivered_id, delivered, delivered_at) \
+                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT (destination) DO UPDATE SET \
+                 delivered_id = max(delivered_id, excluded.delivered_id), \
+                 delivered = delivered + excluded.delivered, \
+                 delivered_at = excluded.delivered_at, last_error = NULL",
+                params![
+                    destination,
+                    delivered_id,
+                    count as i64,
+                    Utc::now().timestamp_millis()
+                ],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Records (or clears) the last failure of `destination`; the cursor stays.
+    pub fn set_forward_error(
+        &self,
+        destination: &str,
+        problem: Option<&Problem>,
+    ) -> Result<(), StoreError> {
+        let text = problem.map(|p| serde_json::to_string(p).unwrap_or_default());
+        self.conn
+            .execute(
+                "INSERT INTO forward_cursors (destination, last_error) VALUES (?1, ?2) \
+                 ON CONFLICT (destination) DO UPDATE SET last_error = excluded.last_error",
+                params![destination, text],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Forgets the cursor of a removed destination: one added again under its name starts over.
+    pub fn delete_forward_cursor(&self, destination: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "DELETE FROM forward_cursors WHERE destination = ?1",
+                params![destination],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
     }
 }
 

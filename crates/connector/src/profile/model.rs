@@ -85,6 +85,11 @@ pub struct Profile {
     /// before this field are read by the legacy-sandbox rule of [`ProfileStore::load`].
     #[serde(default)]
     pub simulated: bool,
+    /// Where the connection's events are forwarded (their tokens are in the keyring). Not part
+    /// of what the desktop UI edits yet.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub forward: Vec<crate::forwarding::ForwardDestination>,
 }
 
 fn default_redirect_port() -> u16 {
@@ -113,6 +118,7 @@ impl Profile {
             sso: false,
             sync: SyncSettings::default(),
             simulated: false,
+            forward: Vec::new(),
         }
     }
 

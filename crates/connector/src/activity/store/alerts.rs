@@ -118,7 +118,7 @@ impl Store {
             ..DetectionPass::default()
         };
         loop {
-            let events = self.events_after(cursor)?;
+            let events = self.events_to_detect(cursor)?;
             let Some(last) = events.last().map(|e| e.id) else {
                 break;
             };
@@ -139,7 +139,7 @@ impl Store {
         Ok(pass)
     }
 
-    fn events_after(&self, cursor: i64) -> Result<Vec<Event>, StoreError> {
+    fn events_to_detect(&self, cursor: i64) -> Result<Vec<Event>, StoreError> {
         let run = || -> rusqlite::Result<Vec<Event>> {
             let mut stmt = self.conn.prepare_cached(
                 "SELECT id, request_time, system_account, ip_address, task_display_name, \

@@ -1,0 +1,569 @@
+//! Forwarding end to end: `wdconnect forward ...` and `wdconnect run` against strict fakes of
+//! Splunk HEC and Elasticsearch `_bulk`, and a real rsyslog with TLS. Every event of the store
+//! arrives, with its key, in commit order; a receiver that goes down, a forwarder killed with
+//! SIGKILL, and certificates that do not match lose nothing; no token in any output or file.
+
+use std::collections::{HashMap, HashSet};
+use std::process::Stdio;
+use std::time::Duration;
+
+use chrono::Utc;
+use connector::activity::store::{PendingEvent, Store};
+use connector::connections::Connector;
+use connector::paths::Home;
+use e2e::cli::{Cli, Tenant};
+use e2e::receivers::{Behaviour, HttpFake, Rsyslog, TestCa};
+use serde_json::Value;
+
+use super::assert_mentions;
+
+const HEC_TOKEN: &str = "9f3c51d2-hec-token-never-shown-0b7e";
+
+/// A connection "acme" to a tenant of `events` events, fully synced.
+async fn synced(events: u64) -> (Tenant, Cli) {
+    let tenant = Tenant::start_with(|c| c.events = events).await;
+    let cli = Cli::new();
+    cli.add("acme", &tenant).await;
+    cli.connect("acme").await;
+    cli.cmd(["sync", "acme", "--once"]).run().await.ok();
+    (tenant, cli)
+}
+
+/// The store's events in commit order, as forwarding reads them.
+fn stored(cli: &Cli) -> Vec<PendingEvent> {
+    let connector = Connector::open(Home::at(cli.home())).expect("the home opens");
+    let store = Store::open(&connector.activity_store_path("acme")).expect("the store opens");
+    store
+        .events_after(0, usize::MAX >> 1, usize::MAX)
+        .expect("the store reads")
+}
+
+async fn add_hec(cli: &Cli, fake: &HttpFake) {
+    cli.cmd([
+        "forward",
+        "add",
+        "acme",
+        "--name",
+        "splunk",
+        "--to",
+        &fake.url(),
+        "--token-stdin",
+    ])
+    .input(HEC_TOKEN)
+    .run()
+    .await
+    .ok();
+}
+
+/// No run printed the token, no file of the home holds it, and the receiver saw it only in
+/// the Authorization header.
+fn assert_no_token_anywhere(cli: &Cli, extra: &[String]) {
+    for run in cli.runs() {
+        assert!(
+            !run.stdout.contains(HEC_TOKEN) && !run.stderr.contains(HEC_TOKEN),
+            "{run}"
+        );
+    }
+    for (path, bytes) in cli.snapshot() {
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains(HEC_TOKEN),
+            "the token is in {}",
+            path.display()
+        );
+    }
+    for text in extra {
+        assert!(!text.contains(HEC_TOKEN), "the token is in a log: {text}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn forward_add_refuses_bad_input_and_changes_nothing() {
+    let tenant = Tenant::start(|_| {}).await;
+    let cli = Cli::new();
+    cli.add("acme", &tenant).await;
+    let before = cli.snapshot();
+    let bad_ca = cli.scratch().join("not-a-ca.pem");
+    std::fs::write(&bad_ca, "hello").unwrap();
+    let bad_ca = bad_ca.display().to_string();
+    let cases: Vec<(Vec<&str>, Option<&str>, &str, &str)> = vec![
+        (
+            vec!["--to", "https://splunk:8088"],
+            None,
+            "forward.bad_scheme",
+            "hec+https",
+        ),
+        (
+            vec!["--to", "hec+http://splunk.example.com:8088"],
+            Some("t"),
+            "forward.plain_http",
+            "hec+https://splunk.example.com",
+        ),
+        (
+            vec!["--to", "hec+https://splunk:8088"],
+            None,
+            "forward.token_missing",
+            "--token-stdin",
+        ),
+        (
+            vec!["--to", "elastic+https://es:9200"],
+            Some("k"),
+            "forward.no_index",
+            "INDEX",
+        ),
+        (
+            vec!["--to", "syslog+tls://siem:6514", "--format", "xml"],
+            None,
+            "forward.bad_format",
+            "cef",
+        ),
+        (
+            vec!["--to", "syslog+tls://siem:6514", "--ca", &bad_ca],
+            None,
+            "forward.ca_invalid",
+            "PEM",
+        ),
+        (
+            vec!["--to", "syslog+tls://siem:6514"],
+            Some("t"),
+            "forward.token_unused",
+            "--token-stdin",
+        ),
+        (
+            vec!["--to", "hec+https://u:secret@splunk:8088"],
+            Some("t"),
+            "forward.credentials_in_url",
+            "--token-stdin",
+        ),
+        (
+            vec!["--to", "sentinel+https://dce.example.com"],
+            None,
+            "forward.kind_unavailable",
+            "syslog+tls",
+        ),
+    ];
+    for (args, token, code, fix) in cases {
+        let mut cmd = cli.cmd(["forward", "add", "acme", "--name", "siem"]);
+        for a in &args {
+            cmd = cmd.arg(*a);
+        }
+        if let Some(t) = token {
+            cmd = cmd.arg("--token-stdin").input(t);
+        }
+        let run = cmd.run().await;
+        let p = run.error(2, code);
+        assert_mentions(&p.fix, fix, &run);
+        assert_eq!(cli.snapshot(), before, "{run}");
+    }
+    let run = cli
+        .cmd([
+            "forward",
+            "add",
+            "nope",
+            "--name",
+            "x",
+            "--to",
+            "syslog+tcp://127.0.0.1:514",
+        ])
+        .run()
+        .await;
+    assert_eq!(run.code, 2, "{run}");
+    let run = cli.cmd(["forward", "remove", "acme", "ghost"]).run().await;
+    run.error(2, "forward.unknown_destination");
+    assert_eq!(cli.snapshot(), before);
+}
+
+/// The size: a 200,000-event backfill, then `run --once`: each event arrives once at a
+/// receiver that stays up, with its key, the raw event and the own-call flag.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_event_of_a_backfill_arrives_exactly_once_at_hec() {
+    let (_tenant, cli) = synced(200_000).await;
+    let fake = HttpFake::hec(HEC_TOKEN).await;
+    add_hec(&cli, &fake).await;
+    let started = std::time::Instant::now();
+    let run = cli.cmd(["run", "--once", "--no-sync"]).run().await;
+    let elapsed = started.elapsed();
+    run.ok();
+    let events = stored(&cli);
+    assert!(events.len() > 150_000, "{} events stored", events.len());
+    let received = fake.received();
+    assert_eq!(fake.violations(), Vec::<String>::new());
+    assert_eq!(received.len(), events.len(), "each event exactly once");
+    let by_key: HashMap<&str, &PendingEvent> = events.iter().map(|e| (e.key.as_str(), e)).collect();
+    let mut seen = HashSet::new();
+    for r in &received {
+        assert!(seen.insert(r.key.clone()), "{} arrived twice", r.key);
+        let e = by_key
+            .get(r.key.as_str())
+            .unwrap_or_else(|| panic!("unknown key {}", r.key));
+        let raw: Value = serde_json::from_str(&e.raw).unwrap();
+        assert_eq!(r.payload["workday"], raw);
+        assert_eq!(r.payload["event_key"], r.key.as_str());
+        assert_eq!(r.payload["own_call"], e.own_call);
+    }
+    let status = cli.cmd(["status"]).run().await.ok();
+    let f = &status["connections"][0]["forwarding"][0];
+    assert_eq!(f["pending"], 0, "{status}");
+    assert_eq!(f["delivered"], events.len() as u64, "{status}");
+    assert_no_token_anywhere(&cli, &[]);
+    assert_eq!(
+        fake.auth_headers(),
+        HashSet::from([format!("Splunk {HEC_TOKEN}")])
+    );
+    eprintln!(
+        "forwarded {} events to the HEC fake in {:.1}s ({:.0} events/s, debug build)",
+        events.len(),
+        elapsed.as_secs_f64(),
+        events.len() as f64 / elapsed.as_secs_f64()
+    );
+}
+
+/// The receiver takes a batch and hangs up without answering, then drops connections, then
+/// answers 503 with Retry-After, then comes back: every event arrives, in commit order, and the
+/// only duplicates are of the batch it never acknowledged.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_receiver_down_for_a_while_gets_everything_in_order_with_its_key() {
+    let (_tenant, cli) = synced(20_000).await;
+    let fake = HttpFake::hec(HEC_TOKEN).await;
+    add_hec(&cli, &fake).await;
+    let log = cli.scratch().join("run.log");
+    let control = {
+        let fake = fake.clone();
+        async move {
+            while fake.received().len() < 2_000 {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            let requests = fake.requests();
+            fake.set(Behaviour::TakeAndHangUp);
+            while fake.requests() == requests {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            fake.set(Behaviour::DropConnections);
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            fake.set(Behaviour::Status(503, Some(1)));
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            fake.set(Behaviour::Accept);
+        }
+    };
+    let run = cli
+        .cmd([
+            "run",
+            "--once",
+            "--no-sync",
+            "--batch-events",
+            "200",
+            "--log-file",
+        ])
+        .arg(log.display().to_string());
+    let (run, ()) = tokio::join!(run.run(), control);
+    run.ok();
+    let events = stored(&cli);
+    let received = fake.received();
+    assert_eq!(fake.violations(), Vec::<String>::new());
+    // In commit order, each first arrival.
+    let mut seen = HashSet::new();
+    let first: Vec<&str> = received
+        .iter()
+        .filter(|r| seen.insert(r.key.clone()))
+        .map(|r| r.key.as_str())
+        .collect();
+    let order: Vec<&str> = events.iter().map(|e| e.key.as_str()).collect();
+    assert_eq!(first, order, "every event, in commit order");
+    let unacknowledged: HashSet<&str> = received
+        .iter()
+        .filter(|r| r.unacknowledged)
+        .map(|r| r.key.as_str())
+        .collect();
+    assert!(!unacknowledged.is_empty() && unacknowledged.len() <= 200);
+    let mut count: HashMap<&str, usize> = HashMap::new();
+    for r in &received {
+        *count.entry(r.key.as_str()).or_default() += 1;
+    }
+    for (key, n) in count {
+        assert!(
+            n == 1 || (n == 2 && unacknowledged.contains(key)),
+            "{key} arrived {n} times"
+        );
+    }
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert_mentions(&log, "retrying", &run);
+    assert_mentions(&log, "forward.server_error", &run);
+    assert_no_token_anywhere(&cli, &[log]);
+}
+
+/// `wdconnect run` killed with SIGKILL at three random moments while it forwards, then one
+/// `run --once`: the receiver ends with every event.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_forwarder_killed_three_times_resumes_and_delivers_every_event() {
+    let (_tenant, cli) = synced(20_000).await;
+    let fake = HttpFake::hec(HEC_TOKEN).await;
+    add_hec(&cli, &fake).await;
+    let mut seed = u64::from(std::process::id()) ^ Utc::now().timestamp_subsec_nanos() as u64;
+    let mut kills = 0;
+    for _ in 0..3 {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let after = Duration::from_millis(100 + (seed >> 33) % 1500);
+        let mut child = tokio::process::Command::from(e2e::command("wdconnect"))
+            .arg("--home")
+            .arg(e2e::native_path(cli.home()))
+            .args(["run", "--no-sync", "--batch-events", "100"])
+            .env("NO_PROXY", "127.0.0.1,localhost")
+            .env_remove("WDCONNECT_HOME")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("wdconnect starts");
+        tokio::time::sleep(after).await;
+        if child.try_wait().expect("a status").is_none() {
+            child.start_kill().expect("SIGKILL");
+            kills += 1;
+        }
+        let _ = child.wait().await;
+    }
+    assert!(kills > 0, "the runs ended before any kill");
+    cli.cmd(["run", "--once", "--no-sync"]).run().await.ok();
+    let events = stored(&cli);
+    let got: HashSet<String> = fake.received().into_iter().map(|r| r.key).collect();
+    let want: HashSet<String> = events.into_iter().map(|e| e.key).collect();
+    assert_eq!(got.len(), want.len());
+    assert_eq!(got, want, "every event arrived");
+}
+
+/// A real rsyslog with TLS (a CA made now): every event arrives once, as JSON with its key.
+#[tokio::test(flavor = "multi_thread")]
+async fn syslog_over_tls_reaches_rsyslog_with_every_event() {
+    assert!(
+        Rsyslog::available(),
+        "rsyslogd is missing: run the README's setup command"
+    );
+    let ca = TestCa::new(&["localhost"]);
+    let rsyslog = Rsyslog::start_tls(&ca);
+    let (_tenant, cli) = synced(20_000).await;
+    let ca_file = cli.scratch().join("ca.pem");
+    std::fs::write(&ca_file, &ca.ca_pem).unwrap();
+    let to = format!("syslog+tls://localhost:{}", rsyslog.port);
+    cli.cmd([
+        "forward", "add", "acme", "--name", "rsyslog", "--to", &to, "--ca",
+    ])
+    .arg(ca_file.display().to_string())
+    .run()
+    .await
+    .ok();
+    cli.cmd(["forward", "test", "acme", "rsyslog"])
+        .run()
+        .await
+        .ok();
+    cli.cmd(["run", "--once", "--no-sync"]).run().await.ok();
+    let events = stored(&cli);
+    // rsyslog writes its file a little after it read the stream.
+    let mut lines = Vec::new();
+    for _ in 0..600 {
+        lines = rsyslog.lines();
+        if lines.len() > events.len() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let payloads: Vec<Value> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let test_events = payloads
+        .iter()
+        .filter(|p| p["workday"]["test"] == true)
+        .count();
+    assert_eq!(test_events, 1, "the test event");
+    let keys: Vec<&str> = payloads
+        .iter()
+        .filter(|p| p["workday"]["test"] != true)
+        .map(|p| p["event_key"].as_str().expect("a key"))
+        .collect();
+    let want: Vec<&str> = events.iter().map(|e| e.key.as_str()).collect();
+    assert_eq!(keys, want, "every event once, in commit order");
+}
+
+/// The receiver's certificate is signed by another CA, or names another host: `forward test`
+/// fails with the fix, and nothing reaches the receiver.
+#[tokio::test(flavor = "multi_thread")]
+async fn tls_with_a_wrong_ca_or_host_name_is_refused_with_a_fix() {
+    assert!(
+        Rsyslog::available(),
+        "rsyslogd is missing: run the README's setup command"
+    );
+    let ca = TestCa::new(&["localhost"]);
+    let other = TestCa::new(&["localhost"]);
+    let rsyslog = Rsyslog::start_tls(&ca);
+    let tenant = Tenant::start(|_| {}).await;
+    let cli = Cli::new();
+    cli.add("acme", &tenant).await;
+    let right = cli.scratch().join("right.pem");
+    let wrong = cli.scratch().join("wrong.pem");
+    std::fs::write(&right, &ca.ca_pem).unwrap();
+    std::fs::write(&wrong, &other.ca_pem).unwrap();
+    let port = rsyslog.port;
+    for (name, to, ca_file, code, fix) in [
+        (
+            "wrong-ca",
+            format!("syslog+tls://localhost:{port}"),
+            &wrong,
+            "forward.tls_untrusted",
+            "--ca",
+        ),
+        (
+            "wrong-name",
+            format!("syslog+tls://127.0.0.1:{port}"),
+            &right,
+            "forward.tls_wrong_name",
+            "host name",
+        ),
+    ] {
+        cli.cmd([
+            "forward", "add", "acme", "--name", name, "--to", &to, "--ca",
+        ])
+        .arg(ca_file.display().to_string())
+        .run()
+        .await
+        .ok();
+        let run = cli.cmd(["forward", "test", "acme", name]).run().await;
+        let p = run.error(1, code);
+        assert_mentions(&p.fix, fix, &run);
+    }
+    assert!(rsyslog.lines().is_empty(), "nothing got through");
+}
+
+/// Elasticsearch `_bulk` with an API key: ECS documents, the event key as `_id`, the app's own
+/// API calls included and flagged; a second destination refusing with 400 stops at its first
+/// batch, reported, its cursor unmoved, and not retried forever, while the good one delivers
+/// everything.
+#[tokio::test(flavor = "multi_thread")]
+async fn elastic_gets_every_event_and_a_refusing_receiver_is_reported_not_retried() {
+    // Own calls are logged now; with no publishing lag the sync after them stores them.
+    let _tenant = Tenant::start_with(|c| {
+        c.events = 5_000;
+        c.switches.publish_lag_max_secs = 0;
+    })
+    .await;
+    let cli = Cli::new();
+    cli.add("acme", &_tenant).await;
+    cli.connect("acme").await;
+    super::activity::set_publish_lag(&cli, "acme", 0);
+    cli.test("acme").await.ok();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    cli.cmd(["sync", "acme", "--once"]).run().await.ok();
+    let elastic = HttpFake::elastic("ZXM6YXBpLWtleQ==", "workday-activity").await;
+    cli.cmd([
+        "forward",
+        "add",
+        "acme",
+        "--name",
+        "es",
+        "--to",
+        &elastic.url(),
+        "--token-stdin",
+    ])
+    .input("ZXM6YXBpLWtleQ==")
+    .run()
+    .await
+    .ok();
+    let refusing = HttpFake::hec(HEC_TOKEN).await;
+    refusing.set(Behaviour::Status(400, None));
+    add_hec(&cli, &refusing).await;
+    let run = cli.cmd(["run", "--once", "--no-sync"]).run().await;
+    assert_eq!(run.code, 1, "a destination refused:\n{run}");
+    let report = run.json();
+    assert_eq!(
+        report["forward_failed"][0]["code"], "forward.refused",
+        "{run}"
+    );
+    assert_eq!(refusing.requests(), 1, "a refused batch is not sent again");
+    let events = stored(&cli);
+    let got: Vec<String> = elastic.received().into_iter().map(|r| r.key).collect();
+    let want: Vec<String> = events.iter().map(|e| e.key.clone()).collect();
+    assert_eq!(got, want);
+    assert_eq!(elastic.violations(), Vec::<String>::new());
+    let doc = &elastic.received()[0].payload;
+    assert!(
+        doc["@timestamp"].is_string() && doc["event"]["kind"] == "event",
+        "{doc}"
+    );
+    let own: Vec<bool> = elastic
+        .received()
+        .iter()
+        .map(|r| r.payload["labels"]["own_call"] == true)
+        .collect();
+    let want_own: Vec<bool> = events.iter().map(|e| e.own_call).collect();
+    assert_eq!(own, want_own, "the own-call flag travels with each event");
+    assert!(
+        own.iter().any(|o| *o),
+        "the app's own calls are forwarded too"
+    );
+    let list = cli.cmd(["forward", "list", "acme"]).run().await.ok();
+    let splunk = list["destinations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "splunk")
+        .cloned()
+        .unwrap();
+    assert_eq!(splunk["delivered"], 0, "{list}");
+    assert_eq!(splunk["pending"], events.len() as u64, "{list}");
+    assert_eq!(splunk["last_error"]["code"], "forward.refused", "{list}");
+}
+
+/// SIGTERM while `wdconnect run` forwards: it finishes the batch in flight, exits 0, and its
+/// cursor covers exactly what the receiver acknowledged; the next run sends the rest.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_stops_run_cleanly_after_the_batch_in_flight() {
+    let (_tenant, cli) = synced(20_000).await;
+    let fake = HttpFake::hec(HEC_TOKEN).await;
+    add_hec(&cli, &fake).await;
+    let log = cli.scratch().join("run.log");
+    let mut child = tokio::process::Command::from(e2e::command("wdconnect"))
+        .arg("--home")
+        .arg(e2e::native_path(cli.home()))
+        .args(["run", "--no-sync", "--batch-events", "100", "--log-file"])
+        .arg(&log)
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .env_remove("WDCONNECT_HOME")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("wdconnect starts");
+    while fake.received().len() < 1_000 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let pid = child.id().expect("running").to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
+        .await
+        .expect("it stops soon after SIGTERM")
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert_mentions(&log, "SIGTERM", &log);
+    let list = cli.cmd(["forward", "list", "acme"]).run().await.ok();
+    let delivered = list["destinations"][0]["delivered"].as_u64().unwrap();
+    assert_eq!(delivered as usize, fake.received().len(), "{list}");
+    let events = stored(&cli);
+    assert!(
+        fake.received().len() < events.len(),
+        "stopped before the end"
+    );
+    cli.cmd(["run", "--once", "--no-sync"]).run().await.ok();
+    let got: Vec<String> = fake.received().into_iter().map(|r| r.key).collect();
+    let want: Vec<String> = events.into_iter().map(|e| e.key).collect();
+    assert_eq!(got, want, "every event once, in order, across the stop");
+}

@@ -5,6 +5,7 @@
 
 pub mod centroids;
 pub mod engine;
+pub mod event;
 pub mod geo;
 pub mod rules;
 pub mod sigma;

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::engine::Event;
+use crate::event::Event;
 use crate::rules::Severity;
 
 /// One loaded Sigma rule.

@@ -422,7 +422,8 @@ enum Tenant {
     Here(SimHandle),
     Process {
         child: std::process::Child,
-        values: ClientValues,
+        // Boxed: the largest variant by far (clippy's large_enum_variant on Windows).
+        values: Box<ClientValues>,
         http: reqwest::Client,
     },
 }
@@ -467,7 +468,7 @@ impl Tenant {
             .map_err(|e| format!("workday-sim printed no values ({e}): {line}"))?;
         Ok(Tenant::Process {
             child,
-            values,
+            values: Box::new(values),
             http: reqwest::Client::new(),
         })
     }
@@ -475,7 +476,7 @@ impl Tenant {
     fn values(&self) -> ClientValues {
         match self {
             Tenant::Here(sim) => sim.values(),
-            Tenant::Process { values, .. } => values.clone(),
+            Tenant::Process { values, .. } => ClientValues::clone(values),
         }
     }
 

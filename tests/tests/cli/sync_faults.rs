@@ -70,7 +70,12 @@ async fn stored(cli: &Cli) -> Vec<Value> {
         .collect()
 }
 
-async fn assert_store_is_truth(cli: &Cli, tenant: &Tenant, from: DateTime<Utc>, to: DateTime<Utc>) {
+pub(super) async fn assert_store_is_truth(
+    cli: &Cli,
+    tenant: &Tenant,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) {
     let have = stored(cli).await;
     let truth = tenant.sim.ground_truth(from, to);
     assert_eq!(have.len(), truth.len(), "no loss, no duplicate");

@@ -312,13 +312,7 @@ async fn consent(url: &str, decision: &str) -> Result<(), String> {
             .text()
             .await
             .map_err(|e| format!("reading the callback page failed: {e}"))?;
-        // Written whole under another name, then renamed: a test that waits for the file never
-        // reads half a page (wdconnect may return before this process has read the body).
-        let path = std::path::PathBuf::from(path);
-        let partial = path.with_extension("partial");
-        std::fs::write(&partial, body)
-            .and_then(|()| std::fs::rename(&partial, &path))
-            .map_err(|e| format!("cannot write WDC_CONSENT_PAGE: {e}"))?;
+        std::fs::write(path, body).map_err(|e| format!("cannot write WDC_CONSENT_PAGE: {e}"))?;
     }
     Ok(())
 }

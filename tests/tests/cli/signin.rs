@@ -137,10 +137,12 @@ async fn a_wrong_client_secret_fails_at_the_code_exchange() {
     cli.test("acme").await.ok();
 }
 
-/// The page the test browser wrote (whole: it renames it into place), once it is there.
+/// The page the test browser wrote, once it is there whole.
 async fn browser_page(page: &std::path::Path) -> String {
     for _ in 0..600 {
-        if let Ok(shown) = std::fs::read_to_string(page) {
+        if let Ok(shown) = std::fs::read_to_string(page)
+            && shown.contains("</html>")
+        {
             return shown;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;

@@ -52,6 +52,16 @@ fn expect(port: u16, host: &str, pkce: bool, auth: &str, sso: bool) -> Value {
     })
 }
 
+/// The messages of a `--json` refusal, each error's own `{"errors": [...]}` on stdout.
+fn refusal(run: &e2e::cli::Run) -> String {
+    let errors = run.errors();
+    assert!(!errors.is_empty(), "no errors reported: {run}");
+    errors
+        .iter()
+        .map(|e| format!("{} {}\n", e.message, e.fix))
+        .collect()
+}
+
 /// `wdconnect --json CMD` and `wdconnect CMD --json` print the same document, for answers and
 /// for errors (with the same exit code); without `--json` the text is not JSON.
 #[tokio::test(flavor = "multi_thread")]
@@ -171,7 +181,7 @@ async fn contradicting_options_are_refused_and_nothing_changes() {
     for (options, mention) in bad {
         let run = add(&cli, "acme", options).await;
         assert_eq!(run.code, 2, "{run}");
-        assert_mentions(&run.stderr, mention, &run);
+        assert_mentions(&refusal(&run), mention, &run);
         assert!(!cli.config_file().exists(), "a refused add wrote: {run}");
         assert_eq!(cli.keyring("acme", "client-secret"), None, "{run}");
     }
@@ -186,7 +196,7 @@ async fn contradicting_options_are_refused_and_nothing_changes() {
             .run()
             .await;
         assert_eq!(run.code, 2, "{run}");
-        assert_mentions(&run.stderr, mention, &run);
+        assert_mentions(&refusal(&run), mention, &run);
         assert_eq!(
             cli.snapshot(),
             before,
@@ -194,4 +204,44 @@ async fn contradicting_options_are_refused_and_nothing_changes() {
         );
         assert_eq!(cli.keyring("acme", "client-secret"), secret, "{run}");
     }
+}
+
+/// A command line that clap refuses (an unknown option, a missing name, an unknown command) is,
+/// under `--json`, the usual `{"errors": [...]}` on stdout with exit 2, so a script reads every
+/// refusal the same way; without `--json` it stays clap's text on stderr. Nothing is changed.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_command_line_answers_in_json_under_json_and_changes_nothing() {
+    let cli = Cli::new();
+    add(&cli, "acme", &[]).await.ok();
+    let before = cli.snapshot();
+
+    let run = cli
+        .cmd(["edit", "acme", "--no-such-option", "x"])
+        .run()
+        .await;
+    let e = run.error(2, "usage.unknown_argument");
+    assert_mentions(&e.message, "--no-such-option", &run);
+    cli.cmd(["show"])
+        .run()
+        .await
+        .error(2, "usage.missing_argument");
+    cli.cmd(["frobnicate"])
+        .run()
+        .await
+        .error(2, "usage.unknown_command");
+
+    let text = cli
+        .cmd(["edit", "acme", "--no-such-option", "x"])
+        .human()
+        .run()
+        .await;
+    assert_eq!(text.code, 2, "{text}");
+    assert!(text.stdout.is_empty(), "{text}");
+    assert!(text.stderr.contains("--no-such-option"), "{text}");
+
+    assert_eq!(
+        cli.snapshot(),
+        before,
+        "a refused command line changed a file"
+    );
 }

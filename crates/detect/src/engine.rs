@@ -6,7 +6,7 @@
 //! while matching events come less than [`Config::episode_gap_ms`] apart; its later events join
 //! the same alert (same [`Finding::episode`] key) instead of raising another.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
@@ -38,7 +38,7 @@ pub struct Config {
     pub travel_min_km: f64,
     /// A burst is at least this many events in one hour...
     pub burst_min: u32,
-    /// ...and this many times the user's mean per active hour...
+    /// ...and this many times the user's typical (median) active hour...
     pub burst_factor: f64,
     /// ...once the user has this many active hours of history.
     pub burst_baseline_hours: u32,
@@ -98,9 +98,12 @@ struct UserState {
     hour: i64,
     hour_count: u32,
     hour_ids: Vec<i64>,
-    /// Closed active hours in the baseline and their events.
-    hours: u32,
-    total: u64,
+    /// The event counts of the latest closed active hours (the baseline).
+    #[serde(default)]
+    recent: VecDeque<u32>,
+    /// The current hour's burst threshold, set when the hour opens (None: no baseline yet).
+    #[serde(default)]
+    threshold: Option<u32>,
     burst_hour: Option<i64>,
 }
 
@@ -398,37 +401,46 @@ impl Engine {
             }
         }
 
-        // Burst: this hour's events against the user's mean per active hour.
+        // Burst: this hour's events against the user's median active hour. A median, not a
+        // mean: one unflagged burst (before the baseline existed) must not raise the bar for
+        // every later one.
+        let (min, factor, needed) = burst;
         let us = user_state(state, u);
         let h = t.div_euclid(HOUR_MS);
         if h > us.hour {
             if us.hour_count > 0 && us.burst_hour != Some(us.hour) {
-                us.hours += 1;
-                us.total += u64::from(us.hour_count);
+                if us.recent.len() == BASELINE_HOURS {
+                    us.recent.pop_front();
+                }
+                us.recent.push_back(us.hour_count);
             }
             us.hour = h;
             us.hour_count = 0;
             us.hour_ids.clear();
+            // (A baseline longer than the memory is the whole memory.)
+            let needed = (needed as usize).min(BASELINE_HOURS);
+            us.threshold = (us.recent.len() >= needed)
+                .then(|| median(&us.recent))
+                .map(|m| min.max((factor * f64::from(m)).ceil() as u32));
         }
+        // Events older than the hour being counted (published late) do not reopen it.
         if h == us.hour {
             us.hour_count += 1;
             if us.hour_ids.len() < 10_000 {
                 us.hour_ids.push(e.id);
             }
-            let (min, factor, hours) = burst;
-            if us.hours >= hours {
-                let mean = us.total as f64 / f64::from(us.hours);
-                let threshold = (f64::from(min)).max((factor * mean).ceil()) as u32;
+            if let Some(threshold) = us.threshold {
                 if us.hour_count == threshold {
                     us.burst_hour = Some(h);
                     let ids = us.hour_ids.clone();
+                    let usual = median(&us.recent);
                     hit(
                         Rule::Burst,
                         u,
                         ids,
                         format!(
-                            "{u}: {threshold} events within an hour, against {mean:.1} in an \
-                             active hour usually"
+                            "{u}: {threshold} events within an hour, against {usual} in a \
+                             typical active hour"
                         ),
                     );
                 } else if us.hour_count > threshold && us.burst_hour == Some(h) {
@@ -442,6 +454,16 @@ impl Engine {
             }
         }
     }
+}
+
+/// Active hours a user's burst baseline remembers: about a week of working hours.
+const BASELINE_HOURS: usize = 48;
+
+/// The median (the lower middle for an even count) of `counts`; 0 when empty.
+fn median(counts: &VecDeque<u32>) -> u32 {
+    let mut sorted: Vec<u32> = counts.iter().copied().collect();
+    sorted.sort_unstable();
+    sorted.get(sorted.len().saturating_sub(1) / 2).copied().unwrap_or(0)
 }
 
 /// The state of user `u`, allocating its name only the first time.

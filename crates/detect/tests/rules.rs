@@ -208,6 +208,35 @@ fn a_burst_far_above_the_users_baseline() {
 }
 
 #[test]
+fn a_burst_before_the_baseline_existed_does_not_hide_the_next_one() {
+    // A sync that starts in the evening: the first thing it sees of a report runner is a burst
+    // it cannot judge yet (no baseline), then a day of 5 events an hour, then a burst again.
+    let mut events = Vec::new();
+    let mut id = 0;
+    let mut push = |t: i64, events: &mut Vec<Event>| {
+        id += 1;
+        events.push(ev(id, t, "rex", US));
+    };
+    for k in 0..300 {
+        push(T0 + 20 * H + k * 12_000, &mut events);
+    }
+    for h in 32..42 {
+        for k in 0..5 {
+            push(T0 + h * H + k * 12 * M, &mut events);
+        }
+    }
+    let second = events.len() as i64 + 1;
+    for k in 0..300 {
+        push(T0 + 44 * H + k * 12_000, &mut events);
+    }
+    let f = run(Config::default(), &events);
+    let b = of(&f, Rule::Burst);
+    assert_eq!(b.len(), 1, "{f:#?}");
+    assert_eq!(b[0].events[0], second);
+    assert!(b[0].summary.contains("against 5 in a typical active hour"), "{}", b[0].summary);
+}
+
+#[test]
 fn an_episode_continues_across_batches_and_ends_after_the_gap() {
     let mut engine = Engine::new(Geo::shipped(), Config::default());
     let mut state = State::default();

@@ -463,7 +463,10 @@ const BASELINE_HOURS: usize = 48;
 fn median(counts: &VecDeque<u32>) -> u32 {
     let mut sorted: Vec<u32> = counts.iter().copied().collect();
     sorted.sort_unstable();
-    sorted.get(sorted.len().saturating_sub(1) / 2).copied().unwrap_or(0)
+    sorted
+        .get(sorted.len().saturating_sub(1) / 2)
+        .copied()
+        .unwrap_or(0)
 }
 
 /// The state of user `u`, allocating its name only the first time.

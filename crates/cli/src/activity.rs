@@ -117,7 +117,8 @@ fn print_report(json: bool, r: &SyncReport) {
     output::warnings(&r.warnings);
 }
 
-fn usage(code: &str, message: String, fix: &str) -> ConnectorError {
+/// A refused input (exit 2) with its fix.
+pub(crate) fn usage(code: &str, message: String, fix: &str) -> ConnectorError {
     ConnectorError::Invalid(vec![Problem::new(code, message, fix)])
 }
 

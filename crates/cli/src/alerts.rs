@@ -2,12 +2,12 @@
 //! dismiss|reopen NAME ID`.
 
 use chrono::Utc;
-use connector::Problem;
 use connector::activity::store::{Alert, AlertFilter, AlertStatus};
 use connector::connections::{Connector, ConnectorError};
 use connector::detections::Severity;
 use serde::Serialize;
 
+use crate::activity::usage;
 use crate::args::{AlertStatusArg, AlertsAction, AlertsArgs, EventFormat};
 use crate::output::{self, EXIT_OK};
 
@@ -39,10 +39,6 @@ fn row(a: &Alert) -> AlertRow<'_> {
         ip: a.ip.as_deref(),
         event_count: a.event_count,
     }
-}
-
-fn usage(code: &str, message: String, fix: &str) -> ConnectorError {
-    ConnectorError::Invalid(vec![Problem::new(code, message, fix)])
 }
 
 fn filter(args: &AlertsArgs) -> Result<AlertFilter, ConnectorError> {

@@ -151,3 +151,18 @@ fn the_simulators_addresses_are_in_their_countries() {
     let risky: ipnet::IpNet = workday_sim::anomalies::RISKY_RANGE.parse().unwrap();
     assert!(geo.country(risky.network()).is_some());
 }
+
+/// The simulator's real-country sites (its `--real-addresses` people) are where the shipped
+/// database says: the detections benchmark's false-positive figure relies on it.
+#[test]
+fn the_simulators_real_sites_are_in_their_countries() {
+    let geo = Geo::shipped();
+    for (country, office, mobile, _) in workday_sim::REAL_SITES {
+        for prefix in [office, mobile] {
+            for third in [0, 3, 77, 255] {
+                let ip = format!("{prefix}.{third}.1");
+                assert_eq!(geo.country_of(&ip).as_deref(), Some(*country), "{ip}");
+            }
+        }
+    }
+}

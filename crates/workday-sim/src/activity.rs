@@ -257,7 +257,12 @@ impl Dataset {
         let ip = if device == "Desktop" && (sh >> 8) % 10 < 8 {
             p.office_ip.clone()
         } else {
-            format!("198.18.{}.{}", (sh >> 16) % 256, 1 + (sh >> 24) % 254)
+            format!(
+                "{}.{}.{}",
+                p.roaming_prefix,
+                (sh >> 16) % 256,
+                1 + (sh >> 24) % 254
+            )
         };
         let ua = uas[((sh >> 32) % uas.len() as u64) as usize];
         let ti = self.dir.pick_task(rng.random());
@@ -528,7 +533,7 @@ mod tests {
             7,
             events,
             1_776_000_000_000,
-            Arc::new(Directory::new(7, 40)),
+            Arc::new(Directory::new(7, 40, false)),
             "http://x".into(),
         )
     }

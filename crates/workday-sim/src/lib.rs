@@ -59,6 +59,7 @@ mod oauth;
 mod pages;
 mod params;
 mod people;
+pub use people::REAL_SITES;
 mod rest;
 mod rng;
 mod state;
@@ -121,6 +122,9 @@ pub struct SimConfig {
     pub tls_ca_file: Option<PathBuf>,
     /// Log the scheduled anomalies (see [`anomalies`]): what the sandbox shows.
     pub anomalies: bool,
+    /// People work from offices and phones in real countries (see
+    /// [`REAL_SITES`]) instead of documentation ranges without a country.
+    pub real_addresses: bool,
 }
 
 impl Default for SimConfig {
@@ -140,6 +144,7 @@ impl Default for SimConfig {
             tls: false,
             tls_ca_file: None,
             anomalies: false,
+            real_addresses: false,
         }
     }
 }
@@ -295,7 +300,11 @@ pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
         control_token: rng::secret(43),
         tls_ca_file: ca_file,
     };
-    let dir = Arc::new(Directory::new(config.seed, config.users));
+    let dir = Arc::new(Directory::new(
+        config.seed,
+        config.users,
+        config.real_addresses,
+    ));
     let start_ms = Utc::now().timestamp_millis();
     let data = Dataset::new(
         config.seed,

@@ -49,6 +49,10 @@ struct Args {
     /// Log scheduled anomalies for the detections (ground truth at GET /anomalies).
     #[arg(long)]
     anomalies: bool,
+    /// People work from offices and phones in real countries (US, GB, DE, IN, CA) instead of
+    /// documentation ranges without a country.
+    #[arg(long)]
+    real_addresses: bool,
     /// Client id (default: derived from the seed).
     #[arg(long)]
     client_id: Option<String>,
@@ -222,6 +226,7 @@ impl Args {
             tls: self.tls,
             tls_ca_file: self.tls_ca_file.clone(),
             anomalies: self.anomalies,
+            real_addresses: self.real_addresses,
         }
     }
 }

@@ -37,9 +37,24 @@ pub struct Person {
     pub name: String,
     pub title: &'static str,
     pub wid: String,
-    /// Office IP used from a desktop (TEST-NET addresses, never real ones).
+    /// Office IP used from a desktop (TEST-NET addresses, never real ones, unless the
+    /// directory places people in real countries).
     pub office_ip: String,
+    /// The /16 the person's phone and home addresses come from: the benchmarking range, or a
+    /// mobile carrier's range in the person's country.
+    pub roaming_prefix: &'static str,
 }
+
+/// Offices and mobile carriers in real countries (for `real_addresses`), weighted by head
+/// count: (country, office /16, mobile /16, weight). Every address of each /16 is placed in its
+/// country by the shipped IPtoASN database (checked in the detect crate's tests).
+pub const REAL_SITES: &[(&str, &str, &str, u64)] = &[
+    ("US", "12.0", "174.192", 40),
+    ("GB", "86.0", "31.94", 20),
+    ("DE", "80.128", "80.187", 15),
+    ("IN", "122.160", "49.32", 15),
+    ("CA", "142.112", "70.24", 10),
+];
 
 /// What a task acts on, which decides its `target`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -242,7 +257,9 @@ pub struct Directory {
 }
 
 impl Directory {
-    pub fn new(seed: u64, users: u32) -> Directory {
+    /// `real_addresses`: people work from offices in real countries ([`REAL_SITES`]) and their
+    /// phones use carriers of the same country, instead of documentation ranges.
+    pub fn new(seed: u64, users: u32, real_addresses: bool) -> Directory {
         let users = users.max(1) as usize;
         let mut people = Vec::with_capacity(users);
         let mut taken = std::collections::HashSet::new();
@@ -264,7 +281,25 @@ impl Directory {
                 n += 1;
             }
             let h = hash3(seed, 0x1d, i as u64);
-            let net = ["192.0.2", "198.51.100", "203.0.113"][(h % 3) as usize];
+            let (office_ip, roaming_prefix) = if real_addresses {
+                let total: u64 = REAL_SITES.iter().map(|s| s.3).sum();
+                let mut x = (h >> 40) % total;
+                let site = REAL_SITES
+                    .iter()
+                    .find(|s| {
+                        let hit = x < s.3;
+                        x = x.saturating_sub(s.3);
+                        hit
+                    })
+                    .expect("weights sum to the total");
+                // A few offices per country, one address (a NAT) per person.
+                let office = (h >> 24) % 4;
+                let ip = format!("{}.{office}.{}", site.1, 1 + (h >> 16) % 254);
+                (ip, site.2)
+            } else {
+                let net = ["192.0.2", "198.51.100", "203.0.113"][(h % 3) as usize];
+                (format!("{net}.{}", 1 + (h >> 16) % 254), "198.18")
+            };
             people.push(Person {
                 username,
                 name: format!("{first} {last}"),
@@ -274,7 +309,8 @@ impl Directory {
                     TITLES[((h >> 8) % TITLES.len() as u64) as usize]
                 },
                 wid: wid(hash3(seed, 0x3d1d, i as u64)),
-                office_ip: format!("{net}.{}", 1 + (h >> 16) % 254),
+                office_ip,
+                roaming_prefix,
             });
         }
         Directory {

@@ -257,12 +257,6 @@ impl Engine {
         out.findings
     }
 
-    /// Forgets the tags looked up so far (the tags changed).
-    pub fn set_tags(&mut self, tags: Tags) {
-        self.config.tags = tags;
-        self.ips.clear();
-    }
-
     fn one(&mut self, state: &mut State, e: &Event, out: &mut Out, only: Option<Reevaluate>) {
         let (tag_rules, sigma_rules) = only.map_or((true, true), |o| (o.tags, o.sigma));
         let all_rules = only.is_none();

@@ -19,9 +19,7 @@ use chrono::{DateTime, Utc};
 use detect::{Config, Engine, Geo, Reevaluate, Tags, tags::parse_list};
 use serde::{Deserialize, Serialize};
 
-use crate::activity::store::{
-    Alert, AlertFilter, AlertStatus, DetectionPass, REEVALUATE_DAYS,
-};
+use crate::activity::store::{Alert, AlertFilter, AlertStatus, DetectionPass, REEVALUATE_DAYS};
 use crate::activity::sync::blocking;
 use crate::activity::{Store, SyncError, SyncReport};
 use crate::connections::{Connector, ConnectorError};

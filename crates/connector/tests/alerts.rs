@@ -191,9 +191,7 @@ fn a_new_risky_tag_reevaluates_the_window_and_raises_its_alert_once() {
         ev(day(8, 1), "ana", DE, "View Worker"),
         ev(day(8, 2), "bob", JP, "View Worker"),
     ];
-    store
-        .commit_window(&key_window(events), day(8, 3))
-        .unwrap();
+    store.commit_window(&key_window(events), day(8, 3)).unwrap();
     store
         .detect(&mut tagged_engine(Default::default(), Vec::new()))
         .unwrap();
@@ -223,9 +221,16 @@ fn a_new_risky_tag_reevaluates_the_window_and_raises_its_alert_once() {
         })
         .unwrap()[0];
     assert_eq!(alert.user.as_deref(), Some("ana"));
-    assert_eq!(alert.event_count, 2, "ana's events in the window, not old's");
+    assert_eq!(
+        alert.event_count, 2,
+        "ana's events in the window, not old's"
+    );
     assert_eq!(alert.country.as_deref(), Some("DE"));
-    assert_eq!(store.detection_state().unwrap().0, cursor, "the cursor stays");
+    assert_eq!(
+        store.detection_state().unwrap().0,
+        cursor,
+        "the cursor stays"
+    );
 
     // Again (another tag change): nothing new.
     let again = store.reevaluate(&mut engine, tags_only, day(7, 0)).unwrap();

@@ -193,7 +193,10 @@ async fn events_carry_the_country_and_tags_of_their_address() {
         .await
         .ok();
 
-    let run = cli.cmd(["events", "acme", "--user", "geo.user"]).run().await;
+    let run = cli
+        .cmd(["events", "acme", "--user", "geo.user"])
+        .run()
+        .await;
     let rows = run.ok()["events"].as_array().unwrap().clone();
     let row = |session: &str| {
         rows.iter()
@@ -203,7 +206,11 @@ async fn events_carry_the_country_and_tags_of_their_address() {
     };
     assert_eq!(row("geo-public")["country"], "DE");
     assert_eq!(row("geo-public")["ip_tags"], json!(["risky"]));
-    assert_eq!(row("geo-private")["country"], Value::Null, "a private address");
+    assert_eq!(
+        row("geo-private")["country"],
+        Value::Null,
+        "a private address"
+    );
     assert_eq!(row("geo-private")["ip_tags"], json!(["corporate"]));
 
     let csv = cli
@@ -219,7 +226,11 @@ async fn events_carry_the_country_and_tags_of_their_address() {
         .iter()
         .map(str::to_string)
         .collect();
-    assert_eq!(header[..2], ["request_time", "system_account"], "old columns first");
+    assert_eq!(
+        header[..2],
+        ["request_time", "system_account"],
+        "old columns first"
+    );
     assert_eq!(header[header.len() - 2..], ["country", "ip_tags"]);
     let records: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
     let cells = |session: &str| {
@@ -243,10 +254,16 @@ async fn events_carry_the_country_and_tags_of_their_address() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    let public = lines.iter().find(|l| l["sessionId"] == "geo-public").unwrap();
+    let public = lines
+        .iter()
+        .find(|l| l["sessionId"] == "geo-public")
+        .unwrap();
     assert_eq!(public["country"], "DE");
     assert_eq!(public["ip_tags"], json!(["risky"]));
-    let private = lines.iter().find(|l| l["sessionId"] == "geo-private").unwrap();
+    let private = lines
+        .iter()
+        .find(|l| l["sessionId"] == "geo-private")
+        .unwrap();
     assert_eq!(private["country"], Value::Null);
 
     let table = cli
@@ -254,7 +271,15 @@ async fn events_carry_the_country_and_tags_of_their_address() {
         .human()
         .run()
         .await;
-    assert!(table.stdout.lines().next().unwrap_or_default().contains("COUNTRY"), "{table}");
+    assert!(
+        table
+            .stdout
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .contains("COUNTRY"),
+        "{table}"
+    );
     assert!(
         table
             .stdout

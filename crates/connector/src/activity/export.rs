@@ -55,7 +55,7 @@ pub fn write_file(
                 .for_each(filter, |mut e| {
                     enrich(&mut e);
                     match csv_row(&mut w, &e) {
-                    Ok(()) => true,
+                        Ok(()) => true,
                         Err(e) => {
                             broken = Some(e.into());
                             false
@@ -595,25 +595,38 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         let mut r = csv::Reader::from_reader(text.as_bytes());
         let header: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
-        assert_eq!(&header[..16], &CSV_COLUMNS[..16], "the old columns keep their order");
+        assert_eq!(
+            &header[..16],
+            &CSV_COLUMNS[..16],
+            "the old columns keep their order"
+        );
         assert_eq!(&header[16..], ["country", "ip_tags"]);
         let recs: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
         let row = |user: &str| recs.iter().find(|r| &r[1] == user).unwrap().clone();
         assert_eq!((&row("ann")[16], &row("ann")[17]), ("DE", "risky"));
         assert_eq!((&row("bob")[16], &row("bob")[17]), ("", "corporate"));
         let back = read_csv(text.as_bytes()).unwrap();
-        let ann = back.iter().find(|e| e.system_account.as_deref() == Some("ann"));
+        let ann = back
+            .iter()
+            .find(|e| e.system_account.as_deref() == Some("ann"));
         assert_eq!(ann.unwrap().country.as_deref(), Some("DE"));
         assert_eq!(ann.unwrap().ip_tags, ["risky"]);
 
         let path = dir.path().join("out.ndjson");
         write_file(&store, &all, ExportFormat::Ndjson, &path, Some(&mut info)).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
-        let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let lines: Vec<Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
         let line = |user: &str| lines.iter().find(|l| l["systemAccount"] == user).unwrap();
         assert_eq!(line("ann")["country"], "DE");
         assert_eq!(line("ann")["ip_tags"], json!(["risky"]));
-        assert_eq!(line("bob")["country"], Value::Null, "a private address has no country");
+        assert_eq!(
+            line("bob")["country"],
+            Value::Null,
+            "a private address has no country"
+        );
         assert_eq!(line("bob")["ip_tags"], json!(["corporate"]));
         // Appended after Workday's fields, which read back exactly.
         assert!(text.lines().all(|l| l.ends_with("]}")), "{text}");
@@ -629,7 +642,12 @@ mod tests {
         w.finish().unwrap();
         let table = String::from_utf8(table).unwrap();
         assert!(table.lines().next().unwrap().contains("COUNTRY"), "{table}");
-        assert!(table.lines().any(|l| l.contains("80.128.0.1") && l.contains("DE")), "{table}");
+        assert!(
+            table
+                .lines()
+                .any(|l| l.contains("80.128.0.1") && l.contains("DE")),
+            "{table}"
+        );
     }
 
     #[test]

@@ -455,7 +455,13 @@ impl crate::connections::Connector {
         let store = self.open_store(connection)?;
         let mut info = self.ip_info();
         tokio::task::spawn_blocking(move || {
-            insights(&store, &filter, utc_offset_minutes, Utc::now(), Some(&mut info))
+            insights(
+                &store,
+                &filter,
+                utc_offset_minutes,
+                Utc::now(),
+                Some(&mut info),
+            )
         })
         .await
         .map_err(super::unreadable)?
@@ -481,7 +487,13 @@ impl crate::connections::Connector {
         let store = self.open_store(connection)?;
         let mut info = self.ip_info();
         tokio::task::spawn_blocking(move || {
-            user_insights(&store, &user, utc_offset_minutes, Utc::now(), Some(&mut info))
+            user_insights(
+                &store,
+                &user,
+                utc_offset_minutes,
+                Utc::now(),
+                Some(&mut info),
+            )
         })
         .await
         .map_err(super::unreadable)?

@@ -120,7 +120,10 @@ mod tests {
     fn countries_and_tags_of_addresses() {
         let tags = Tags {
             risky: vec!["185.220.101.0/24".parse().unwrap()],
-            corporate: vec!["10.0.0.0/8".parse().unwrap(), "185.220.101.7/32".parse().unwrap()],
+            corporate: vec![
+                "10.0.0.0/8".parse().unwrap(),
+                "185.220.101.7/32".parse().unwrap(),
+            ],
             corporate_only: false,
         };
         let mut info = IpInfo::new(Some(Geo::shipped()), tags);

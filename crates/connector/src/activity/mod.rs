@@ -374,14 +374,14 @@ impl Connector {
             Ok::<_, StoreError>(events)
         })
         .await
-            .map_err(|e| {
-                ConnectorError::Failed(crate::Problem::new(
-                    "store.unavailable",
-                    format!("The activity store could not be read: {e}."),
-                    "Try again.",
-                ))
-            })?
-            .map_err(|e| ConnectorError::Failed(e.problem()))
+        .map_err(|e| {
+            ConnectorError::Failed(crate::Problem::new(
+                "store.unavailable",
+                format!("The activity store could not be read: {e}."),
+                "Try again.",
+            ))
+        })?
+        .map_err(|e| ConnectorError::Failed(e.problem()))
     }
 
     /// Hands the stored events of `connection` matching `filter` (newest first) to `visit` one
@@ -461,9 +461,9 @@ impl Connector {
         tokio::task::spawn_blocking(move || {
             export::write_file(&store, &filter, format, &path, Some(&mut info))
         })
-            .await
-            .map_err(unreadable)?
-            .map_err(ConnectorError::Failed)
+        .await
+        .map_err(unreadable)?
+        .map_err(ConnectorError::Failed)
     }
 
     /// Where the sync of `connection` stands (None before its first sync).

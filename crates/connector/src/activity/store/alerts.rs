@@ -234,9 +234,11 @@ impl Store {
         let run = |conn: &mut rusqlite::Connection| -> rusqlite::Result<Result<(), String>> {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let row: Option<(i64, String)> = tx
-                .query_row("SELECT cursor, state FROM detection WHERE id = 1", [], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })
+                .query_row(
+                    "SELECT cursor, state FROM detection WHERE id = 1",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
                 .optional()?;
             let (cursor, mut state) = match row {
                 None => (0, State::default()),
@@ -248,7 +250,11 @@ impl Store {
             state.set_input_hash(kind, hash);
             let json = match serde_json::to_string(&state) {
                 Ok(j) => j,
-                Err(e) => return Ok(Err(format!("the detection state could not be written ({e})"))),
+                Err(e) => {
+                    return Ok(Err(format!(
+                        "the detection state could not be written ({e})"
+                    )));
+                }
             };
             tx.execute(
                 "INSERT INTO detection (id, cursor, state) VALUES (1, ?1, ?2) \

@@ -360,17 +360,14 @@ fn ndjson_line(e: &StoredEvent, mut out: impl Write) -> std::io::Result<()> {
     let mut raw = serde_json::to_vec(&e.raw)?;
     let added = serde_json::json!({ "country": e.country, "ip_tags": e.ip_tags });
     let added = serde_json::to_vec(&added)?;
-    match (raw.last(), e.raw.as_object()) {
-        // `{...}` then `,"country":...,"ip_tags":[...]}`: the object's own text is kept.
-        (Some(b'}'), Some(o)) => {
-            raw.pop();
-            if !o.is_empty() {
-                raw.push(b',');
-            }
-            raw.extend_from_slice(&added[1..]);
+    // `{...}` then `,"country":...,"ip_tags":[...]}`: the object's own text is kept. A raw
+    // event that is not an object (never seen from Workday) is written as it is.
+    if let (Some(b'}'), Some(o)) = (raw.last(), e.raw.as_object()) {
+        raw.pop();
+        if !o.is_empty() {
+            raw.push(b',');
         }
-        // Not an object (never seen from Workday): kept as it is.
-        _ => {}
+        raw.extend_from_slice(&added[1..]);
     }
     out.write_all(&raw)?;
     out.write_all(b"\n")

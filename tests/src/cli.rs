@@ -24,6 +24,17 @@ const RUN_LIMIT: Duration = Duration::from_secs(90);
 /// sign-in that never comes back fails the test quickly.
 pub const CONNECT_TIMEOUT_SECS: u32 = 20;
 
+/// The event Workday sent, from a line of `events --format ndjson`: the fields the export
+/// appends (`country`, `ip_tags`, looked up when read) taken off.
+pub fn raw_event(line: &str) -> Value {
+    let mut v: Value = serde_json::from_str(line).expect("one JSON event per line");
+    if let Some(o) = v.as_object_mut() {
+        o.remove("country");
+        o.remove("ip_tags");
+    }
+    v
+}
+
 /// A simulated tenant whose API client is registered with `redirect_port`.
 pub struct Tenant {
     pub sim: SimHandle,

@@ -46,10 +46,29 @@ describe("activity viewer", () => {
       "Action",
       "Task",
       "IP",
+      "Country",
       "Device",
       "Target",
     ]);
     expect(screen.getByText(/Synced up to/).querySelector("time")?.getAttribute("datetime")).toBe("2026-04-17T07:58:00Z");
+  });
+
+  it("shows each address's country and its tags beside it", async () => {
+    const shell = fakeShell([connection("acme")]);
+    shell.events = activityEvents(2).map((e, i) =>
+      i === 0 ? { ...e, ip_address: "80.128.0.1", country: "DE", ip_tags: ["risky"] } : e,
+    );
+    render(<App api={shell.api} />);
+    fireEvent.click(await screen.findByRole("button", { name: "acme" }));
+    fireEvent.click(await screen.findByRole("button", { name: "Activity" }));
+    await waitFor(() => expect(document.querySelectorAll("table.events tbody tr").length).toBe(2));
+    const cells = (row: number) =>
+      [...(document.querySelectorAll("table.events tbody tr")[row]?.querySelectorAll("td") ?? [])].map((c) => c.textContent);
+    expect(cells(0)[4]).toBe("80.128.0.1 risky");
+    expect(cells(0)[5]).toBe("DE");
+    // A private address: no country, no tag.
+    expect(cells(1)[4]).toBe("10.0.0.1");
+    expect(cells(1)[5]).toBe("—");
   });
 
   it("sends every filter, trimmed, with local times as UTC, and starts again at the first page", async () => {

@@ -79,6 +79,22 @@ function Cell({ value }: { value: string | null }) {
   return value ? <>{value}</> : <span class="muted">—</span>;
 }
 
+/** An address with its tags as words beside it (`risky` stands out), looked up when read. */
+function IpCell({ ip, tags }: { ip: string | null; tags: readonly string[] }) {
+  if (!ip) return <Cell value={null} />;
+  return (
+    <>
+      {ip}
+      {tags.map((t) => (
+        <span key={t} class={t === "risky" ? "ip-tag risky" : "ip-tag"}>
+          {" "}
+          {t}
+        </span>
+      ))}
+    </>
+  );
+}
+
 /** A user's name, as a link to their 30-day page (a link: it goes to a page; the app itself
  * handles it, so the address never changes). */
 function UserCell({ user, onOpen }: { user: string | null; onOpen: (user: string) => void }) {
@@ -392,6 +408,7 @@ export function ActivityScreen({ api, connection, onBack }: { api: Api; connecti
               <th scope="col">Action</th>
               <th scope="col">Task</th>
               <th scope="col">IP</th>
+              <th scope="col">Country</th>
               <th scope="col">Device</th>
               <th scope="col">Target</th>
             </tr>
@@ -419,7 +436,10 @@ export function ActivityScreen({ api, connection, onBack }: { api: Api; connecti
                   {e.own_call && <span class="tag"> (this app)</span>}
                 </td>
                 <td>
-                  <Cell value={e.ip_address} />
+                  <IpCell ip={e.ip_address} tags={e.ip_tags} />
+                </td>
+                <td>
+                  <Cell value={e.country} />
                 </td>
                 <td>
                   <Cell value={e.device_type} />

@@ -286,7 +286,16 @@ export type ActivityPageRequest = { offset: number, limit: number, };
 /**
  * One stored event: its key, Workday's fields as columns, and the raw JSON.
  */
-export type ActivityEvent = { fingerprint: string, ordinal: number, request_time: string | null, system_account: string | null, activity_action: string | null, task_display_name: string | null, task_id: string | null, session_id: string | null, ip_address: string | null, user_agent: string | null, device_type: string | null, target_id: string | null, target_descriptor: string | null, target_href: string | null, own_call: boolean, raw: unknown, };
+export type ActivityEvent = { fingerprint: string, ordinal: number, request_time: string | null, system_account: string | null, activity_action: string | null, task_display_name: string | null, task_id: string | null, session_id: string | null, ip_address: string | null, user_agent: string | null, device_type: string | null, target_id: string | null, target_descriptor: string | null, target_href: string | null, own_call: boolean, raw: unknown, 
+/**
+ * The country (ISO code) of `ip_address`, looked up when read (see `ipinfo`); None for a
+ * private, loopback or unknown address.
+ */
+country: string | null, 
+/**
+ * The tags of `ip_address` when read: `risky`, `corporate`.
+ */
+ip_tags: Array<string>, };
 
 /**
  * One page of a connection's events, newest first, with how many match in all.
@@ -405,8 +414,8 @@ series: Array<TimeCount>,
  */
 untimed: number, users: TopList, tasks: TopList, ips: TopList, 
 /**
- * The countries of the matching IPs, once an IP-to-country lookup feeds the store; None
- * while there is none (no country is guessed).
+ * The countries of the matching events' IPs (per event), looked up when read; None
+ * without a lookup (no country is guessed).
  */
 countries: TopList | null, };
 

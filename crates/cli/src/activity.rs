@@ -224,6 +224,8 @@ pub async fn events(connector: &Connector, name: &str, args: &EventsArgs, json: 
         },
     };
     let format = match args.format {
+        // --json without another format: the viewer's rows as one JSON document.
+        EventFormat::Table if json => export::TextFormat::Json,
         EventFormat::Table => export::TextFormat::Table,
         EventFormat::Csv => export::TextFormat::Csv,
         EventFormat::Ndjson => export::TextFormat::Ndjson,

@@ -232,11 +232,11 @@ pub enum TagsAction {
 /// How `events` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum EventFormat {
-    /// Aligned columns for a terminal.
+    /// Aligned columns for a terminal (with --json: `{"events": [...]}`, the viewer's rows).
     Table,
-    /// A header row and every column (with the raw event).
+    /// A header row and every column (with the raw event), then country and ip_tags.
     Csv,
-    /// The raw Workday events, one JSON object per line.
+    /// The raw Workday events, one JSON object per line, country and ip_tags appended.
     Ndjson,
 }
 

@@ -58,7 +58,7 @@ async fn dispatch(c: &Arc<Connector>, command: Command, json: bool) -> u8 {
             crate::alerts::run(c, action, name, &args, json).await
         }
         Command::Rules { name } => crate::rules::run(c, name, json),
-        Command::Tags { action } => crate::tags::run(c, action, json),
+        Command::Tags { action } => crate::tags::run(c, action, json).await,
         Command::Forward { command } => crate::forward::run(c, command, json).await,
         Command::Run { args } => crate::run::run(c.clone(), &args, json).await,
     }

@@ -1,5 +1,6 @@
 //! `wdconnect tags list|add|remove|import|corporate-only`: the risky and corporate IP tags,
-//! kept as list files in the home's `detections/` folder.
+//! kept as list files in the home's `detections/` folder. A change re-evaluates the last 30
+//! days of every connection's stored events for the tag rules at once, and says what it raised.
 
 use connector::Problem;
 use connector::connections::{Connector, ConnectorError};
@@ -18,18 +19,72 @@ fn tag(text: &str) -> Result<Tag, ConnectorError> {
     })
 }
 
-pub fn run(connector: &Connector, action: TagsAction, json: bool) -> u8 {
-    match act(connector, action, json) {
+pub async fn run(connector: &Connector, action: TagsAction, json: bool) -> u8 {
+    match act(connector, action, json).await {
         Ok(()) => EXIT_OK,
         Err(e) => output::failure(json, &e),
     }
 }
 
-fn act(connector: &Connector, action: TagsAction, json: bool) -> Result<(), ConnectorError> {
-    let done = |verb: &str, n: usize, t: Tag| {
+/// Re-evaluates every store after a change: `{"reevaluated": {NAME: {"events", "alerts_raised"}}}`
+/// merged into the JSON answer, a line per connection on a terminal. A store that cannot be
+/// read is named with its problem; the change itself stands (the next sync tries again).
+async fn reevaluate(connector: &Connector, json: bool) -> serde_json::Value {
+    let mut out = serde_json::Map::new();
+    let passes = match connector.detect_all().await {
+        Ok(p) => p,
+        Err(e) => {
+            if !json {
+                for p in e.problems() {
+                    eprintln!("Not re-evaluated: {} {}", p.message, p.fix);
+                }
+            }
+            return serde_json::json!({ "errors": e.problems() });
+        }
+    };
+    for (name, pass) in passes {
+        match pass {
+            Ok(p) => {
+                if !json {
+                    println!(
+                        "{name}: {} stored events of the last 30 days re-evaluated, {} new \
+                         alert{}.",
+                        p.events_reevaluated,
+                        p.alerts_raised,
+                        if p.alerts_raised == 1 { "" } else { "s" }
+                    );
+                }
+                out.insert(
+                    name,
+                    serde_json::json!({
+                        "events_reevaluated": p.events_reevaluated,
+                        "alerts_raised": p.alerts_raised,
+                    }),
+                );
+            }
+            Err(e) => {
+                if !json {
+                    for p in e.problems() {
+                        eprintln!("{name}: not re-evaluated: {} {}", p.message, p.fix);
+                    }
+                }
+                out.insert(name, serde_json::json!({ "errors": e.problems() }));
+            }
+        }
+    }
+    serde_json::Value::Object(out)
+}
+
+async fn act(connector: &Connector, action: TagsAction, json: bool) -> Result<(), ConnectorError> {
+    let done = |verb: &str, n: usize, t: Tag, again: serde_json::Value| {
         if json {
-            output::print_json(&serde_json::json!({ verb: n, "tag": t.as_str() }));
-        } else {
+            output::print_json(
+                &serde_json::json!({ verb: n, "tag": t.as_str(), "reevaluated": again }),
+            );
+        }
+    };
+    let say = |verb: &str, n: usize, t: Tag| {
+        if !json {
             println!(
                 "{verb} {n} {} entr{}.",
                 t.as_str(),
@@ -62,15 +117,21 @@ fn act(connector: &Connector, action: TagsAction, json: bool) -> Result<(), Conn
         }
         TagsAction::Add { tag: t, entries } => {
             let t = tag(&t)?;
-            done("added", connector.add_tags(t, &entries)?, t);
+            let n = connector.add_tags(t, &entries)?;
+            say("added", n, t);
+            done("added", n, t, reevaluate(connector, json).await);
         }
         TagsAction::Remove { tag: t, entries } => {
             let t = tag(&t)?;
-            done("removed", connector.remove_tags(t, &entries)?, t);
+            let n = connector.remove_tags(t, &entries)?;
+            say("removed", n, t);
+            done("removed", n, t, reevaluate(connector, json).await);
         }
         TagsAction::Import { tag: t, file } => {
             let t = tag(&t)?;
-            done("added", connector.import_tags(t, &file)?, t);
+            let n = connector.import_tags(t, &file)?;
+            say("added", n, t);
+            done("added", n, t, reevaluate(connector, json).await);
         }
         TagsAction::CorporateOnly { state } => {
             let on = match state.to_ascii_lowercase().as_str() {
@@ -85,10 +146,14 @@ fn act(connector: &Connector, action: TagsAction, json: bool) -> Result<(), Conn
                 }
             };
             connector.set_corporate_only(on)?;
-            if json {
-                output::print_json(&serde_json::json!({ "corporate_only": on }));
-            } else {
+            if !json {
                 println!("corporate only: {}", if on { "on" } else { "off" });
+            }
+            let again = reevaluate(connector, json).await;
+            if json {
+                output::print_json(
+                    &serde_json::json!({ "corporate_only": on, "reevaluated": again }),
+                );
             }
         }
     }

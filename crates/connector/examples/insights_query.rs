@@ -9,14 +9,15 @@
 //! synthetic events over seven days, as `viewer_query` does (200 users, three actions, 40 tasks,
 //! own calls among them), through the store's own insert path, refreshes the planner's
 //! statistics as a sync does, then prints the median and the maximum over `--runs` runs of each
-//! insight the viewer asks for.
+//! insight the viewer asks for, top countries included (a new lookup each run, as the app makes
+//! one per query).
 
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use connector::activity::insights::{insights, user_insights};
 use connector::activity::row::key_window;
-use connector::activity::{EventFilter, Store};
+use connector::activity::{EventFilter, IpInfo, Store};
 use serde_json::{Value, json};
 
 const DAYS: i64 = 7;
@@ -161,13 +162,18 @@ fn main() {
             },
         ),
     ];
-    println!("{runs} runs each: chart + top users, tasks, IPs");
+    let lookup = || IpInfo::new(Some(detect::Geo::shipped()), detect::Tags::default());
+    println!("{runs} runs each: chart + top users, tasks, IPs, countries");
     for (label, f) in cases {
-        let (med, max, total) = time(runs, || insights(&store, &f, 60, end).unwrap().total);
+        let (med, max, total) = time(runs, || {
+            insights(&store, &f, 60, end, Some(&mut lookup()))
+                .unwrap()
+                .total
+        });
         println!("  {label:<30} {total:>9} events: median {med:?} max {max:?}");
     }
     let (med, max, total) = time(runs, || {
-        user_insights(&store, "user042@acme", 60, end)
+        user_insights(&store, "user042@acme", 60, end, Some(&mut lookup()))
             .unwrap()
             .total
     });

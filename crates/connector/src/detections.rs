@@ -16,10 +16,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
-use detect::{Config, Engine, Geo, Tags, tags::parse_list};
+use detect::{Config, Engine, Geo, Reevaluate, Tags, tags::parse_list};
 use serde::{Deserialize, Serialize};
 
-use crate::activity::store::{Alert, AlertFilter, AlertStatus, DetectionPass};
+use crate::activity::store::{Alert, AlertFilter, AlertStatus, DetectionPass, REEVALUATE_DAYS};
 use crate::activity::sync::blocking;
 use crate::activity::{Store, SyncError, SyncReport};
 use crate::connections::{Connector, ConnectorError};
@@ -319,7 +319,7 @@ impl Connector {
         self.save_detection_settings(&s)
     }
 
-    fn geo(&self, settings: &DetectionSettings) -> Result<Geo, ConnectorError> {
+    pub(crate) fn geo(&self, settings: &DetectionSettings) -> Result<Geo, ConnectorError> {
         match &settings.geo_database {
             None => Ok(Geo::shipped()),
             Some(path) => Geo::open(path).map_err(|e| {
@@ -359,7 +359,9 @@ impl Connector {
         Ok(Engine::new(self.geo(&settings)?, config))
     }
 
-    /// Detection over a store's events committed since the last pass (see [`Store::detect`]).
+    /// Detection over a store's events committed since the last pass (see [`Store::detect`]),
+    /// after re-evaluating the last [`REEVALUATE_DAYS`] days of the events evaluated before when
+    /// the tags or the rules folder changed since (see [`Store::reevaluate`]).
     pub(crate) async fn detect_store(
         &self,
         store: &Arc<Mutex<Store>>,
@@ -369,9 +371,37 @@ impl Connector {
             .map_err(store_failed)?
             .map(|c| c.origin);
         let mut engine = self.engine(origin)?;
-        blocking(store, move |s| s.detect(&mut engine))
-            .await
-            .map_err(store_failed)
+        let tags = tags_hash(&engine.config().tags);
+        let rules = rules_hash(&self.rules_dir());
+        let since = Utc::now() - chrono::Duration::days(REEVALUATE_DAYS);
+        blocking(store, move |s| {
+            let (cursor, state) = s.detection_state()?;
+            let changed = |kind: &str, hash: &str| state.input_hash(kind) != Some(hash);
+            let config = engine.config();
+            let which = Reevaluate {
+                // Only a tag that can raise something is worth reading 30 days for.
+                tags: changed("tags", &tags)
+                    && (!config.tags.risky.is_empty() || config.tags.corporate_only),
+                sigma: changed("rules", &rules) && !config.sigma.is_empty(),
+            };
+            let mut again = DetectionPass::default();
+            if cursor > 0 && which.any() {
+                again = s.reevaluate(&mut engine, which, since)?;
+            }
+            if changed("tags", &tags) {
+                s.set_input_hash("tags", &tags)?;
+            }
+            if changed("rules", &rules) {
+                s.set_input_hash("rules", &rules)?;
+            }
+            let mut pass = s.detect(&mut engine)?;
+            pass.events_reevaluated = again.events_reevaluated;
+            pass.alerts_raised += again.alerts_raised;
+            pass.alerts_extended += again.alerts_extended;
+            Ok(pass)
+        })
+        .await
+        .map_err(store_failed)
     }
 
     /// Runs detection after a sync pass, whatever its outcome (a failed pass may still have
@@ -396,6 +426,23 @@ impl Connector {
     pub async fn detect(&self, connection: &str) -> Result<DetectionPass, ConnectorError> {
         let store = Arc::new(Mutex::new(self.open_store(connection)?));
         self.detect_store(&store).await
+    }
+
+    /// Detection over the store of every connection that has one: what a change of the tags
+    /// calls for at once (rather than at each connection's next sync), as it re-evaluates the
+    /// last [`REEVALUATE_DAYS`] days of each store. One result per store.
+    pub async fn detect_all(
+        &self,
+    ) -> Result<Vec<(String, Result<DetectionPass, ConnectorError>)>, ConnectorError> {
+        let mut out = Vec::new();
+        for c in self.list()? {
+            let name = c.profile.name;
+            if self.activity_store_path(&name).exists() {
+                let pass = self.detect(&name).await;
+                out.push((name, pass));
+            }
+        }
+        Ok(out)
     }
 
     /// The alerts of `connection` matching `filter`, newest first. An unknown rule is an input
@@ -537,6 +584,46 @@ impl Connector {
             load_errors,
         })
     }
+}
+
+/// A hash of the tags in force: a change re-evaluates `risky_ip` and `outside_corporate`.
+fn tags_hash(tags: &Tags) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for (name, list) in [("risky", &tags.risky), ("corporate", &tags.corporate)] {
+        let mut entries: Vec<String> = list.iter().map(ToString::to_string).collect();
+        entries.sort();
+        h.update(format!("{name}:{}\n", entries.join(",")));
+    }
+    h.update(format!("corporate_only:{}\n", tags.corporate_only));
+    hex(&h.finalize())
+}
+
+/// A hash of the rules folder's rule files (names and contents, as `load_dir` reads them): a
+/// file added, edited or removed re-evaluates the custom rules.
+fn rules_hash(dir: &Path) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| entries.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    paths.retain(|p| {
+        p.extension()
+            .is_some_and(|x| x.eq_ignore_ascii_case("yml") || x.eq_ignore_ascii_case("yaml"))
+    });
+    paths.sort();
+    for p in paths {
+        let text = std::fs::read(&p).unwrap_or_default();
+        h.update(p.file_name().unwrap_or_default().as_encoded_bytes());
+        h.update([0]);
+        h.update((text.len() as u64).to_le_bytes());
+        h.update(&text);
+    }
+    hex(&h.finalize())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The error for a rule id that no rule has.

@@ -166,3 +166,150 @@ fn the_simulators_real_sites_are_in_their_countries() {
         }
     }
 }
+
+fn tagged_engine(tags: detect::Tags, sigma: Vec<detect::SigmaRule>) -> Engine {
+    Engine::new(
+        Geo::shipped(),
+        Config {
+            tags,
+            sigma,
+            learning_until: Some((origin() + Duration::days(7)).timestamp_millis()),
+            ..Config::default()
+        },
+    )
+}
+
+fn rules(store: &Store) -> Vec<String> {
+    let mut r: Vec<String> = store
+        .alerts(&AlertFilter::default())
+        .unwrap()
+        .into_iter()
+        .map(|a| a.rule)
+        .collect();
+    r.sort();
+    r
+}
+
+/// Tagging an address already evaluated: the re-evaluation raises its alert once, over the
+/// events of the window only, leaves the behavioural rules and the cursor alone, a second one
+/// raises nothing, and a later live event of the same episode joins that alert.
+#[test]
+fn a_new_risky_tag_reevaluates_the_window_and_raises_its_alert_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("s.sqlite3")).unwrap();
+    store.start_at(origin()).unwrap();
+    let day = |d: i64, h: i64| origin() + Duration::days(d) + Duration::hours(h);
+    let events = vec![
+        // Before the window: tagged later, but not re-evaluated.
+        ev(day(1, 0), "old", DE, "View Worker"),
+        ev(day(8, 0), "ana", DE, "View Worker"),
+        ev(day(8, 1), "ana", DE, "View Worker"),
+        ev(day(8, 2), "bob", JP, "View Worker"),
+    ];
+    store.commit_window(&key_window(events), day(8, 3)).unwrap();
+    store
+        .detect(&mut tagged_engine(Default::default(), Vec::new()))
+        .unwrap();
+    let before = rules(&store);
+    assert!(!before.contains(&"risky_ip".to_string()), "{before:?}");
+    let (cursor, _) = store.detection_state().unwrap();
+
+    let risky = detect::Tags {
+        risky: vec![format!("{DE}/32").parse().unwrap()],
+        ..Default::default()
+    };
+    let tags_only = detect::Reevaluate {
+        tags: true,
+        sigma: false,
+    };
+    let mut engine = tagged_engine(risky.clone(), Vec::new());
+    let pass = store.reevaluate(&mut engine, tags_only, day(7, 0)).unwrap();
+    assert_eq!((pass.events_reevaluated, pass.alerts_raised), (3, 1));
+    let mut after = before.clone();
+    after.push("risky_ip".into());
+    after.sort();
+    assert_eq!(rules(&store), after, "only the tag rule raised anything");
+    let alert = &store
+        .alerts(&AlertFilter {
+            rule: Some("risky_ip".into()),
+            ..AlertFilter::default()
+        })
+        .unwrap()[0];
+    assert_eq!(alert.user.as_deref(), Some("ana"));
+    assert_eq!(
+        alert.event_count, 2,
+        "ana's events in the window, not old's"
+    );
+    assert_eq!(alert.country.as_deref(), Some("DE"));
+    assert_eq!(
+        store.detection_state().unwrap().0,
+        cursor,
+        "the cursor stays"
+    );
+
+    // Again (another tag change): nothing new.
+    let again = store.reevaluate(&mut engine, tags_only, day(7, 0)).unwrap();
+    assert_eq!(again.alerts_raised, 0);
+    assert_eq!(rules(&store), after);
+
+    // A live event of the same episode joins the alert instead of raising another.
+    store
+        .commit_window(
+            &key_window(vec![ev(day(8, 5), "ana", DE, "View Worker")]),
+            day(8, 6),
+        )
+        .unwrap();
+    let live = store.detect(&mut tagged_engine(risky, Vec::new())).unwrap();
+    assert_eq!((live.alerts_raised, live.alerts_extended), (0, 1));
+    assert_eq!(rules(&store), after);
+    let risky_alerts = store
+        .alerts(&AlertFilter {
+            rule: Some("risky_ip".into()),
+            ..AlertFilter::default()
+        })
+        .unwrap();
+    assert_eq!(risky_alerts[0].event_count, 3);
+}
+
+/// A Sigma rule added after the events were evaluated: the re-evaluation of the custom rules
+/// raises its alerts once, and nothing of the built-in rules.
+#[test]
+fn a_new_sigma_rule_reevaluates_the_window_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("s.sqlite3")).unwrap();
+    store.start_at(origin()).unwrap();
+    let t = origin() + Duration::days(8);
+    let events = vec![
+        ev(t, "ana", DE, "Export to Excel"),
+        ev(t + Duration::minutes(5), "ana", DE, "Export to Excel"),
+        ev(t + Duration::minutes(6), "bob", DE, "View Worker"),
+    ];
+    store
+        .commit_window(&key_window(events), t + Duration::hours(1))
+        .unwrap();
+    store
+        .detect(&mut tagged_engine(Default::default(), Vec::new()))
+        .unwrap();
+    let before = rules(&store);
+    let path = dir.path().join("exports.yml");
+    let rule = detect::SigmaRule::parse(
+        &path,
+        "title: Export to Excel\nlogsource:\n  product: workday\ndetection:\n  selection:\n    \
+         taskDisplayName: Export to Excel\n  condition: selection\nlevel: low\n",
+    )
+    .unwrap();
+    let sigma_only = detect::Reevaluate {
+        tags: false,
+        sigma: true,
+    };
+    let mut engine = tagged_engine(Default::default(), vec![rule]);
+    let pass = store.reevaluate(&mut engine, sigma_only, origin()).unwrap();
+    assert_eq!(pass.alerts_raised, 1);
+    let mut after = before.clone();
+    after.push("sigma:exports".into());
+    after.sort();
+    assert_eq!(rules(&store), after);
+    let again = store.reevaluate(&mut engine, sigma_only, origin()).unwrap();
+    assert_eq!(again.alerts_raised, 0);
+    assert_eq!(rules(&store), after);
+}

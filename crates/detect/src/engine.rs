@@ -6,7 +6,7 @@
 //! while matching events come less than [`Config::episode_gap_ms`] apart; its later events join
 //! the same alert (same [`Finding::episode`] key) instead of raising another.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
@@ -119,12 +119,41 @@ pub struct State {
     users: HashMap<String, UserState>,
     tenant_countries: BTreeSet<String>,
     episodes: HashMap<String, Episode>,
+    /// A hash of each input the admin edits (`tags`, `rules`) as last evaluated: a change
+    /// calls for a re-evaluation of the stored events (absent in states of older versions).
+    #[serde(default)]
+    inputs: BTreeMap<String, String>,
 }
 
 impl State {
     /// Countries seen for the tenant so far.
     pub fn tenant_countries(&self) -> impl Iterator<Item = &str> {
         self.tenant_countries.iter().map(String::as_str)
+    }
+
+    /// The hash of input `kind` when it was last evaluated.
+    pub fn input_hash(&self, kind: &str) -> Option<&str> {
+        self.inputs.get(kind).map(String::as_str)
+    }
+
+    pub fn set_input_hash(&mut self, kind: &str, hash: &str) {
+        self.inputs.insert(kind.to_string(), hash.to_string());
+    }
+}
+
+/// The rules a re-evaluation of stored events runs: the per-event rules whose inputs the admin
+/// changed. The behavioural rules are never replayed (their state is learnt once, in order).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reevaluate {
+    /// `risky_ip` and `outside_corporate`: the IP tags or the corporate-only switch changed.
+    pub tags: bool,
+    /// The custom (Sigma) rules: the rules folder changed.
+    pub sigma: bool,
+}
+
+impl Reevaluate {
+    pub fn any(self) -> bool {
+        self.tags || self.sigma
     }
 }
 
@@ -210,12 +239,30 @@ impl Engine {
     pub fn evaluate(&mut self, state: &mut State, events: &[Event]) -> Vec<Finding> {
         let mut out = Out::default();
         for e in events {
-            self.one(state, e, &mut out);
+            self.one(state, e, &mut out, None);
         }
         out.findings
     }
 
-    fn one(&mut self, state: &mut State, e: &Event, out: &mut Out) {
+    /// Evaluates `events` again for the rules of `which` only, with `state` holding nothing
+    /// but the episodes of this re-evaluation (start from [`State::default`]): what a change of
+    /// tags or of the rules folder does over the stored events.
+    pub fn reevaluate(
+        &mut self,
+        state: &mut State,
+        events: &[Event],
+        which: Reevaluate,
+    ) -> Vec<Finding> {
+        let mut out = Out::default();
+        for e in events {
+            self.one(state, e, &mut out, Some(which));
+        }
+        out.findings
+    }
+
+    fn one(&mut self, state: &mut State, e: &Event, out: &mut Out, only: Option<Reevaluate>) {
+        let (tag_rules, sigma_rules) = only.map_or((true, true), |o| (o.tags, o.sigma));
+        let all_rules = only.is_none();
         // An event without a time cannot be placed in an episode or a baseline.
         let Some(t) = e.request_time else { return };
         let user = e.system_account.as_deref().filter(|u| !u.is_empty());
@@ -231,7 +278,9 @@ impl Engine {
             hits.push((rule, scope.to_string(), events, summary));
         };
 
-        if let (Some(ip), Some(info)) = (ip, &info) {
+        if let (Some(ip), Some(info)) = (ip, &info)
+            && tag_rules
+        {
             if info.risky {
                 hit(
                     Rule::RiskyIp,
@@ -253,6 +302,7 @@ impl Engine {
             }
         }
         if let Some(task) = e.task_display_name.as_deref()
+            && all_rules
             && self
                 .config
                 .sensitive_tasks
@@ -267,6 +317,7 @@ impl Engine {
             );
         }
         if let Some(u) = user
+            && all_rules
             && !e.api_call
             && self.is_isu(u)
             && let Some(how) = interactive(e)
@@ -278,11 +329,13 @@ impl Engine {
                 format!("{u}: integration system user seen with {how}"),
             );
         }
-        if let Some(u) = user {
+        if let Some(u) = user
+            && all_rules
+        {
             self.behaviour(state, e, t, u, ip, info.as_ref(), &country, &mut hit);
         }
         // Custom rules: one Sigma view of the event for all of them.
-        if !self.config.sigma.is_empty() {
+        if sigma_rules && !self.config.sigma.is_empty() {
             let view = crate::sigma::sigma_event(e, country.as_deref());
             for r in &self.config.sigma {
                 if r.matches(&view) {

@@ -11,7 +11,7 @@ pub mod rules;
 pub mod sigma;
 pub mod tags;
 
-pub use engine::{Config, Engine, Event, Finding, State};
+pub use engine::{Config, Engine, Event, Finding, Reevaluate, State};
 pub use geo::{Geo, GeoError, GeoSource};
 pub use rules::{Rule, SENSITIVE_TASKS, Severity};
 pub use sigma::{LoadError, SigmaRule};

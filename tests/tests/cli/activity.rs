@@ -87,7 +87,7 @@ async fn killed_sync_resumes(tenant_seed: u64) {
     let stored: Vec<Value> = std::fs::read_to_string(&dump)
         .expect("the export is written")
         .lines()
-        .map(|l| serde_json::from_str(l).expect("one JSON event per line"))
+        .map(e2e::cli::raw_event)
         .collect();
     let truth = tenant.sim.ground_truth(origin, until);
     assert!(truth.len() > 100, "a busy enough range");

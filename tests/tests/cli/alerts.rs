@@ -404,3 +404,93 @@ async fn a_polling_sync_raises_an_alert_for_a_new_event_at_its_next_pass() {
     let _ = poller.start_kill();
     let _ = poller.wait().await;
 }
+
+/// The alerts of `rule` (every status) of connection `acme`.
+async fn alerts_of(cli: &Cli, rule: &str) -> Vec<Value> {
+    let run = cli
+        .cmd(["alerts", "acme", "--status", "all", "--rule", rule])
+        .run()
+        .await;
+    run.ok()["alerts"].as_array().unwrap().clone()
+}
+
+/// An address already synced, then tagged risky: the tag change re-evaluates the stored events
+/// at once and raises its alert, once; a second tag change raises nothing new.
+#[tokio::test(flavor = "multi_thread")]
+async fn tagging_a_seen_address_risky_raises_its_alert_once() {
+    let tenant = Tenant::start_with(|c| c.events = 2_000).await;
+    let ip = "80.128.0.77";
+    let at = Utc::now() - Duration::hours(3);
+    for m in [0, 10] {
+        let t = at + Duration::minutes(m);
+        tenant
+            .sim
+            .log_event(t, event(t, "tagged.user", ip, "Desktop", "Mozilla/5.0"));
+    }
+    let cli = Cli::new();
+    cli.add("acme", &tenant).await;
+    cli.connect("acme").await;
+    cli.cmd(["sync", "acme", "--once", "--backfill-days", "1"])
+        .run()
+        .await
+        .ok();
+    assert!(alerts_of(&cli, "risky_ip").await.is_empty(), "no tag yet");
+
+    let run = cli.cmd(["tags", "add", "risky", ip]).run().await;
+    let tagged = run.ok();
+    assert_eq!(tagged["reevaluated"]["acme"]["alerts_raised"], 1, "{run}");
+    let risky = alerts_of(&cli, "risky_ip").await;
+    assert_eq!(risky.len(), 1, "{risky:?}");
+    assert_eq!(risky[0]["user"], "tagged.user");
+    assert_eq!(risky[0]["ip"], ip);
+    assert_eq!(risky[0]["country"], "DE");
+    assert_eq!(risky[0]["event_count"], 2);
+
+    // Another tag change (a range holding the address, and an unseen one): nothing new.
+    let run = cli
+        .cmd(["tags", "add", "risky", "80.128.0.0/24", "203.0.113.9"])
+        .run()
+        .await;
+    assert_eq!(run.ok()["reevaluated"]["acme"]["alerts_raised"], 0, "{run}");
+    // Nor does the next sync pass, which sees the tags unchanged.
+    cli.cmd(["sync", "acme", "--once"]).run().await.ok();
+    assert_eq!(alerts_of(&cli, "risky_ip").await, risky);
+}
+
+/// A Sigma file added to the rules folder after the events were synced: the next sync pass
+/// sees the folder changed and re-evaluates the last 30 days for the custom rules, raising the
+/// new rule's alert once; the pass after raises nothing new.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_sigma_file_raises_its_alerts_over_synced_events_at_the_next_pass() {
+    let tenant = Tenant::start_with(|c| c.events = 2_000).await;
+    let at = Utc::now() - Duration::hours(3);
+    tenant.sim.log_event(
+        at,
+        event(at, "sigma.target", "10.0.0.8", "Desktop", "Mozilla/5.0"),
+    );
+    let cli = Cli::new();
+    cli.add("acme", &tenant).await;
+    cli.connect("acme").await;
+    cli.cmd(["sync", "acme", "--once", "--backfill-days", "1"])
+        .run()
+        .await
+        .ok();
+    let rules = cli.home().join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    std::fs::write(
+        rules.join("target.yml"),
+        "title: The target account\nlogsource:\n  product: workday\ndetection:\n  selection:\n    \
+         systemAccount: sigma.target\n  condition: selection\nlevel: high\n",
+    )
+    .unwrap();
+    assert!(alerts_of(&cli, "sigma:target").await.is_empty());
+
+    cli.cmd(["sync", "acme", "--once"]).run().await.ok();
+    let raised = alerts_of(&cli, "sigma:target").await;
+    assert_eq!(raised.len(), 1, "{raised:?}");
+    assert_eq!(raised[0]["user"], "sigma.target");
+    assert_eq!(raised[0]["severity"], "high");
+    assert_eq!(raised[0]["event_count"], 1);
+    cli.cmd(["sync", "acme", "--once"]).run().await.ok();
+    assert_eq!(alerts_of(&cli, "sigma:target").await, raised);
+}

@@ -130,11 +130,7 @@ async fn csv_cells_that_a_spreadsheet_would_run_are_made_inert() {
         .run()
         .await;
     assert_eq!(nd.code, 0, "{nd}");
-    let lines: Vec<Value> = nd
-        .stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines: Vec<Value> = nd.stdout.lines().map(e2e::cli::raw_event).collect();
     for e in &bad {
         assert_eq!(lines.iter().filter(|l| *l == e).count(), 1, "{e} exact");
     }
@@ -164,4 +160,131 @@ async fn the_event_table_carries_no_control_characters() {
     assert!(line.contains("ann\u{fffd}]0;owned\u{fffd}"), "{line}");
     assert!(line.contains("10.0.0.1\u{fffd}\u{fffd}"), "{line}");
     assert!(line.contains("\u{fffd}Phone"), "{line}");
+}
+
+/// The viewer's rows (`events --json`), the CSV and the NDJSON carry the country and the tags of
+/// each event's address, looked up when read: a tag added after the sync shows at once, and a
+/// private address has no country.
+#[tokio::test(flavor = "multi_thread")]
+async fn events_carry_the_country_and_tags_of_their_address() {
+    let tenant = Tenant::start_with(|c| c.events = 500).await;
+    let at = Utc::now() - Duration::minutes(30);
+    let time = at.to_rfc3339_opts(SecondsFormat::Millis, true);
+    for (session, ip) in [("geo-public", "80.128.0.1"), ("geo-private", "10.0.0.7")] {
+        tenant.sim.log_event(
+            at,
+            json!({"requestTime": time, "sessionId": session, "systemAccount": "geo.user",
+                   "taskDisplayName": "View Worker", "activityAction": "READ", "ipAddress": ip}),
+        );
+    }
+    let cli = Cli::new();
+    cli.add("acme", &tenant).await;
+    cli.connect("acme").await;
+    cli.cmd(["sync", "acme", "--once", "--backfill-days", "1"])
+        .run()
+        .await
+        .ok();
+    cli.cmd(["tags", "add", "risky", "80.128.0.1"])
+        .run()
+        .await
+        .ok();
+    cli.cmd(["tags", "add", "corporate", "10.0.0.0/8"])
+        .run()
+        .await
+        .ok();
+
+    let run = cli
+        .cmd(["events", "acme", "--user", "geo.user"])
+        .run()
+        .await;
+    let rows = run.ok()["events"].as_array().unwrap().clone();
+    let row = |session: &str| {
+        rows.iter()
+            .find(|r| r["session_id"] == session)
+            .unwrap_or_else(|| panic!("no row {session} in {rows:?}"))
+            .clone()
+    };
+    assert_eq!(row("geo-public")["country"], "DE");
+    assert_eq!(row("geo-public")["ip_tags"], json!(["risky"]));
+    assert_eq!(
+        row("geo-private")["country"],
+        Value::Null,
+        "a private address"
+    );
+    assert_eq!(row("geo-private")["ip_tags"], json!(["corporate"]));
+
+    let csv = cli
+        .cmd(["events", "acme", "--user", "geo.user", "--format", "csv"])
+        .human()
+        .run()
+        .await;
+    assert_eq!(csv.code, 0, "{csv}");
+    let mut reader = csv::Reader::from_reader(csv.stdout.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(
+        header[..2],
+        ["request_time", "system_account"],
+        "old columns first"
+    );
+    assert_eq!(header[header.len() - 2..], ["country", "ip_tags"]);
+    let records: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    let cells = |session: &str| {
+        let r = records
+            .iter()
+            .find(|r| r.iter().any(|c| c == session))
+            .unwrap();
+        (r[r.len() - 2].to_string(), r[r.len() - 1].to_string())
+    };
+    assert_eq!(cells("geo-public"), ("DE".into(), "risky".into()));
+    assert_eq!(cells("geo-private"), ("".into(), "corporate".into()));
+
+    let nd = cli
+        .cmd(["events", "acme", "--user", "geo.user", "--format", "ndjson"])
+        .human()
+        .run()
+        .await;
+    assert_eq!(nd.code, 0, "{nd}");
+    let lines: Vec<Value> = nd
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let public = lines
+        .iter()
+        .find(|l| l["sessionId"] == "geo-public")
+        .unwrap();
+    assert_eq!(public["country"], "DE");
+    assert_eq!(public["ip_tags"], json!(["risky"]));
+    let private = lines
+        .iter()
+        .find(|l| l["sessionId"] == "geo-private")
+        .unwrap();
+    assert_eq!(private["country"], Value::Null);
+
+    let table = cli
+        .cmd(["events", "acme", "--user", "geo.user"])
+        .human()
+        .run()
+        .await;
+    assert!(
+        table
+            .stdout
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .contains("COUNTRY"),
+        "{table}"
+    );
+    assert!(
+        table
+            .stdout
+            .lines()
+            .any(|l| l.contains("80.128.0.1") && l.contains(" DE ")),
+        "{table}"
+    );
 }

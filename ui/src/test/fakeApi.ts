@@ -153,6 +153,8 @@ export function activityEvents(n: number): ActivityEvent[] {
     target_href: null,
     own_call: false,
     raw: {},
+    country: null,
+    ip_tags: [],
   }));
 }
 

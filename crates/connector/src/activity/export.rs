@@ -1,11 +1,14 @@
-//! Exports of stored events: a table for terminals, CSV with a header and every column, and
-//! NDJSON of the raw events; CSV and NDJSON read back to the same events.
+//! Exports of stored events: a table for terminals, CSV with a header and every column, NDJSON
+//! of the raw events and a JSON document of the viewer's rows; each carries the country and IP
+//! tags looked up when read (the last CSV columns, the last two NDJSON fields); CSV and NDJSON
+//! read back to the same events.
 
 use std::io::{BufRead, Write};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::Value;
 
+use super::ipinfo::IpInfo;
 use super::row::EventRow;
 use super::store::{EventFilter, Store, StoredEvent};
 use crate::problem::Diagnose;
@@ -20,13 +23,20 @@ pub enum ExportFormat {
 }
 
 /// Writes the events of `store` matching `filter` to a new file at `path` (replacing one that
-/// is there) as `format`, streaming: one event in memory at a time. Returns the count.
+/// is there) as `format`, streaming: one event in memory at a time, with its country and tags
+/// from `info`. Returns the count.
 pub fn write_file(
     store: &Store,
     filter: &EventFilter,
     format: ExportFormat,
     path: &std::path::Path,
+    mut info: Option<&mut IpInfo>,
 ) -> Result<u64, crate::Problem> {
+    let mut enrich = move |e: &mut StoredEvent| {
+        if let Some(i) = info.as_deref_mut() {
+            i.enrich(e);
+        }
+    };
     let failed = |e: std::io::Error| {
         crate::Problem::new(
             "export.unwritable",
@@ -42,11 +52,14 @@ pub fn write_file(
             let mut w = csv::Writer::from_writer(out);
             w.write_record(CSV_COLUMNS).map_err(|e| failed(e.into()))?;
             let n = store
-                .for_each(filter, |e| match csv_row(&mut w, &e) {
-                    Ok(()) => true,
-                    Err(e) => {
-                        broken = Some(e.into());
-                        false
+                .for_each(filter, |mut e| {
+                    enrich(&mut e);
+                    match csv_row(&mut w, &e) {
+                        Ok(()) => true,
+                        Err(e) => {
+                            broken = Some(e.into());
+                            false
+                        }
                     }
                 })
                 .map_err(|e| e.problem())?;
@@ -60,11 +73,14 @@ pub fn write_file(
         ExportFormat::Ndjson => {
             let mut out = out;
             let n = store
-                .for_each(filter, |e| match ndjson_line(&e, &mut out) {
-                    Ok(()) => true,
-                    Err(e) => {
-                        broken = Some(e);
-                        false
+                .for_each(filter, |mut e| {
+                    enrich(&mut e);
+                    match ndjson_line(&e, &mut out) {
+                        Ok(()) => true,
+                        Err(e) => {
+                            broken = Some(e);
+                            false
+                        }
                     }
                 })
                 .map_err(|e| e.problem())?;
@@ -100,7 +116,12 @@ pub const CSV_COLUMNS: &[&str] = &[
     "fingerprint",
     "ordinal",
     "raw",
+    "country",
+    "ip_tags",
 ];
+
+/// The tags of an address in one CSV cell or table cell: `risky;corporate`.
+const TAG_SEPARATOR: &str = ";";
 
 fn time(t: Option<DateTime<Utc>>) -> String {
     t.map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true))
@@ -124,18 +145,22 @@ fn write_all<W: Write>(mut w: EventWriter<W>, events: &[StoredEvent]) -> std::io
     w.finish()
 }
 
-/// How [`EventWriter`] writes: a table for terminals, CSV, or NDJSON.
+/// How [`EventWriter`] writes: a table for terminals, CSV, NDJSON, or one JSON document
+/// `{"events": [...]}` of the viewer's rows (every column, `raw`, `country`, `ip_tags`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TextFormat {
     Table,
     Csv,
     Ndjson,
+    Json,
 }
 
 enum Sink<W: Write> {
     Table(W),
     Csv(Box<csv::Writer<W>>),
     Ndjson(W),
+    /// The output and whether a row went out (a comma before the next).
+    Json(W, bool),
 }
 
 /// Writes events one at a time, so a caller can stream them from the store holding one event.
@@ -160,6 +185,7 @@ impl<W: Write> EventWriter<W> {
             TextFormat::Table => Sink::Table(out),
             TextFormat::Csv => Sink::Csv(Box::new(csv::Writer::from_writer(out))),
             TextFormat::Ndjson => Sink::Ndjson(out),
+            TextFormat::Json => Sink::Json(out, false),
         };
         EventWriter {
             sink,
@@ -174,6 +200,7 @@ impl<W: Write> EventWriter<W> {
                 Sink::Table(out) => table_header(out)?,
                 Sink::Csv(w) => w.write_record(CSV_COLUMNS).map_err(io_error)?,
                 Sink::Ndjson(_) => {}
+                Sink::Json(out, _) => out.write_all(b"{\"events\": [")?,
             }
         }
         Ok(())
@@ -185,6 +212,12 @@ impl<W: Write> EventWriter<W> {
             Sink::Table(out) => table_row(e, out),
             Sink::Csv(w) => csv_row(w, e).map_err(io_error),
             Sink::Ndjson(out) => ndjson_line(e, out),
+            Sink::Json(out, any) => {
+                out.write_all(if *any { b",\n" } else { b"\n" })?;
+                *any = true;
+                serde_json::to_writer(&mut *out, e)?;
+                Ok(())
+            }
         }
     }
 
@@ -194,6 +227,10 @@ impl<W: Write> EventWriter<W> {
         match &mut self.sink {
             Sink::Table(out) | Sink::Ndjson(out) => out.flush(),
             Sink::Csv(w) => w.flush(),
+            Sink::Json(out, _) => {
+                out.write_all(b"\n]}\n")?;
+                out.flush()
+            }
         }
     }
 }
@@ -248,6 +285,8 @@ fn csv_row<W: Write>(w: &mut csv::Writer<W>, e: &StoredEvent) -> csv::Result<()>
         &e.fingerprint,
         &e.ordinal.to_string(),
         &e.raw.to_string(),
+        opt(&e.country),
+        &e.ip_tags.join(TAG_SEPARATOR),
     ])
 }
 
@@ -271,6 +310,12 @@ pub fn read_csv(input: impl std::io::Read) -> Result<Vec<StoredEvent>, String> {
         let ordinal = rec[14].parse().map_err(|_| "bad ordinal".to_string())?;
         let mut e = from_raw(raw, rec[13].to_string(), ordinal);
         e.own_call = &rec[12] == "true";
+        e.country = Some(rec[16].to_string()).filter(|c| !c.is_empty());
+        e.ip_tags = rec[17]
+            .split(TAG_SEPARATOR)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect();
         out.push(e);
     }
     Ok(out)
@@ -297,6 +342,8 @@ pub fn from_raw(raw: Value, fingerprint: String, ordinal: u32) -> StoredEvent {
         target_href: k.target_href,
         own_call: k.own_call,
         raw,
+        country: None,
+        ip_tags: Vec::new(),
     }
 }
 
@@ -305,12 +352,38 @@ pub fn write_ndjson(events: &[StoredEvent], out: impl Write) -> std::io::Result<
     write_all(EventWriter::new(TextFormat::Ndjson, out), events)
 }
 
+/// The fields NDJSON appends to each raw event (Workday's own fields are camelCase).
+pub const NDJSON_ADDED: [&str; 2] = ["country", "ip_tags"];
+
+/// The raw event with `country` and `ip_tags` appended after Workday's fields.
 fn ndjson_line(e: &StoredEvent, mut out: impl Write) -> std::io::Result<()> {
-    serde_json::to_writer(&mut out, &e.raw)?;
+    let mut raw = serde_json::to_vec(&e.raw)?;
+    let added = serde_json::json!({ "country": e.country, "ip_tags": e.ip_tags });
+    let added = serde_json::to_vec(&added)?;
+    // `{...}` then `,"country":...,"ip_tags":[...]}`: the object's own text is kept. A raw
+    // event that is not an object (never seen from Workday) is written as it is.
+    if let (Some(b'}'), Some(o)) = (raw.last(), e.raw.as_object()) {
+        raw.pop();
+        if !o.is_empty() {
+            raw.push(b',');
+        }
+        raw.extend_from_slice(&added[1..]);
+    }
+    out.write_all(&raw)?;
     out.write_all(b"\n")
 }
 
-/// Reads NDJSON back into raw events (blank lines skipped).
+/// The raw event of an NDJSON line: the fields the export appended taken off.
+pub fn ndjson_raw(mut line: Value) -> Value {
+    if let Some(o) = line.as_object_mut() {
+        for k in NDJSON_ADDED {
+            o.remove(k);
+        }
+    }
+    line
+}
+
+/// Reads NDJSON back into raw events (blank lines skipped, the appended fields taken off).
 pub fn read_ndjson(input: impl BufRead) -> Result<Vec<Value>, String> {
     let mut out = Vec::new();
     for (i, line) in input.lines().enumerate() {
@@ -318,17 +391,18 @@ pub fn read_ndjson(input: impl BufRead) -> Result<Vec<Value>, String> {
         if line.trim().is_empty() {
             continue;
         }
-        out.push(serde_json::from_str(&line).map_err(|e| format!("line {}: {e}", i + 1))?);
+        let v = serde_json::from_str(&line).map_err(|e| format!("line {}: {e}", i + 1))?;
+        out.push(ndjson_raw(v));
     }
     Ok(out)
 }
 
-/// A table for a terminal: time, user, action, task, IP, device; long cells cut.
+/// A table for a terminal: time, user, action, task, IP, country, device; long cells cut.
 pub fn write_table(events: &[StoredEvent], out: impl Write) -> std::io::Result<()> {
     write_all(EventWriter::new(TextFormat::Table, out), events)
 }
 
-const TABLE_WIDTHS: [usize; 6] = [24, 20, 6, 40, 15, 7];
+const TABLE_WIDTHS: [usize; 7] = [24, 20, 6, 40, 15, 7, 7];
 
 /// A cell as a terminal may show it: every control character (C0 including ESC, DEL, C1
 /// including CSI) and every bidirectional override or isolate becomes `�`. A tenant user
@@ -350,7 +424,7 @@ pub fn terminal_text(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-fn table_line(cells: [&str; 6], mut out: impl Write) -> std::io::Result<()> {
+fn table_line(cells: [&str; 7], mut out: impl Write) -> std::io::Result<()> {
     let cut = |s: &str, n: usize| -> String {
         let s = &*terminal_text(s);
         if s.chars().count() > n {
@@ -370,7 +444,10 @@ fn table_line(cells: [&str; 6], mut out: impl Write) -> std::io::Result<()> {
 }
 
 fn table_header(out: impl Write) -> std::io::Result<()> {
-    table_line(["TIME", "USER", "ACTION", "TASK", "IP", "DEVICE"], out)
+    table_line(
+        ["TIME", "USER", "ACTION", "TASK", "IP", "COUNTRY", "DEVICE"],
+        out,
+    )
 }
 
 fn table_row(e: &StoredEvent, out: impl Write) -> std::io::Result<()> {
@@ -381,6 +458,7 @@ fn table_row(e: &StoredEvent, out: impl Write) -> std::io::Result<()> {
             opt(&e.activity_action),
             opt(&e.task_display_name),
             opt(&e.ip_address),
+            opt(&e.country),
             opt(&e.device_type),
         ],
         out,
@@ -457,14 +535,14 @@ mod tests {
         assert_eq!(want.len(), 17);
         let csv_path = dir.path().join("out.csv");
         assert_eq!(
-            write_file(&store, &filter, ExportFormat::Csv, &csv_path).unwrap(),
+            write_file(&store, &filter, ExportFormat::Csv, &csv_path, None).unwrap(),
             17
         );
         let back = read_csv(std::fs::File::open(&csv_path).unwrap()).unwrap();
         assert_eq!(back, want);
         let nd_path = dir.path().join("out.ndjson");
         assert_eq!(
-            write_file(&store, &filter, ExportFormat::Ndjson, &nd_path).unwrap(),
+            write_file(&store, &filter, ExportFormat::Ndjson, &nd_path, None).unwrap(),
             17
         );
         let lines = read_ndjson(std::io::BufReader::new(
@@ -479,9 +557,94 @@ mod tests {
             &filter,
             ExportFormat::Csv,
             &dir.path().join("no/such/dir.csv"),
+            None,
         )
         .unwrap_err();
         assert_eq!(e.code, "export.unwritable");
+    }
+
+    #[test]
+    fn exports_carry_the_country_and_tags_of_each_address() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("e.sqlite3")).unwrap();
+        let t0 = DateTime::parse_from_rfc3339("2026-04-17T08:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        store.start_at(t0).unwrap();
+        let raws = vec![
+            json!({"requestTime": "2026-04-17T08:00:01.000Z", "systemAccount": "ann", "ipAddress": "80.128.0.1"}),
+            json!({"requestTime": "2026-04-17T08:00:02.000Z", "systemAccount": "bob", "ipAddress": "10.1.2.3"}),
+        ];
+        let rows = crate::activity::row::key_window(raws.clone());
+        store
+            .commit_window(&rows, t0 + chrono::Duration::hours(1))
+            .unwrap();
+        let tags = detect::Tags {
+            risky: vec!["80.128.0.0/16".parse().unwrap()],
+            corporate: vec!["10.0.0.0/8".parse().unwrap()],
+            corporate_only: false,
+        };
+        let mut info = IpInfo::new(Some(detect::Geo::shipped()), tags);
+        let all = EventFilter::default();
+
+        let path = dir.path().join("out.csv");
+        write_file(&store, &all, ExportFormat::Csv, &path, Some(&mut info)).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut r = csv::Reader::from_reader(text.as_bytes());
+        let header: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
+        assert_eq!(
+            &header[..16],
+            &CSV_COLUMNS[..16],
+            "the old columns keep their order"
+        );
+        assert_eq!(&header[16..], ["country", "ip_tags"]);
+        let recs: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+        let row = |user: &str| recs.iter().find(|r| &r[1] == user).unwrap().clone();
+        assert_eq!((&row("ann")[16], &row("ann")[17]), ("DE", "risky"));
+        assert_eq!((&row("bob")[16], &row("bob")[17]), ("", "corporate"));
+        let back = read_csv(text.as_bytes()).unwrap();
+        let ann = back
+            .iter()
+            .find(|e| e.system_account.as_deref() == Some("ann"));
+        assert_eq!(ann.unwrap().country.as_deref(), Some("DE"));
+        assert_eq!(ann.unwrap().ip_tags, ["risky"]);
+
+        let path = dir.path().join("out.ndjson");
+        write_file(&store, &all, ExportFormat::Ndjson, &path, Some(&mut info)).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let line = |user: &str| lines.iter().find(|l| l["systemAccount"] == user).unwrap();
+        assert_eq!(line("ann")["country"], "DE");
+        assert_eq!(line("ann")["ip_tags"], json!(["risky"]));
+        assert_eq!(
+            line("bob")["country"],
+            Value::Null,
+            "a private address has no country"
+        );
+        assert_eq!(line("bob")["ip_tags"], json!(["corporate"]));
+        // Appended after Workday's fields, which read back exactly.
+        assert!(text.lines().all(|l| l.ends_with("]}")), "{text}");
+        let raw = read_ndjson(text.as_bytes()).unwrap();
+        assert!(raws.iter().all(|r| raw.contains(r)), "{raw:?}");
+
+        let mut table = Vec::new();
+        let mut w = EventWriter::new(TextFormat::Table, &mut table);
+        for mut e in store.query(&all).unwrap() {
+            info.enrich(&mut e);
+            w.write(&e).unwrap();
+        }
+        w.finish().unwrap();
+        let table = String::from_utf8(table).unwrap();
+        assert!(table.lines().next().unwrap().contains("COUNTRY"), "{table}");
+        assert!(
+            table
+                .lines()
+                .any(|l| l.contains("80.128.0.1") && l.contains("DE")),
+            "{table}"
+        );
     }
 
     #[test]
@@ -514,7 +677,7 @@ mod tests {
             .unwrap();
         let path = dir.path().join("out.csv");
         let all = EventFilter::default();
-        write_file(&store, &all, ExportFormat::Csv, &path).unwrap();
+        write_file(&store, &all, ExportFormat::Csv, &path, None).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         let mut r = csv::Reader::from_reader(text.as_bytes());
         let rec = r.records().next().unwrap().unwrap();

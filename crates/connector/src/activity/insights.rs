@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::params_from_iter;
 use serde::Serialize;
 
+use super::ipinfo::IpInfo;
 use super::store::{EventFilter, Store, StoreError, where_clause};
 use crate::connections::ConnectorError;
 use crate::problem::{Diagnose, Problem};
@@ -85,8 +86,8 @@ pub struct Insights {
     pub users: TopList,
     pub tasks: TopList,
     pub ips: TopList,
-    /// The countries of the matching IPs, once an IP-to-country lookup feeds the store; None
-    /// while there is none (no country is guessed).
+    /// The countries of the matching events' IPs (per event), looked up when read; None
+    /// without a lookup (no country is guessed).
     pub countries: Option<TopList>,
 }
 
@@ -154,6 +155,23 @@ impl Counter {
                 self.0.insert(v.to_owned(), 1);
             }
         }
+    }
+
+    /// The countries of the addresses counted here, each with the events of its addresses.
+    fn countries(&self, info: Option<&mut IpInfo>) -> Option<TopList> {
+        let info = info?;
+        let mut c = Counter::default();
+        for (ip, n) in &self.0 {
+            if let Some(country) = info.facts(ip).country.as_deref() {
+                match c.0.get_mut(country) {
+                    Some(m) => *m += n,
+                    None => {
+                        c.0.insert(country.to_owned(), *n);
+                    }
+                }
+            }
+        }
+        Some(c.top(TOP_N))
     }
 
     fn top(self, n: usize) -> TopList {
@@ -306,15 +324,18 @@ pub fn bucket_for(span_ms: i64) -> Bucket {
 
 /// The chart and top lists of the events matching `filter` (`filter.limit` ignored). The range
 /// charted is the filter's; an open end is the first matching event, or `now` (or the last
-/// event, if later). `utc_offset_minutes` places hour and day boundaries on the local clock.
+/// event, if later). `utc_offset_minutes` places hour and day boundaries on the local clock;
+/// `info` gives the top countries.
 pub fn insights(
     store: &Store,
     filter: &EventFilter,
     utc_offset_minutes: i32,
     now: DateTime<Utc>,
+    info: Option<&mut IpInfo>,
 ) -> Result<Insights, StoreError> {
     let offset_ms = i64::from(utc_offset_minutes) * 60_000;
     let t = tally(store, filter, offset_ms, false)?;
+    let countries = t.ips.countries(info);
     let (series_, bucket) = match chart_range(filter, &t, now) {
         Some((lo, hi)) => {
             let bucket = bucket_for(hi - lo);
@@ -330,7 +351,7 @@ pub fn insights(
         users: t.users.top(TOP_N),
         tasks: t.tasks.top(TOP_N),
         ips: t.ips.top(TOP_N),
-        countries: None,
+        countries,
     })
 }
 
@@ -362,6 +383,7 @@ pub fn user_insights(
     user: &str,
     utc_offset_minutes: i32,
     now: DateTime<Utc>,
+    info: Option<&mut IpInfo>,
 ) -> Result<UserInsights, StoreError> {
     let offset_ms = i64::from(utc_offset_minutes) * 60_000;
     let today = (now.timestamp_millis() + offset_ms).div_euclid(DAY_MS) * DAY_MS - offset_ms;
@@ -373,6 +395,7 @@ pub fn user_insights(
         ..Default::default()
     };
     let t = tally(store, &filter, offset_ms, true)?;
+    let countries = t.ips.countries(info);
     // Today's bar whole, however little of it has passed.
     let days = series(
         &t.hours,
@@ -415,7 +438,7 @@ pub fn user_insights(
         actions: t.actions.top(TOP_N),
         sessions,
         sessions_total,
-        countries: None,
+        countries,
     })
 }
 
@@ -430,8 +453,15 @@ impl crate::connections::Connector {
         filter.check().map_err(ConnectorError::Failed)?;
         check_offset(utc_offset_minutes).map_err(|p| ConnectorError::Invalid(vec![p]))?;
         let store = self.open_store(connection)?;
+        let mut info = self.ip_info();
         tokio::task::spawn_blocking(move || {
-            insights(&store, &filter, utc_offset_minutes, Utc::now())
+            insights(
+                &store,
+                &filter,
+                utc_offset_minutes,
+                Utc::now(),
+                Some(&mut info),
+            )
         })
         .await
         .map_err(super::unreadable)?
@@ -455,8 +485,15 @@ impl crate::connections::Connector {
         }
         check_offset(utc_offset_minutes).map_err(|p| ConnectorError::Invalid(vec![p]))?;
         let store = self.open_store(connection)?;
+        let mut info = self.ip_info();
         tokio::task::spawn_blocking(move || {
-            user_insights(&store, &user, utc_offset_minutes, Utc::now())
+            user_insights(
+                &store,
+                &user,
+                utc_offset_minutes,
+                Utc::now(),
+                Some(&mut info),
+            )
         })
         .await
         .map_err(super::unreadable)?
@@ -535,7 +572,7 @@ mod tests {
         let (_dir, s) = store();
         let now = at("2026-04-18T00:00:00Z");
         let all = EventFilter::default();
-        let i = insights(&s, &all, 0, now).unwrap();
+        let i = insights(&s, &all, 0, now, None).unwrap();
         assert_eq!(i.total, s.count_matching(&all).unwrap());
         assert_eq!(i.total, 216 + 24 + 1);
         assert_eq!(i.untimed, 1);
@@ -581,11 +618,38 @@ mod tests {
             },
             0,
             now,
+            None,
         )
         .unwrap();
         assert_eq!(shown.total, i.total + 432);
         assert_eq!(count_of(&shown.tasks, OWN), Some(432));
         assert_eq!(count_of(&shown.users, "ann"), Some(216 + 432));
+    }
+
+    #[test]
+    fn top_countries_count_the_events_of_their_addresses() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(&dir.path().join("c.sqlite3")).unwrap();
+        let t0 = at("2026-04-15T00:00:00Z");
+        s.start_at(t0).unwrap();
+        let m = |n| t0 + chrono::Duration::minutes(n);
+        let events = vec![
+            ev(m(1), "ann", "View Worker", "80.128.0.1", "s1"),
+            ev(m(2), "ann", "View Worker", "80.128.0.1", "s1"),
+            ev(m(3), "bob", "View Worker", "2003::1", "s2"),
+            ev(m(4), "bob", "View Worker", "10.0.0.2", "s2"),
+        ];
+        s.commit_window(&key_window(events), t0 + chrono::Duration::hours(1))
+            .unwrap();
+        let mut info = IpInfo::new(Some(detect::Geo::shipped()), detect::Tags::default());
+        let now = at("2026-04-15T02:00:00Z");
+        let i = insights(&s, &EventFilter::default(), 0, now, Some(&mut info)).unwrap();
+        let countries = i.countries.expect("a lookup gives countries");
+        // Per event; the private address has no country and is not counted.
+        assert_eq!(countries.distinct, 1);
+        assert_eq!(count_of(&countries, "DE"), Some(3));
+        let u = user_insights(&s, "bob", 0, now, Some(&mut info)).unwrap();
+        assert_eq!(count_of(&u.countries.unwrap(), "DE"), Some(1));
     }
 
     #[test]
@@ -598,7 +662,7 @@ mod tests {
             task: Some("edit".into()),
             ..Default::default()
         };
-        let i = insights(&s, &f, 0, at("2026-04-20T00:00:00Z")).unwrap();
+        let i = insights(&s, &f, 0, at("2026-04-20T00:00:00Z"), None).unwrap();
         assert_eq!(i.total, 24);
         assert_eq!(i.bucket, Bucket::Hour);
         assert_eq!(i.series.len(), 24);
@@ -614,7 +678,7 @@ mod tests {
             user: Some("nobody".into()),
             ..Default::default()
         };
-        let i = insights(&s, &none, 0, at("2026-04-20T00:00:00Z")).unwrap();
+        let i = insights(&s, &none, 0, at("2026-04-20T00:00:00Z"), None).unwrap();
         assert_eq!((i.total, i.series.len(), i.users.distinct), (0, 0, 0));
     }
 
@@ -626,7 +690,7 @@ mod tests {
             ..Default::default()
         };
         // UTC+10: bob's day (2026-04-17 00:05 to 23:05 UTC) spans two local days.
-        let i = insights(&s, &f, 600, at("2026-04-20T00:00:00Z")).unwrap();
+        let i = insights(&s, &f, 600, at("2026-04-20T00:00:00Z"), None).unwrap();
         assert_eq!(i.bucket, Bucket::Day);
         assert_eq!(
             i.series[0].start,
@@ -647,7 +711,7 @@ mod tests {
     fn a_user_page_holds_the_last_30_days_of_that_user_alone() {
         let (_dir, s) = store();
         let now = at("2026-04-18T00:00:00Z");
-        let u = user_insights(&s, "ANN", 0, now).unwrap();
+        let u = user_insights(&s, "ANN", 0, now, None).unwrap();
         assert_eq!(
             u.total, 216,
             "own calls and other users left out; any letter case"
@@ -677,7 +741,7 @@ mod tests {
         assert_eq!(newest.ips, vec!["10.0.0.1".to_string()]);
 
         // Thirty days on, the page is empty: nothing older than 30 days counts.
-        let later = user_insights(&s, "ann", 0, now + chrono::Duration::days(30)).unwrap();
+        let later = user_insights(&s, "ann", 0, now + chrono::Duration::days(30), None).unwrap();
         assert_eq!((later.total, later.sessions_total), (0, 0));
     }
 }

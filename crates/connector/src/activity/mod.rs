@@ -4,6 +4,7 @@
 pub mod export;
 pub mod fingerprint;
 pub mod insights;
+pub mod ipinfo;
 pub mod row;
 pub mod store;
 pub mod sync;
@@ -17,6 +18,7 @@ use sha2::{Digest, Sha256};
 
 pub use export::ExportFormat;
 pub use insights::{Insights, UserInsights};
+pub use ipinfo::{IpFacts, IpInfo};
 pub use store::{Checkpoint, EventFilter, Store, StoreError, StoredEvent};
 pub use sync::{SyncError, SyncOptions, SyncProgress, SyncReport};
 
@@ -365,16 +367,21 @@ impl Connector {
         filter: EventFilter,
     ) -> Result<Vec<StoredEvent>, ConnectorError> {
         let store = self.open_store(connection)?;
-        tokio::task::spawn_blocking(move || store.query(&filter))
-            .await
-            .map_err(|e| {
-                ConnectorError::Failed(crate::Problem::new(
-                    "store.unavailable",
-                    format!("The activity store could not be read: {e}."),
-                    "Try again.",
-                ))
-            })?
-            .map_err(|e| ConnectorError::Failed(e.problem()))
+        let mut info = self.ip_info();
+        tokio::task::spawn_blocking(move || {
+            let mut events = store.query(&filter)?;
+            events.iter_mut().for_each(|e| info.enrich(e));
+            Ok::<_, StoreError>(events)
+        })
+        .await
+        .map_err(|e| {
+            ConnectorError::Failed(crate::Problem::new(
+                "store.unavailable",
+                format!("The activity store could not be read: {e}."),
+                "Try again.",
+            ))
+        })?
+        .map_err(|e| ConnectorError::Failed(e.problem()))
     }
 
     /// Hands the stored events of `connection` matching `filter` (newest first) to `visit` one
@@ -389,8 +396,12 @@ impl Connector {
     ) -> Result<(u64, S), ConnectorError> {
         filter.check().map_err(ConnectorError::Failed)?;
         let store = self.open_store(connection)?;
+        let mut info = self.ip_info();
         tokio::task::spawn_blocking(move || {
-            let n = store.for_each(&filter, |e| visit(&mut sink, e))?;
+            let n = store.for_each(&filter, |mut e| {
+                info.enrich(&mut e);
+                visit(&mut sink, e)
+            })?;
             Ok::<_, StoreError>((n, sink))
         })
         .await
@@ -417,9 +428,12 @@ impl Connector {
         }
         filter.check().map_err(ConnectorError::Failed)?;
         let store = self.open_store(connection)?;
+        let mut info = self.ip_info();
         tokio::task::spawn_blocking(move || -> Result<EventPage, StoreError> {
+            let mut events = store.query_page(&filter, offset, limit)?;
+            events.iter_mut().for_each(|e| info.enrich(e));
             Ok(EventPage {
-                events: store.query_page(&filter, offset, limit)?,
+                events,
                 total: store.count_matching(&filter)?,
                 offset,
                 synced_until: store.checkpoint()?.map(|c| c.synced_until),
@@ -442,11 +456,14 @@ impl Connector {
         filter.check().map_err(ConnectorError::Failed)?;
         let store = self.open_store(connection)?;
         let path = path.to_path_buf();
+        let mut info = self.ip_info();
         // Streamed from the store to the file: an export holds one event at a time.
-        tokio::task::spawn_blocking(move || export::write_file(&store, &filter, format, &path))
-            .await
-            .map_err(unreadable)?
-            .map_err(ConnectorError::Failed)
+        tokio::task::spawn_blocking(move || {
+            export::write_file(&store, &filter, format, &path, Some(&mut info))
+        })
+        .await
+        .map_err(unreadable)?
+        .map_err(ConnectorError::Failed)
     }
 
     /// Where the sync of `connection` stands (None before its first sync).

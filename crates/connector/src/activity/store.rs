@@ -15,7 +15,7 @@ use super::row::EventRow;
 
 mod alerts;
 use crate::problem::{Diagnose, Problem};
-pub use alerts::{Alert, AlertFilter, AlertStatus, DetectionPass};
+pub use alerts::{Alert, AlertFilter, AlertStatus, DetectionPass, REEVALUATE_DAYS};
 
 /// Each entry migrates from version `i` to `i + 1`; never edit one that has shipped.
 const MIGRATIONS: &[&str] = &[
@@ -282,6 +282,11 @@ pub struct StoredEvent {
     pub own_call: bool,
     #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub raw: Value,
+    /// The country (ISO code) of `ip_address`, looked up when read (see `ipinfo`); None for a
+    /// private, loopback or unknown address.
+    pub country: Option<String>,
+    /// The tags of `ip_address` when read: `risky`, `corporate`.
+    pub ip_tags: Vec<String>,
 }
 
 /// An open store.
@@ -691,6 +696,8 @@ impl Store {
                     target_href: r.get(13)?,
                     own_call: r.get(14)?,
                     raw: serde_json::from_str(&raw).unwrap_or(Value::String(raw)),
+                    country: None,
+                    ip_tags: Vec::new(),
                 })
             })
             .map_err(|e| self.err(e))?;

@@ -3,9 +3,15 @@
 //! queries and status changes the fronts use. A pass writes its alerts, the cursor and the
 //! learnt state in one transaction per batch, so a crash re-evaluates a batch, never skips one,
 //! and a re-run finds nothing new to evaluate.
+//!
+//! Re-evaluation: after the admin changes the IP tags or the rules folder, the events already
+//! evaluated in the last [`REEVALUATE_DAYS`] days go through the per-event rules of that input
+//! again (never the behavioural ones). Its findings join the alerts they continue: the same
+//! episode key, or for a per-event rule an alert of the same rule and user whose events are
+//! within the episode gap; so doing it twice raises nothing new.
 
 use chrono::{DateTime, Utc};
-use detect::{Engine, Event, Finding, State};
+use detect::{Engine, Event, Finding, Reevaluate, State};
 use rusqlite::{OptionalExtension, params, params_from_iter};
 use serde::Serialize;
 
@@ -13,6 +19,18 @@ use super::{Store, StoreError, classify, from_ms, ms};
 
 /// Events read and evaluated per transaction.
 const BATCH: i64 = 20_000;
+
+/// How far back a change of tags or rules re-evaluates the stored events.
+pub const REEVALUATE_DAYS: i64 = 30;
+
+/// The rules whose alerts are scoped by user and raised per event: a finding of one of them
+/// continues an alert of the same rule and user within the episode gap, whatever its key.
+fn per_event(rule: &str) -> bool {
+    matches!(
+        rule,
+        "risky_ip" | "outside_corporate" | "sensitive_task" | "isu_interactive"
+    ) || rule.starts_with("sigma:")
+}
 
 /// Open or dismissed; who dismissed it is not kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -82,6 +100,24 @@ pub struct DetectionPass {
     pub alerts_extended: u64,
     /// The last event id evaluated.
     pub cursor: i64,
+    /// Events evaluated again after a change of tags or rules.
+    pub events_reevaluated: u64,
+}
+
+/// An event as the rules read it, from the columns both detection queries select.
+fn event_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<Event> {
+    Ok(Event {
+        id: r.get(0)?,
+        request_time: r.get(1)?,
+        system_account: r.get(2)?,
+        ip_address: r.get(3)?,
+        task_display_name: r.get(4)?,
+        device_type: r.get(5)?,
+        user_agent: r.get(6)?,
+        session_id: r.get(7)?,
+        activity_action: r.get(8)?,
+        api_call: r.get(9)?,
+    })
 }
 
 impl Store {
@@ -127,8 +163,9 @@ impl Store {
                 path: self.path.clone(),
                 detail: format!("the detection state could not be written ({e})"),
             })?;
+            let gap = engine.config().episode_gap_ms;
             let (raised, extended) = self
-                .write_findings(&findings, last, &json)
+                .write_findings(&findings, gap, Some((last, &json)))
                 .map_err(|e| self.err(e))?;
             pass.events_evaluated += events.len() as u64;
             pass.alerts_raised += raised;
@@ -146,36 +183,133 @@ impl Store {
                  device_type, user_agent, session_id, activity_action, own_call \
                  FROM events WHERE id > ?1 ORDER BY id LIMIT ?2",
             )?;
-            let rows = stmt.query_map(params![cursor, BATCH], |r| {
-                Ok(Event {
-                    id: r.get(0)?,
-                    request_time: r.get(1)?,
-                    system_account: r.get(2)?,
-                    ip_address: r.get(3)?,
-                    task_display_name: r.get(4)?,
-                    device_type: r.get(5)?,
-                    user_agent: r.get(6)?,
-                    session_id: r.get(7)?,
-                    activity_action: r.get(8)?,
-                    api_call: r.get(9)?,
-                })
-            })?;
+            let rows = stmt.query_map(params![cursor, BATCH], event_of)?;
             rows.collect()
         };
         run().map_err(|e| self.err(e))
     }
 
-    /// Stores one batch's findings and moves the cursor with them. Returns (new, extended).
+    /// Evaluates again the events already evaluated (up to the cursor) whose time is at or
+    /// after `since`, for the rules of `which` only, in commit order; stores what they raise as
+    /// [`Store::detect`] does, leaving the cursor and the learnt state as they are.
+    pub fn reevaluate(
+        &mut self,
+        engine: &mut Engine,
+        which: Reevaluate,
+        since: DateTime<Utc>,
+    ) -> Result<DetectionPass, StoreError> {
+        let (cursor, _) = self.detection_state()?;
+        let mut pass = DetectionPass {
+            cursor,
+            ..DetectionPass::default()
+        };
+        if !which.any() {
+            return Ok(pass);
+        }
+        // This re-evaluation's own episodes: they start afresh and join the stored alerts.
+        let mut scratch = State::default();
+        let gap = engine.config().episode_gap_ms;
+        let mut after = 0;
+        loop {
+            let events = self.events_to_reevaluate(after, cursor, ms(since))?;
+            let Some(last) = events.last().map(|e| e.id) else {
+                break;
+            };
+            let findings = engine.reevaluate(&mut scratch, &events, which);
+            let (raised, extended) = self
+                .write_findings(&findings, gap, None)
+                .map_err(|e| self.err(e))?;
+            pass.events_reevaluated += events.len() as u64;
+            pass.alerts_raised += raised;
+            pass.alerts_extended += extended;
+            after = last;
+        }
+        Ok(pass)
+    }
+
+    /// Records the hash of an input (`tags`, `rules`) as evaluated, in the stored state, read
+    /// and written in one transaction so a detection pass of another process is not undone.
+    pub fn set_input_hash(&mut self, kind: &str, hash: &str) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let run = |conn: &mut rusqlite::Connection| -> rusqlite::Result<Result<(), String>> {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let row: Option<(i64, String)> = tx
+                .query_row(
+                    "SELECT cursor, state FROM detection WHERE id = 1",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let (cursor, mut state) = match row {
+                None => (0, State::default()),
+                Some((c, json)) => match serde_json::from_str::<State>(&json) {
+                    Ok(s) => (c, s),
+                    Err(e) => return Ok(Err(format!("the detection state is unreadable ({e})"))),
+                },
+            };
+            state.set_input_hash(kind, hash);
+            let json = match serde_json::to_string(&state) {
+                Ok(j) => j,
+                Err(e) => {
+                    return Ok(Err(format!(
+                        "the detection state could not be written ({e})"
+                    )));
+                }
+            };
+            tx.execute(
+                "INSERT INTO detection (id, cursor, state) VALUES (1, ?1, ?2) \
+                 ON CONFLICT (id) DO UPDATE SET state = excluded.state",
+                params![cursor, json],
+            )?;
+            tx.commit()?;
+            Ok(Ok(()))
+        };
+        match run(&mut self.conn) {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(detail)) => Err(StoreError::Corrupt { path, detail }),
+            Err(e) => Err(self.err(e)),
+        }
+    }
+
+    fn events_to_reevaluate(
+        &self,
+        after: i64,
+        cursor: i64,
+        since_ms: i64,
+    ) -> Result<Vec<Event>, StoreError> {
+        let run = || -> rusqlite::Result<Vec<Event>> {
+            // By key, not by time: the rules see events in commit order, as when first run.
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT id, request_time, system_account, ip_address, task_display_name, \
+                 device_type, user_agent, session_id, activity_action, own_call \
+                 FROM events WHERE id > ?1 AND id <= ?2 AND request_time >= ?3 \
+                 ORDER BY id LIMIT ?4",
+            )?;
+            let rows = stmt.query_map(params![after, cursor, since_ms, BATCH], event_of)?;
+            rows.collect()
+        };
+        run().map_err(|e| self.err(e))
+    }
+
+    /// Stores one batch's findings and, with `moved`, moves the cursor and the learnt state with
+    /// them. A finding joins the alert of its episode key, or (a per-event rule) the latest
+    /// alert of its rule and user whose events are within `gap` of its own. Returns (new,
+    /// extended).
     fn write_findings(
         &mut self,
         findings: &[Finding],
-        cursor: i64,
-        state: &str,
+        gap: i64,
+        moved: Option<(i64, &str)>,
     ) -> rusqlite::Result<(u64, u64)> {
         let tx = self.conn.transaction()?;
         let (mut raised, mut extended) = (0, 0);
         {
             let mut find = tx.prepare_cached("SELECT id FROM alerts WHERE episode = ?1")?;
+            let mut near = tx.prepare_cached(
+                "SELECT id FROM alerts WHERE rule = ?1 AND user IS ?2 \
+                 AND time - ?5 <= ?4 AND last_time + ?5 >= ?3 \
+                 ORDER BY last_time DESC LIMIT 1",
+            )?;
             let mut insert = tx.prepare_cached(
                 "INSERT INTO alerts (episode, rule, severity, user, time, last_time, summary, \
                  country, ip, raised_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -189,9 +323,16 @@ impl Store {
             )?;
             let now = Utc::now().timestamp_millis();
             for f in findings {
-                let existing: Option<i64> = find
+                let mut existing: Option<i64> = find
                     .query_row(params![f.episode], |r| r.get(0))
                     .optional()?;
+                if existing.is_none() && per_event(&f.rule) {
+                    existing = near
+                        .query_row(params![f.rule, f.user, f.time, f.last_time, gap], |r| {
+                            r.get(0)
+                        })
+                        .optional()?;
+                }
                 let id = match existing {
                     Some(id) => {
                         extend.execute(params![id, f.time, f.last_time])?;
@@ -220,11 +361,13 @@ impl Store {
                 }
             }
         }
-        tx.execute(
-            "INSERT INTO detection (id, cursor, state) VALUES (1, ?1, ?2) \
-             ON CONFLICT (id) DO UPDATE SET cursor = excluded.cursor, state = excluded.state",
-            params![cursor, state],
-        )?;
+        if let Some((cursor, state)) = moved {
+            tx.execute(
+                "INSERT INTO detection (id, cursor, state) VALUES (1, ?1, ?2) \
+                 ON CONFLICT (id) DO UPDATE SET cursor = excluded.cursor, state = excluded.state",
+                params![cursor, state],
+            )?;
+        }
         tx.commit()?;
         Ok((raised, extended))
     }

@@ -38,7 +38,7 @@ pub struct Config {
     pub travel_min_km: f64,
     /// A burst is at least this many events in one hour...
     pub burst_min: u32,
-    /// ...and this many times the user's typical (median) active hour...
+    /// ...and this many times the user's usual busy hour (90th percentile of active hours)...
     pub burst_factor: f64,
     /// ...once the user has this many active hours of history.
     pub burst_baseline_hours: u32,
@@ -454,9 +454,8 @@ impl Engine {
             }
         }
 
-        // Burst: this hour's events against the user's median active hour. A median, not a
-        // mean: one unflagged burst (before the baseline existed) must not raise the bar for
-        // every later one.
+        // Burst: this hour's events against the user's usual busy hour (see
+        // `usual_busy_hour`).
         let (min, factor, needed) = burst;
         let us = user_state(state, u);
         let h = t.div_euclid(HOUR_MS);
@@ -473,7 +472,7 @@ impl Engine {
             // (A baseline longer than the memory is the whole memory.)
             let needed = (needed as usize).min(BASELINE_HOURS);
             us.threshold = (us.recent.len() >= needed)
-                .then(|| median(&us.recent))
+                .then(|| usual_busy_hour(&us.recent))
                 .map(|m| min.max((factor * f64::from(m)).ceil() as u32));
         }
         // Events older than the hour being counted (published late) do not reopen it.
@@ -486,14 +485,14 @@ impl Engine {
                 if us.hour_count == threshold {
                     us.burst_hour = Some(h);
                     let ids = us.hour_ids.clone();
-                    let usual = median(&us.recent);
+                    let usual = usual_busy_hour(&us.recent);
                     hit(
                         Rule::Burst,
                         u,
                         ids,
                         format!(
                             "{u}: {threshold} events within an hour, against {usual} in a \
-                             typical active hour"
+                             busy hour usually"
                         ),
                     );
                 } else if us.hour_count > threshold && us.burst_hour == Some(h) {
@@ -512,14 +511,14 @@ impl Engine {
 /// Active hours a user's burst baseline remembers: about a week of working hours.
 const BASELINE_HOURS: usize = 48;
 
-/// The median (the lower middle for an even count) of `counts`; 0 when empty.
-fn median(counts: &VecDeque<u32>) -> u32 {
+/// The user's usual busy hour: the 90th percentile (nearest rank) of `counts`, 0 when empty. A
+/// mean lets one unjudged burst raise the bar for the next; a median calls a busy user's
+/// ordinary peak hours bursts; the 90th percentile ignores up to a tenth of outliers.
+fn usual_busy_hour(counts: &VecDeque<u32>) -> u32 {
     let mut sorted: Vec<u32> = counts.iter().copied().collect();
     sorted.sort_unstable();
-    sorted
-        .get(sorted.len().saturating_sub(1) / 2)
-        .copied()
-        .unwrap_or(0)
+    let rank = (sorted.len() * 9).div_ceil(10);
+    sorted.get(rank.saturating_sub(1)).copied().unwrap_or(0)
 }
 
 /// The state of user `u`, allocating its name only the first time.

@@ -234,7 +234,7 @@ fn a_burst_before_the_baseline_existed_does_not_hide_the_next_one() {
     assert_eq!(b.len(), 1, "{f:#?}");
     assert_eq!(b[0].events[0], second);
     assert!(
-        b[0].summary.contains("against 5 in a typical active hour"),
+        b[0].summary.contains("against 5 in a busy hour usually"),
         "{}",
         b[0].summary
     );

@@ -8,7 +8,9 @@ use connector::activity::insights::{Bucket, Ranked, SessionSummary, TimeCount, T
 use connector::activity::{
     EventPage, ExportFormat, Insights, StoredEvent, SyncReport, UserInsights,
 };
+use connector::activity::store::{Alert, AlertStatus};
 use connector::checks::{Field, Findings, Severity};
+use connector::detections::{AlertList, ConnectionAlert, RuleView, RulesView};
 use connector::connections::ConnectionView;
 use connector::guide::{DomainPermission, Guide, RegisterField, TenantSetting};
 use connector::loopback::RedirectHost;
@@ -21,7 +23,7 @@ use connector::{Problem, SandboxInfo};
 use ts_rs::{Config, TS};
 
 use crate::commands::{
-    ActivityFilter, ActivityPage, AppInfo, CommandError, Exported, PastedDto, ProfileInput, Saved,
+    ActivityFilter, ActivityPage, AlertsQuery, AppInfo, CommandError, Exported, PastedDto, ProfileInput, Saved,
     SignInWaiting, SyncProgressEvent,
 };
 
@@ -87,6 +89,13 @@ pub fn typescript() -> String {
         export::<Insights>(&cfg),
         export::<SessionSummary>(&cfg),
         export::<UserInsights>(&cfg),
+        export::<AlertStatus>(&cfg),
+        export::<Alert>(&cfg),
+        export::<ConnectionAlert>(&cfg),
+        export::<AlertList>(&cfg),
+        export::<AlertsQuery>(&cfg),
+        export::<RuleView>(&cfg),
+        export::<RulesView>(&cfg),
     ];
     format!(
         "// Generated from the Rust types by `src-tauri/src/bindings.rs`; do not edit. After changing\n\

@@ -210,7 +210,7 @@ async fn sandbox_from_the_empty_home_to_a_connected_card() {
     shot(&session, "connections").await;
     assert_accessible(&session, "body", "the connection list").await;
 
-    click(&session, "nav .nav-link:nth-child(2)").await;
+    click(&session, "nav .nav-link:nth-child(3)").await;
     session
         .wait_for_attribute("#setting-interval", "value", UI, |v| v == "15")
         .await

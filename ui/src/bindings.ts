@@ -276,7 +276,11 @@ check_interval_minutes: number, };
 /**
  * The viewer's filter as the UI sends it: times in RFC 3339, empty text as no filter.
  */
-export type ActivityFilter = { since?: string, until?: string, user?: string, task?: string, action?: string, ip?: string, device?: string, include_own_calls: boolean, };
+export type ActivityFilter = { since?: string, until?: string, user?: string, task?: string, action?: string, ip?: string, device?: string, include_own_calls: boolean, 
+/**
+ * Only the events of this alert (the app's own calls among them included).
+ */
+alert?: number, };
 
 /**
  * Which rows of the matching events: `limit` (1 to 1000) after skipping `offset`.
@@ -431,3 +435,23 @@ sessions: Array<SessionSummary>, sessions_total: number,
  * As in [`Insights::countries`].
  */
 countries: TopList | null, };
+
+/**
+ * Open or dismissed; who dismissed it is not kept.
+ */
+export type AlertStatus = "open" | "dismissed";
+
+/**
+ * One stored alert.
+ */
+export type Alert = { id: number, rule: string, severity: string, status: AlertStatus, user: string | null, time: string, last_time: string, summary: string, country: string | null, ip: string | null, event_count: number, };
+
+export type ConnectionAlert = { connection: string, } & Alert;
+
+export type AlertList = { alerts: Array<ConnectionAlert>, problems: Array<Problem>, };
+
+export type AlertsQuery = { rule?: string, severity?: string, status?: AlertStatus, user?: string, };
+
+export type RuleView = { id: string, name: string, kind: string, path: string | null, severity: string, explanation: string, active: boolean, };
+
+export type RulesView = { rules: Array<RuleView>, learning_until: string | null, learning: boolean, geo_database: string, risky_entries: number, corporate_entries: number, corporate_only: boolean, load_errors: Array<Problem>, };

@@ -247,14 +247,24 @@ mod tests {
         let t60 = t0 + Duration::from_secs(60);
         let later = grouped_notice(&mut n, Vec::new(), t60).unwrap();
         assert_eq!(later.title, "2 new high-severity alerts");
-        assert!(later.body.starts_with("acme: 2 (burst, risky_ip)"), "{later:?}");
+        assert!(
+            later.body.starts_with("acme: 2 (burst, risky_ip)"),
+            "{later:?}"
+        );
         // And the minute starts again from that notice.
         assert_eq!(
-            grouped_notice(&mut n, vec![new("acme", 4, "risky_ip")], t60 + Duration::from_secs(30)),
+            grouped_notice(
+                &mut n,
+                vec![new("acme", 4, "risky_ip")],
+                t60 + Duration::from_secs(30)
+            ),
             None
         );
         assert!(grouped_notice(&mut n, Vec::new(), t60 + Duration::from_secs(60)).is_some());
-        assert_eq!(grouped_notice(&mut n, Vec::new(), t60 + Duration::from_secs(200)), None);
+        assert_eq!(
+            grouped_notice(&mut n, Vec::new(), t60 + Duration::from_secs(200)),
+            None
+        );
     }
 
     fn alert(connection: &str, id: i64, status: AlertStatus) -> ConnectionAlert {
@@ -281,7 +291,10 @@ mod tests {
     fn the_first_look_learns_and_later_looks_find_only_new_open_alerts() {
         let mut seen = Seen::default();
         let before = [alert("acme", 1, AlertStatus::Open)];
-        assert!(seen.news(&before).is_empty(), "alerts from before the start");
+        assert!(
+            seen.news(&before).is_empty(),
+            "alerts from before the start"
+        );
         assert!(seen.news(&before).is_empty());
         let later = [
             alert("acme", 1, AlertStatus::Open),

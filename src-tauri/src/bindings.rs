@@ -5,13 +5,13 @@
 use std::path::PathBuf;
 
 use connector::activity::insights::{Bucket, Ranked, SessionSummary, TimeCount, TopList};
+use connector::activity::store::{Alert, AlertStatus};
 use connector::activity::{
     EventPage, ExportFormat, Insights, StoredEvent, SyncReport, UserInsights,
 };
-use connector::activity::store::{Alert, AlertStatus};
 use connector::checks::{Field, Findings, Severity};
-use connector::detections::{AlertList, ConnectionAlert, RuleView, RulesView};
 use connector::connections::ConnectionView;
+use connector::detections::{AlertList, ConnectionAlert, RuleView, RulesView};
 use connector::guide::{DomainPermission, Guide, RegisterField, TenantSetting};
 use connector::loopback::RedirectHost;
 use connector::profile::{ClientAuth, Profile, ProfileFinding, Setting, Subject, SyncSettings};
@@ -23,8 +23,8 @@ use connector::{Problem, SandboxInfo};
 use ts_rs::{Config, TS};
 
 use crate::commands::{
-    ActivityFilter, ActivityPage, AlertsQuery, AppInfo, CommandError, Exported, PastedDto, ProfileInput, Saved,
-    SignInWaiting, SyncProgressEvent,
+    ActivityFilter, ActivityPage, AlertsQuery, AppInfo, CommandError, Exported, PastedDto,
+    ProfileInput, Saved, SignInWaiting, SyncProgressEvent,
 };
 
 /// Where the declarations live, from the workspace root.

@@ -3,12 +3,12 @@
 
 use std::sync::Arc;
 
+use connector::activity::store::{AlertFilter, AlertStatus};
 use connector::activity::{
     EventFilter, EventPage, ExportFormat, Insights, SyncOptions, SyncProgress, SyncReport,
     UserInsights,
 };
 use connector::checks::{self, Findings};
-use connector::activity::store::{AlertFilter, AlertStatus};
 use connector::connections::{ConnectionView, ConnectorError};
 use connector::detections::{AlertList, ConnectionAlert, RulesView, Severity};
 use connector::guide::Guide;

@@ -730,7 +730,10 @@ fn alerts_are_listed_filtered_dismissed_and_open_their_events() {
             &json!("ana")
         )
     );
-    assert_eq!((&a["country"], &a["event_count"]), (&json!("JP"), &json!(2)));
+    assert_eq!(
+        (&a["country"], &a["event_count"]),
+        (&json!("JP"), &json!(2))
+    );
     let id = a["id"].as_i64().unwrap();
     // Its events in the viewer: the two behind it.
     let page = h
@@ -750,7 +753,10 @@ fn alerts_are_listed_filtered_dismissed_and_open_their_events() {
     assert_eq!(dismissed["status"], "dismissed");
     assert_eq!(dismissed["connection"], "acme");
     let open = h
-        .call("alerts_list", json!({"name": "acme", "query": {"status": "open"}}))
+        .call(
+            "alerts_list",
+            json!({"name": "acme", "query": {"status": "open"}}),
+        )
         .unwrap();
     assert!(
         open["alerts"]
@@ -769,12 +775,18 @@ fn alerts_are_listed_filtered_dismissed_and_open_their_events() {
     assert_eq!(gone["alerts"].as_array().unwrap().len(), 1, "{gone}");
     // Bad input is the usual problem with its fix.
     let err = h
-        .call("alerts_list", json!({"name": null, "query": {"rule": "nope"}}))
+        .call(
+            "alerts_list",
+            json!({"name": null, "query": {"rule": "nope"}}),
+        )
         .unwrap_err();
     assert_problem(&err);
     assert_eq!(err["code"], "input.unknown_rule", "{err}");
     let err = h
-        .call("alerts_list", json!({"name": "acme", "query": {"severity": "urgent"}}))
+        .call(
+            "alerts_list",
+            json!({"name": "acme", "query": {"severity": "urgent"}}),
+        )
         .unwrap_err();
     assert_eq!(err["code"], "input.bad_severity", "{err}");
     let err = h

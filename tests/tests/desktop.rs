@@ -705,7 +705,9 @@ async fn alerts_of_the_synced_sandbox_filter_open_their_events_and_dismiss() {
         .unwrap();
     click(&session, &format!("{row} .show-events")).await;
     session
-        .wait_for_text("[data-alert-chip]", UI, |t| t.contains(&format!("Alert {id}")))
+        .wait_for_text("[data-alert-chip]", UI, |t| {
+            t.contains(&format!("Alert {id}"))
+        })
         .await
         .expect("the viewer shows the alert's chip");
     let range = session

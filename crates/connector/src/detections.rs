@@ -85,7 +85,6 @@ pub struct RulesView {
 pub struct ConnectionAlert {
     pub connection: String,
     #[serde(flatten)]
-    #[cfg_attr(feature = "ts", ts(flatten))]
     pub alert: Alert,
 }
 
@@ -485,7 +484,11 @@ impl Connector {
             }
         }
         list.alerts.sort_by(|a, b| {
-            (b.alert.time, &a.connection, b.alert.id).cmp(&(a.alert.time, &b.connection, a.alert.id))
+            (b.alert.time, &a.connection, b.alert.id).cmp(&(
+                a.alert.time,
+                &b.connection,
+                a.alert.id,
+            ))
         });
         if let Some(limit) = filter.limit {
             list.alerts.truncate(limit as usize);

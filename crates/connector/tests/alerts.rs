@@ -3,9 +3,9 @@
 //! and a dismissed alert stays dismissed; the detection cursor moves with the alerts.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use connector::activity::EventFilter;
 use connector::activity::Store;
 use connector::activity::row::key_window;
-use connector::activity::EventFilter;
 use connector::activity::store::{AlertFilter, AlertStatus};
 use detect::{Config, Engine, Geo};
 use serde_json::{Value, json};
@@ -174,7 +174,11 @@ fn the_viewer_filter_of_an_alert_shows_its_events_only() {
         .unwrap();
     let ips: Vec<_> = shown.iter().map(|e| e.ip_address.as_deref()).collect();
     assert_eq!(ips, [Some(JP), Some(DE)], "newest first, the alert's two");
-    assert!(shown.iter().all(|e| e.system_account.as_deref() == Some("ana")));
+    assert!(
+        shown
+            .iter()
+            .all(|e| e.system_account.as_deref() == Some("ana"))
+    );
     assert_eq!(
         store
             .count_matching(&EventFilter {

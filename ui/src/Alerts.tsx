@@ -89,7 +89,7 @@ export function AlertsTable({
                   {formatTime(a.time)}
                 </time>
               </td>
-              <td>{a.summary}</td>
+              <td class="alert-summary">{a.summary}</td>
               <td>
                 <Cell value={a.country} />
               </td>

@@ -444,14 +444,87 @@ export type AlertStatus = "open" | "dismissed";
 /**
  * One stored alert.
  */
-export type Alert = { id: number, rule: string, severity: string, status: AlertStatus, user: string | null, time: string, last_time: string, summary: string, country: string | null, ip: string | null, event_count: number, };
+export type Alert = { id: number, 
+/**
+ * A built-in rule's id (`impossible_travel`, ...).
+ */
+rule: string, severity: string, status: AlertStatus, user: string | null, 
+/**
+ * The first and the last event's time.
+ */
+time: string, last_time: string, summary: string, country: string | null, ip: string | null, event_count: number, };
 
-export type ConnectionAlert = { connection: string, } & Alert;
+/**
+ * An alert with the connection it belongs to, as the listing across connections gives it.
+ */
+export type ConnectionAlert = { connection: string, id: number, 
+/**
+ * A built-in rule's id (`impossible_travel`, ...).
+ */
+rule: string, severity: string, status: AlertStatus, user: string | null, 
+/**
+ * The first and the last event's time.
+ */
+time: string, last_time: string, summary: string, country: string | null, ip: string | null, event_count: number, };
 
+/**
+ * The alerts of several connections, newest first, and the connections whose alerts could not
+ * be read (each named in its problem; the others are listed all the same).
+ */
 export type AlertList = { alerts: Array<ConnectionAlert>, problems: Array<Problem>, };
 
-export type AlertsQuery = { rule?: string, severity?: string, status?: AlertStatus, user?: string, };
+/**
+ * Which alerts the Alerts screen lists: every field narrows, absent takes all.
+ */
+export type AlertsQuery = { 
+/**
+ * A rule's id (`impossible_travel`, a custom rule's `sigma:NAME`).
+ */
+rule?: string, 
+/**
+ * `low`, `medium` or `high`.
+ */
+severity?: string, status?: AlertStatus, 
+/**
+ * One user's alerts (any letter case).
+ */
+user?: string, };
 
-export type RuleView = { id: string, name: string, kind: string, path: string | null, severity: string, explanation: string, active: boolean, };
+/**
+ * A rule in force, as `wdconnect rules` and the app list it.
+ */
+export type RuleView = { id: string, name: string, 
+/**
+ * `built-in` or `sigma`.
+ */
+kind: string, 
+/**
+ * The file of a Sigma rule.
+ */
+path: string | null, severity: string, explanation: string, 
+/**
+ * False for a rule that cannot fire as things are set (outside-corporate without the
+ * switch, risky IP without a risky tag).
+ */
+active: boolean, };
 
-export type RulesView = { rules: Array<RuleView>, learning_until: string | null, learning: boolean, geo_database: string, risky_entries: number, corporate_entries: number, corporate_only: boolean, load_errors: Array<Problem>, };
+/**
+ * The rules in force and what decides them.
+ */
+export type RulesView = { rules: Array<RuleView>, 
+/**
+ * The new-country rules learn until then (None before the first sync).
+ */
+learning_until: string | null, 
+/**
+ * True while the learning period lasts.
+ */
+learning: boolean, 
+/**
+ * `shipped` or the admin's file.
+ */
+geo_database: string, risky_entries: number, corporate_entries: number, corporate_only: boolean, 
+/**
+ * Files that could not be used (their path and line), each skipped.
+ */
+load_errors: Array<Problem>, };

@@ -27,6 +27,9 @@ const COMMANDS: &[&str] = &[
     "activity_export",
     "activity_insights",
     "activity_user",
+    "alerts_list",
+    "alert_set_status",
+    "rules_list",
     "route_save",
 ];
 

@@ -5,11 +5,13 @@
 use std::path::PathBuf;
 
 use connector::activity::insights::{Bucket, Ranked, SessionSummary, TimeCount, TopList};
+use connector::activity::store::{Alert, AlertStatus};
 use connector::activity::{
     EventPage, ExportFormat, Insights, StoredEvent, SyncReport, UserInsights,
 };
 use connector::checks::{Field, Findings, Severity};
 use connector::connections::ConnectionView;
+use connector::detections::{AlertList, ConnectionAlert, RuleView, RulesView};
 use connector::guide::{DomainPermission, Guide, RegisterField, TenantSetting};
 use connector::loopback::RedirectHost;
 use connector::profile::{ClientAuth, Profile, ProfileFinding, Setting, Subject, SyncSettings};
@@ -21,8 +23,8 @@ use connector::{Problem, SandboxInfo};
 use ts_rs::{Config, TS};
 
 use crate::commands::{
-    ActivityFilter, ActivityPage, AppInfo, CommandError, Exported, PastedDto, ProfileInput, Saved,
-    SignInWaiting, SyncProgressEvent,
+    ActivityFilter, ActivityPage, AlertsQuery, AppInfo, CommandError, Exported, PastedDto,
+    ProfileInput, Saved, SignInWaiting, SyncProgressEvent,
 };
 
 /// Where the declarations live, from the workspace root.
@@ -87,6 +89,13 @@ pub fn typescript() -> String {
         export::<Insights>(&cfg),
         export::<SessionSummary>(&cfg),
         export::<UserInsights>(&cfg),
+        export::<AlertStatus>(&cfg),
+        export::<Alert>(&cfg),
+        export::<ConnectionAlert>(&cfg),
+        export::<AlertList>(&cfg),
+        export::<AlertsQuery>(&cfg),
+        export::<RuleView>(&cfg),
+        export::<RulesView>(&cfg),
     ];
     format!(
         "// Generated from the Rust types by `src-tauri/src/bindings.rs`; do not edit. After changing\n\

@@ -3,12 +3,14 @@
 
 use std::sync::Arc;
 
+use connector::activity::store::{AlertFilter, AlertStatus};
 use connector::activity::{
     EventFilter, EventPage, ExportFormat, Insights, SyncOptions, SyncProgress, SyncReport,
     UserInsights,
 };
 use connector::checks::{self, Findings};
 use connector::connections::{ConnectionView, ConnectorError};
+use connector::detections::{AlertList, ConnectionAlert, RulesView, Severity};
 use connector::guide::Guide;
 use connector::loopback::RedirectHost;
 use connector::profile::{ClientAuth, Profile};
@@ -379,6 +381,10 @@ pub struct ActivityFilter {
     device: Option<String>,
     #[serde(default)]
     include_own_calls: bool,
+    /// Only the events of this alert (the app's own calls among them included).
+    #[serde(default)]
+    #[ts(optional)]
+    alert: Option<i64>,
 }
 
 impl From<ActivityFilter> for EventFilter {
@@ -394,6 +400,7 @@ impl From<ActivityFilter> for EventFilter {
             device: text(f.device),
             limit: None,
             include_own_calls: f.include_own_calls,
+            alert: f.alert,
         }
     }
 }
@@ -534,4 +541,101 @@ pub async fn activity_user(
         .connector
         .user_insights(&name, &user, utc_offset_minutes)
         .await?)
+}
+
+/// Which alerts the Alerts screen lists: every field narrows, absent takes all.
+#[derive(Debug, Default, Deserialize, TS)]
+pub struct AlertsQuery {
+    /// A rule's id (`impossible_travel`, a custom rule's `sigma:NAME`).
+    #[serde(default)]
+    #[ts(optional)]
+    rule: Option<String>,
+    /// `low`, `medium` or `high`.
+    #[serde(default)]
+    #[ts(optional)]
+    severity: Option<String>,
+    #[serde(default)]
+    #[ts(optional)]
+    status: Option<AlertStatus>,
+    /// One user's alerts (any letter case).
+    #[serde(default)]
+    #[ts(optional)]
+    user: Option<String>,
+}
+
+impl AlertsQuery {
+    fn filter(self) -> std::result::Result<AlertFilter, Problem> {
+        let text = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        let severity = match text(self.severity) {
+            None => None,
+            Some(s) => Some(
+                Severity::parse(&s)
+                    .ok_or_else(|| {
+                        Problem::new(
+                            "input.bad_severity",
+                            format!("\"{s}\" is not a severity."),
+                            "Use low, medium or high.",
+                        )
+                    })?
+                    .as_str()
+                    .to_string(),
+            ),
+        };
+        Ok(AlertFilter {
+            rule: text(self.rule),
+            severity,
+            status: self.status,
+            user: text(self.user),
+            ..AlertFilter::default()
+        })
+    }
+}
+
+/// The alerts of `name`, or of every connection without one, newest first.
+#[tauri::command]
+pub async fn alerts_list(
+    state: State<'_, AppState>,
+    name: Option<String>,
+    query: AlertsQuery,
+) -> Result<AlertList> {
+    let filter = query.filter()?;
+    match name {
+        None => Ok(state.connector.alerts_of_all(filter).await?),
+        Some(name) => {
+            let connection = state.connector.get(&name)?.profile.name;
+            let alerts = state.connector.alerts(&connection, filter).await?;
+            Ok(AlertList {
+                alerts: alerts
+                    .into_iter()
+                    .map(|alert| ConnectionAlert {
+                        connection: connection.clone(),
+                        alert,
+                    })
+                    .collect(),
+                problems: Vec::new(),
+            })
+        }
+    }
+}
+
+/// Dismisses an alert of `name`, or opens it again; returns it as it now is.
+#[tauri::command]
+pub async fn alert_set_status<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    name: String,
+    id: i64,
+    status: AlertStatus,
+) -> Result<ConnectionAlert> {
+    let connection = state.connector.get(&name)?.profile.name;
+    let alert = state.connector.set_alert_status(&connection, id, status)?;
+    // The tray's count follows at once, not at the watcher's next look.
+    crate::alerts::refresh_now(&app);
+    Ok(ConnectionAlert { connection, alert })
+}
+
+/// The rules in force for `name` (with its learning period), or in general without one.
+#[tauri::command]
+pub fn rules_list(state: State<'_, AppState>, name: Option<String>) -> Result<RulesView> {
+    Ok(state.connector.rules(name.as_deref())?)
 }

@@ -1,6 +1,7 @@
 //! The desktop shell: wires the connector crate to a window, a tray, notifications and the app's
 //! commands. Everything of substance lives in `connector`; this crate only connects it to Tauri.
 
+mod alerts;
 mod autostart;
 #[cfg(test)]
 mod bindings;
@@ -156,12 +157,16 @@ pub fn build<R: tauri::Runtime>(state: AppState) -> tauri::Builder<R> {
             commands::activity_export,
             commands::activity_insights,
             commands::activity_user,
+            commands::alerts_list,
+            commands::alert_set_status,
+            commands::rules_list,
             window::route_save,
         ])
         .setup(move |app| {
             let handle = app.handle().clone();
             tray::create(&handle)?;
             events::forward_status(handle.clone());
+            alerts::watch(handle.clone());
             monitors::restart_all(&handle);
             // Started hidden (at login), the app builds no window until Open: no webview, no
             // WebKit processes.

@@ -24,6 +24,9 @@ pub struct AppState {
     pub monitors: std::sync::Mutex<HashMap<String, CancellationToken>>,
     pub settings: Mutex<AppSettings>,
     pub settings_store: SettingsStore,
+    /// Open alerts across connections, as the alert watcher last counted them (the tray's first
+    /// line).
+    pub open_alerts: std::sync::atomic::AtomicU64,
     /// The screen the UI last showed (a URL fragment, see `window.rs`): the window is destroyed on
     /// close and built again there on Open.
     route: std::sync::Mutex<String>,
@@ -54,6 +57,7 @@ impl AppState {
             monitors: std::sync::Mutex::new(HashMap::new()),
             settings: Mutex::new(settings),
             settings_store,
+            open_alerts: std::sync::atomic::AtomicU64::new(0),
             route: std::sync::Mutex::new(String::new()),
         })
     }

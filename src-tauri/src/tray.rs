@@ -44,11 +44,11 @@ fn connections<R: Runtime>(app: &AppHandle<R>) -> Vec<(String, Status, bool)> {
 fn menu<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<(Menu<R>, Status)> {
     let all = connections(app);
     let overall = Status::overall(all.iter().map(|(_, s, _)| s));
-    let headline = if all.is_empty() {
-        "Workday Connector: no connections yet".to_string()
-    } else {
-        format!("Workday Connector: {}", overall.label())
-    };
+    let open_alerts = app
+        .state::<AppState>()
+        .open_alerts
+        .load(std::sync::atomic::Ordering::Relaxed);
+    let headline = headline(all.len(), overall.label(), open_alerts);
     let mut builder = MenuBuilder::new(app).item(
         &MenuItemBuilder::with_id("status", headline)
             .enabled(false)
@@ -73,6 +73,20 @@ fn menu<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<(Menu<R>, Status)> {
         builder = builder.text("cancel-signin", "Cancel sign-in");
     }
     Ok((builder.separator().text("quit", "Quit").build()?, overall))
+}
+
+/// The first menu line: the overall status and, when there are any, how many alerts are open.
+fn headline(connections: usize, overall: &str, open_alerts: u64) -> String {
+    let status = if connections == 0 {
+        "Workday Connector: no connections yet".to_string()
+    } else {
+        format!("Workday Connector: {overall}")
+    };
+    match open_alerts {
+        0 => status,
+        1 => format!("{status}, 1 open alert"),
+        n => format!("{status}, {n} open alerts"),
+    }
 }
 
 pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
@@ -153,6 +167,26 @@ fn fragment_encode(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_first_line_counts_open_alerts() {
+        assert_eq!(
+            super::headline(0, "Not configured", 0),
+            "Workday Connector: no connections yet"
+        );
+        assert_eq!(
+            super::headline(2, "Connected", 0),
+            "Workday Connector: Connected"
+        );
+        assert_eq!(
+            super::headline(2, "Connected", 1),
+            "Workday Connector: Connected, 1 open alert"
+        );
+        assert_eq!(
+            super::headline(2, "Degraded", 3),
+            "Workday Connector: Degraded, 3 open alerts"
+        );
+    }
+
     #[test]
     fn a_connection_route_spells_the_name_as_the_ui_does() {
         // ui/src/route.ts writes "new co!" as "new%20co%21" (see its tests).

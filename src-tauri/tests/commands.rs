@@ -443,6 +443,18 @@ fn the_capability_lets_the_ui_commands_through_and_refuses_the_rest() {
         )
         .is_ok()
     );
+    // So do the Alerts screen's.
+    assert_eq!(
+        call("alerts_list", json!({"name": null, "query": {}})),
+        Ok(json!({"alerts": [], "problems": []}))
+    );
+    assert!(call("rules_list", json!({"name": null})).is_ok());
+    let err = call(
+        "alert_set_status",
+        json!({"name": "nope", "id": 1, "status": "dismissed"}),
+    )
+    .expect_err("no such connection");
+    assert_eq!(err["code"], "profile.not_found", "{err}");
 
     // Opening URLs, notifications and autostart are Rust's business: the webview may not.
     for cmd in [
@@ -639,4 +651,161 @@ fn open_builds_the_window_on_the_saved_screen() {
     assert_eq!(window.url().unwrap().fragment(), Some("activity/new%20co"));
     workday_connector_lib::window::open(app.handle());
     assert_eq!(app.webview_windows().len(), 1);
+}
+
+/// A synced log of `name` with alerts: ana works from Germany during the learning week, then
+/// from Japan half an hour after Germany (impossible travel, high) and runs a sensitive task.
+fn log_with_alerts(h: &Harness, name: &str) {
+    use chrono::{Duration, TimeZone, Utc};
+    let origin = Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap();
+    let ev = |t: chrono::DateTime<Utc>, ip: &str, task: &str| {
+        json!({
+            "requestTime": t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+            "systemAccount": "ana",
+            "ipAddress": ip,
+            "taskDisplayName": task,
+            "deviceType": "Desktop",
+        })
+    };
+    let day8 = origin + Duration::days(8);
+    let mut events: Vec<Value> = (0..5)
+        .map(|i| ev(origin + Duration::hours(i), "80.128.0.1", "View Worker"))
+        .collect();
+    events.push(ev(day8, "80.128.0.1", "View Worker"));
+    events.push(ev(day8 + Duration::minutes(30), "126.0.0.1", "View Worker"));
+    events.push(ev(
+        day8 + Duration::minutes(31),
+        "126.0.0.1",
+        "Register API Client",
+    ));
+    let connector = connector::connections::Connector::open(Home::at(h.home.path())).unwrap();
+    let path = connector.activity_store_path(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let mut store = connector::activity::Store::open(&path).unwrap();
+    store.start_at(origin).unwrap();
+    store
+        .commit_window(
+            &connector::activity::row::key_window(events),
+            day8 + Duration::hours(1),
+        )
+        .unwrap();
+    drop(store);
+    let pass = tauri::async_runtime::block_on(connector.detect(name)).unwrap();
+    assert!(pass.alerts_raised >= 2, "{pass:?}");
+}
+
+#[test]
+fn alerts_are_listed_filtered_dismissed_and_open_their_events() {
+    let h = harness();
+    stored_connection(&h, "acme");
+    stored_connection(&h, "quiet");
+    log_with_alerts(&h, "acme");
+    // Across connections: every alert names its connection; a connection never synced has none
+    // (and no log is created for it by looking).
+    let all = h
+        .call("alerts_list", json!({"name": null, "query": {}}))
+        .unwrap_or_else(|e| panic!("alerts_list failed: {e}"));
+    let alerts = all["alerts"].as_array().unwrap();
+    assert!(alerts.len() >= 2, "{all}");
+    assert!(alerts.iter().all(|a| a["connection"] == "acme"), "{all}");
+    assert_eq!(all["problems"], json!([]));
+    let connector = connector::connections::Connector::open(Home::at(h.home.path())).unwrap();
+    assert!(!connector.activity_store_path("quiet").exists());
+    // One rule of one connection, with the fields the screen shows.
+    let travel = h
+        .call(
+            "alerts_list",
+            json!({"name": "acme", "query": {"rule": "impossible_travel", "status": "open"}}),
+        )
+        .unwrap();
+    let travel = travel["alerts"].as_array().unwrap();
+    assert_eq!(travel.len(), 1, "{travel:?}");
+    let a = &travel[0];
+    assert_eq!(
+        (&a["rule"], &a["severity"], &a["status"], &a["user"]),
+        (
+            &json!("impossible_travel"),
+            &json!("high"),
+            &json!("open"),
+            &json!("ana")
+        )
+    );
+    assert_eq!(
+        (&a["country"], &a["event_count"]),
+        (&json!("JP"), &json!(2))
+    );
+    let id = a["id"].as_i64().unwrap();
+    // Its events in the viewer: the two behind it.
+    let page = h
+        .call(
+            "activity_query",
+            json!({"name": "acme", "filter": {"alert": id}, "page": {"offset": 0, "limit": 200}}),
+        )
+        .unwrap();
+    assert_eq!(page["total"], 2, "{page}");
+    // Dismissed, it leaves the open list and is in the dismissed one.
+    let dismissed = h
+        .call(
+            "alert_set_status",
+            json!({"name": "acme", "id": id, "status": "dismissed"}),
+        )
+        .unwrap();
+    assert_eq!(dismissed["status"], "dismissed");
+    assert_eq!(dismissed["connection"], "acme");
+    let open = h
+        .call(
+            "alerts_list",
+            json!({"name": "acme", "query": {"status": "open"}}),
+        )
+        .unwrap();
+    assert!(
+        open["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["id"] != id),
+        "{open}"
+    );
+    let gone = h
+        .call(
+            "alerts_list",
+            json!({"name": null, "query": {"status": "dismissed"}}),
+        )
+        .unwrap();
+    assert_eq!(gone["alerts"].as_array().unwrap().len(), 1, "{gone}");
+    // Bad input is the usual problem with its fix.
+    let err = h
+        .call(
+            "alerts_list",
+            json!({"name": null, "query": {"rule": "nope"}}),
+        )
+        .unwrap_err();
+    assert_problem(&err);
+    assert_eq!(err["code"], "input.unknown_rule", "{err}");
+    let err = h
+        .call(
+            "alerts_list",
+            json!({"name": "acme", "query": {"severity": "urgent"}}),
+        )
+        .unwrap_err();
+    assert_eq!(err["code"], "input.bad_severity", "{err}");
+    let err = h
+        .call(
+            "alert_set_status",
+            json!({"name": "acme", "id": 9999, "status": "dismissed"}),
+        )
+        .unwrap_err();
+    assert_eq!(err["code"], "alerts.not_found", "{err}");
+    // The rules in force, with the learning period of the connection (long over).
+    let rules = h.call("rules_list", json!({"name": "acme"})).unwrap();
+    assert_eq!(rules["learning"], false, "{rules}");
+    assert_eq!(rules["learning_until"], "2026-06-08T00:00:00Z", "{rules}");
+    assert!(
+        rules["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"] == "impossible_travel" && r["kind"] == "built-in"),
+        "{rules}"
+    );
 }

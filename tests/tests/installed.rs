@@ -182,7 +182,7 @@ async fn the_installed_app_opens_stays_single_and_starts_at_login_from_usr_bin()
         .join(".config/autostart/Workday Connector.desktop");
     assert!(!entry.exists());
     session
-        .click_css("nav .nav-link:nth-child(2)", UI)
+        .click_css("nav .nav-link:nth-child(3)", UI)
         .await
         .unwrap();
     toggle_start_at_login(&session).await;

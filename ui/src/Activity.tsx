@@ -1,12 +1,13 @@
 // The activity-log viewer of one connection: filters, a server-paged table (never every event in
 // the webview), Sync now with its progress, export of the current filter, the filter's insights
 // (chart and top lists) and, from a user's name, that user's 30-day page.
-import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { ActivityFilter, ActivityPage, Api, Connection, ExportFormat, Problem, SyncProgress } from "./api";
 import { toProblem } from "./api";
 import { ProblemView, SimBadge, StatusBadge, useFocus } from "./components";
 import { formatCountdown, formatTime } from "./format";
 import { InsightsPanel, UserPage, type Narrow } from "./Insights";
+import { UserAlerts } from "./Alerts";
 
 /** Rows a page. */
 export const PAGE_SIZE = 200;
@@ -114,7 +115,21 @@ function UserCell({ user, onOpen }: { user: string | null; onOpen: (user: string
   );
 }
 
-export function ActivityScreen({ api, connection, onBack }: { api: Api; connection: Connection | undefined; onBack: () => void }) {
+export function ActivityScreen({
+  api,
+  connection,
+  alert,
+  onAlert,
+  onBack,
+}: {
+  api: Api;
+  connection: Connection | undefined;
+  /** Only the events of this alert (a chip says so and removes it). */
+  alert?: number | undefined;
+  /** Shows the events of another alert, or (undefined) drops the alert filter. */
+  onAlert?: (alert: number | undefined) => void;
+  onBack: () => void;
+}) {
   const heading = useRef<HTMLHeadingElement>(null);
   // The user whose page shows instead of the viewer; the viewer keeps its filter and page meanwhile.
   const [userPage, setUserPage] = useState<string | null>(null);
@@ -124,8 +139,12 @@ export function ActivityScreen({ api, connection, onBack }: { api: Api; connecti
   // One field at a time, from the form as it is when the update lands (events can come faster
   // than renders).
   const setField = <K extends keyof Form>(key: K, value: Form[K]) => setForm((f) => ({ ...f, [key]: value }));
-  const [filter, setFilter] = useState<ActivityFilter>(() => filterOf(EMPTY));
+  const [formFilter, setFilter] = useState<ActivityFilter>(() => filterOf(EMPTY));
+  // The form's filter narrowed to the alert's events when one is chosen.
+  const filter = useMemo<ActivityFilter>(() => (alert === undefined ? formFilter : { ...formFilter, alert }), [formFilter, alert]);
   const [offset, setOffset] = useState(0);
+  // Another alert (or none): its events from the first page.
+  useEffect(() => setOffset(0), [alert]);
   const [page, setPage] = useState<ActivityPage | null>(null);
   const [loading, setLoading] = useState(false);
   const [problem, setProblem] = useState<Problem | null>(null);
@@ -207,6 +226,17 @@ export function ActivityScreen({ api, connection, onBack }: { api: Api; connecti
         api={api}
         name={name}
         user={userPage}
+        alerts={
+          <UserAlerts
+            api={api}
+            name={name}
+            user={userPage}
+            onOpenEvents={(id) => {
+              setUserPage(null);
+              onAlert?.(id);
+            }}
+          />
+        }
         onBack={() => setUserPage(null)}
         onShowEvents={(user, since) => {
           apply({ ...EMPTY, user, from: toLocalInput(new Date(since)) });
@@ -369,6 +399,18 @@ export function ActivityScreen({ api, connection, onBack }: { api: Api; connecti
           </button>
         </div>
       </form>
+
+      {alert !== undefined && (
+        <div class="chips" role="group" aria-label="Alert filter">
+          <span class="chip" data-alert-chip={alert}>
+            Alert {alert}
+            <button type="button" class="chip-remove" aria-label={`Remove the filter Alert ${alert}`} onClick={() => onAlert?.(undefined)}>
+              ×
+            </button>
+          </span>
+          <span class="muted hint">Only the events behind this alert, the app's own calls included.</span>
+        </div>
+      )}
 
       {problem && <ProblemView problem={problem} />}
 

@@ -7,6 +7,7 @@ import { toProblem } from "./api";
 import { StatusBadge } from "./components";
 import { withState, worstStatus } from "./format";
 import { ActivityScreen } from "./Activity";
+import { AlertsScreen } from "./Alerts";
 import { ConnectionScreen, ConnectionsScreen, SettingsScreen } from "./screens";
 import { Wizard } from "./Wizard";
 import type { StepId } from "./wizardState";
@@ -149,6 +150,7 @@ export function App({ api }: { api: Api }) {
           onSignIn={() => openWizard("signin", name)}
           onEdit={() => openWizard("details", name)}
           onActivity={() => setRoute({ view: "activity", name })}
+          onAlerts={() => setRoute({ view: "alerts", name })}
           onRemoved={(removed) => {
             setReports((r) => {
               const rest = { ...r };
@@ -172,7 +174,23 @@ export function App({ api }: { api: Api }) {
           key={name}
           api={api}
           connection={list.find((c) => c.name === name)}
+          alert={route.alert}
+          onAlert={(alert) => setRoute(alert === undefined ? { view: "activity", name } : { view: "activity", name, alert })}
           onBack={() => setRoute({ view: "connection", name })}
+        />
+      );
+      break;
+    }
+    case "alerts": {
+      const name = route.name;
+      screen = (
+        <AlertsScreen
+          key={name ?? ""}
+          api={api}
+          name={name}
+          connections={list}
+          onOpenEvents={(connection, alert) => setRoute({ view: "activity", name: connection, alert })}
+          onBack={name === null ? undefined : () => setRoute({ view: "connection", name })}
         />
       );
       break;
@@ -198,8 +216,11 @@ export function App({ api }: { api: Api }) {
       break;
   }
 
-  const nav = (label: string, view: "connections" | "settings") => {
-    const current = route.view === view || (view === "connections" && (route.view === "connection" || route.view === "activity"));
+  const nav = (label: string, view: "connections" | "alerts" | "settings") => {
+    // One connection's screens sit under Connections; Alerts is the across-connections screen.
+    const perConnection = route.view === "connection" || route.view === "activity" || (route.view === "alerts" && route.name !== null);
+    const current =
+      view === "alerts" ? route.view === "alerts" && route.name === null : route.view === view || (view === "connections" && perConnection);
     return (
       <button
         type="button"
@@ -207,7 +228,7 @@ export function App({ api }: { api: Api }) {
         aria-current={current ? "page" : undefined}
         onClick={() => {
           setNotice("");
-          setRoute({ view });
+          setRoute(view === "alerts" ? { view, name: null } : { view });
         }}
       >
         {label}
@@ -225,6 +246,7 @@ export function App({ api }: { api: Api }) {
         </p>
         <nav aria-label="Main">
           {nav("Connections", "connections")}
+          {nav("Alerts", "alerts")}
           {nav("Settings", "settings")}
         </nav>
       </header>

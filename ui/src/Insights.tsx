@@ -1,6 +1,6 @@
 // Insights for the activity viewer: a bar chart of events over time (SVG, with a table as its text
 // alternative), top lists whose entries narrow the filter, and the 30-day page of one user.
-import { h, type Component, type FunctionComponent } from "preact";
+import { h, type Component, type ComponentChildren, type FunctionComponent } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { ActivityFilter, ActivityInsights, Api, Bucket, Problem, TimeCount, TopList as TopListData, UserInsights } from "./api";
 import { toProblem } from "./api";
@@ -264,12 +264,15 @@ export function UserPage({
   api,
   name,
   user,
+  alerts,
   onBack,
   onShowEvents,
 }: {
   api: Api;
   name: string;
   user: string;
+  /** The user's alerts (a table the Alerts screen's module draws). */
+  alerts?: ComponentChildren;
   onBack: () => void;
   onShowEvents: (user: string, since: string) => void;
 }) {
@@ -333,6 +336,7 @@ export function UserPage({
             <TopList title="Actions" id="user-actions" list={data.actions} total={data.total} />
             {data.countries && <TopList title="Countries" id="user-countries" list={data.countries} total={data.total} />}
           </div>
+          {alerts}
           <div class="card">
             <h3 id="user-sessions-title">Sessions</h3>
             {data.sessions.length === 0 ? (

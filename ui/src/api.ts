@@ -6,7 +6,11 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 
 // The values the shell sends and receives are generated from the Rust types (ui/src/bindings.ts).
 import type {
+  AlertList,
+  AlertsQuery,
+  AlertStatus,
   CommandError,
+  ConnectionAlert,
   ActivityFilter,
   ActivityInsights,
   ActivityPage,
@@ -26,6 +30,7 @@ import type {
   SignInWaiting,
   Status,
   SyncProgress,
+  RulesView,
   SyncReport,
   TestReport,
   UserInsights,
@@ -119,6 +124,13 @@ export const api = {
   /** The last 30 days of one user. */
   activityUser: (name: string, user: string, utcOffsetMinutes: number) =>
     call<UserInsights>("activity_user", { name, user, utcOffsetMinutes }),
+  /** The alerts of one connection, or of every connection with `name` null; newest first. */
+  alertsList: (name: string | null, query: AlertsQuery) => call<AlertList>("alerts_list", { name, query }),
+  /** Dismisses an alert, or opens it again; resolves to the alert as it now is. */
+  alertSetStatus: (name: string, id: number, status: AlertStatus) =>
+    call<ConnectionAlert>("alert_set_status", { name, id, status }),
+  /** The rules in force (with the connection's learning period when `name` is given). */
+  rulesList: (name: string | null) => call<RulesView>("rules_list", { name }),
   /** Tells the shell which screen shows (a URL fragment, see route.ts): a window built again on
    * Open starts there. */
   saveRoute: (route: string) => call<null>("route_save", { route }),

@@ -276,7 +276,11 @@ check_interval_minutes: number, };
 /**
  * The viewer's filter as the UI sends it: times in RFC 3339, empty text as no filter.
  */
-export type ActivityFilter = { since?: string, until?: string, user?: string, task?: string, action?: string, ip?: string, device?: string, include_own_calls: boolean, };
+export type ActivityFilter = { since?: string, until?: string, user?: string, task?: string, action?: string, ip?: string, device?: string, include_own_calls: boolean, 
+/**
+ * Only the events of this alert (the app's own calls among them included).
+ */
+alert?: number, };
 
 /**
  * Which rows of the matching events: `limit` (1 to 1000) after skipping `offset`.
@@ -440,3 +444,96 @@ sessions: Array<SessionSummary>, sessions_total: number,
  * As in [`Insights::countries`].
  */
 countries: TopList | null, };
+
+/**
+ * Open or dismissed; who dismissed it is not kept.
+ */
+export type AlertStatus = "open" | "dismissed";
+
+/**
+ * One stored alert.
+ */
+export type Alert = { id: number, 
+/**
+ * A built-in rule's id (`impossible_travel`, ...).
+ */
+rule: string, severity: string, status: AlertStatus, user: string | null, 
+/**
+ * The first and the last event's time.
+ */
+time: string, last_time: string, summary: string, country: string | null, ip: string | null, event_count: number, };
+
+/**
+ * An alert with the connection it belongs to, as the listing across connections gives it.
+ */
+export type ConnectionAlert = { connection: string, id: number, 
+/**
+ * A built-in rule's id (`impossible_travel`, ...).
+ */
+rule: string, severity: string, status: AlertStatus, user: string | null, 
+/**
+ * The first and the last event's time.
+ */
+time: string, last_time: string, summary: string, country: string | null, ip: string | null, event_count: number, };
+
+/**
+ * The alerts of several connections, newest first, and the connections whose alerts could not
+ * be read (each named in its problem; the others are listed all the same).
+ */
+export type AlertList = { alerts: Array<ConnectionAlert>, problems: Array<Problem>, };
+
+/**
+ * Which alerts the Alerts screen lists: every field narrows, absent takes all.
+ */
+export type AlertsQuery = { 
+/**
+ * A rule's id (`impossible_travel`, a custom rule's `sigma:NAME`).
+ */
+rule?: string, 
+/**
+ * `low`, `medium` or `high`.
+ */
+severity?: string, status?: AlertStatus, 
+/**
+ * One user's alerts (any letter case).
+ */
+user?: string, };
+
+/**
+ * A rule in force, as `wdconnect rules` and the app list it.
+ */
+export type RuleView = { id: string, name: string, 
+/**
+ * `built-in` or `sigma`.
+ */
+kind: string, 
+/**
+ * The file of a Sigma rule.
+ */
+path: string | null, severity: string, explanation: string, 
+/**
+ * False for a rule that cannot fire as things are set (outside-corporate without the
+ * switch, risky IP without a risky tag).
+ */
+active: boolean, };
+
+/**
+ * The rules in force and what decides them.
+ */
+export type RulesView = { rules: Array<RuleView>, 
+/**
+ * The new-country rules learn until then (None before the first sync).
+ */
+learning_until: string | null, 
+/**
+ * True while the learning period lasts.
+ */
+learning: boolean, 
+/**
+ * `shipped` or the admin's file.
+ */
+geo_database: string, risky_entries: number, corporate_entries: number, corporate_only: boolean, 
+/**
+ * Files that could not be used (their path and line), each skipped.
+ */
+load_errors: Array<Problem>, };

@@ -11,6 +11,9 @@ describe("routes as fragments", () => {
       { view: "settings" },
       { view: "connection", name: "acme" },
       { view: "activity", name: "it's (new)! 100% * é/#?" },
+      { view: "activity", name: "sandbox", alert: 12 },
+      { view: "alerts", name: null },
+      { view: "alerts", name: "new co!" },
       { view: "wizard", start: "prerequisites", name: null, key: 7 },
       { view: "wizard", start: "signin", name: "sandbox", key: 7 },
     ];
@@ -20,6 +23,10 @@ describe("routes as fragments", () => {
       expect(routeFromFragment(`#${fragment}`, 7)).toEqual(route);
     }
     expect(routeToFragment({ view: "activity", name: "it's" })).toBe("activity/it%27s");
+    expect(routeToFragment({ view: "activity", name: "sandbox", alert: 12 })).toBe("activity/sandbox/12");
+    expect(routeToFragment({ view: "alerts", name: null })).toBe("alerts");
+    // An alert that is not a number is no filter: the viewer of the connection.
+    expect(routeFromFragment("#activity/sandbox/x1", 1)).toEqual({ view: "activity", name: "sandbox" });
   });
 
   it("opens the list for a fragment that names no screen", () => {

@@ -7,7 +7,8 @@ import { STEPS } from "./wizardState";
 export type Route =
   | { view: "connections" }
   | { view: "connection"; name: string }
-  | { view: "activity"; name: string }
+  | { view: "activity"; name: string; alert?: number }
+  | { view: "alerts"; name: string | null }
   | { view: "wizard"; start: StepId; name: string | null; key: number }
   | { view: "settings" };
 
@@ -34,8 +35,12 @@ export function routeToFragment(route: Route): string {
     case "settings":
       return "settings";
     case "connection":
-    case "activity":
       return `${route.view}/${encode(route.name)}`;
+    case "activity":
+      // An alert's events: its id after the name (digits only, so no escaping).
+      return route.alert === undefined ? `activity/${encode(route.name)}` : `activity/${encode(route.name)}/${route.alert}`;
+    case "alerts":
+      return route.name === null ? "alerts" : `alerts/${encode(route.name)}`;
     case "wizard":
       return route.name === null ? `wizard/${route.start}` : `wizard/${route.start}/${encode(route.name)}`;
   }
@@ -47,11 +52,17 @@ export function routeFromFragment(fragment: string, key: number): Route {
   switch (view) {
     case "settings":
       return { view: "settings" };
-    case "connection":
-    case "activity": {
+    case "connection": {
       const name = decode(first);
       return name ? { view, name } : { view: "connections" };
     }
+    case "activity": {
+      const name = decode(first);
+      if (!name) return { view: "connections" };
+      return second && /^\d{1,15}$/.test(second) ? { view, name, alert: Number(second) } : { view, name };
+    }
+    case "alerts":
+      return { view: "alerts", name: decode(first) };
     case "wizard": {
       const start = STEPS.find((s) => s.id === first)?.id;
       if (!start) return { view: "connections" };

@@ -130,6 +130,7 @@ export function ConnectionScreen({
   onSignIn,
   onEdit,
   onActivity,
+  onAlerts,
   onRemoved,
   onChanged,
   onBack,
@@ -143,6 +144,8 @@ export function ConnectionScreen({
   onEdit: () => void;
   /** Opens the activity-log viewer (absent: no Activity button). */
   onActivity?: () => void;
+  /** Opens the connection's alerts (absent: no Alerts button). */
+  onAlerts?: () => void;
   onRemoved: (name: string) => void;
   onChanged: () => void;
   onBack: () => void;
@@ -253,6 +256,11 @@ export function ConnectionScreen({
         {onActivity && (
           <button type="button" class={signedOut ? undefined : "primary"} onClick={onActivity}>
             Activity
+          </button>
+        )}
+        {onAlerts && (
+          <button type="button" id="connection-alerts" onClick={onAlerts}>
+            Alerts
           </button>
         )}
         {!signedOut && (

@@ -198,6 +198,7 @@ fn filter(args: &EventsArgs) -> Result<EventFilter, ConnectorError> {
         device: None,
         limit: args.limit,
         include_own_calls: args.include_own_calls,
+        alert: None,
     })
 }
 

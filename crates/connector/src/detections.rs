@@ -79,6 +79,24 @@ pub struct RulesView {
     pub load_errors: Vec<Problem>,
 }
 
+/// An alert with the connection it belongs to, as the listing across connections gives it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ConnectionAlert {
+    pub connection: String,
+    #[serde(flatten)]
+    pub alert: Alert,
+}
+
+/// The alerts of several connections, newest first, and the connections whose alerts could not
+/// be read (each named in its problem; the others are listed all the same).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct AlertList {
+    pub alerts: Vec<ConnectionAlert>,
+    pub problems: Vec<Problem>,
+}
+
 fn failed(code: &str, message: String, fix: impl Into<String>) -> ConnectorError {
     ConnectorError::Failed(Problem::new(code, message, fix))
 }
@@ -445,13 +463,9 @@ impl Connector {
         Ok(out)
     }
 
-    /// The alerts of `connection` matching `filter`, newest first. An unknown rule is an input
-    /// error.
-    pub async fn alerts(
-        &self,
-        connection: &str,
-        filter: AlertFilter,
-    ) -> Result<Vec<Alert>, ConnectorError> {
+    /// `filter` with its rule spelled as stored (a built-in rule's id, a custom rule's id); an
+    /// unknown rule is an input error.
+    fn resolve_rule(&self, filter: AlertFilter) -> Result<AlertFilter, ConnectorError> {
         let rule = match &filter.rule {
             None => None,
             Some(r) => match Rule::parse(r) {
@@ -465,7 +479,17 @@ impl Connector {
                 }
             },
         };
-        let filter = AlertFilter { rule, ..filter };
+        Ok(AlertFilter { rule, ..filter })
+    }
+
+    /// The alerts of `connection` matching `filter`, newest first. An unknown rule is an input
+    /// error.
+    pub async fn alerts(
+        &self,
+        connection: &str,
+        filter: AlertFilter,
+    ) -> Result<Vec<Alert>, ConnectorError> {
+        let filter = self.resolve_rule(filter)?;
         let store = self.open_store(connection)?;
         tokio::task::spawn_blocking(move || store.alerts(&filter))
             .await
@@ -477,6 +501,46 @@ impl Connector {
                 )
             })?
             .map_err(store_failed)
+    }
+
+    /// The alerts matching `filter` of every connection that has an activity log, newest first.
+    /// A connection whose log cannot be read is named in `problems`; the others are listed.
+    pub async fn alerts_of_all(&self, filter: AlertFilter) -> Result<AlertList, ConnectorError> {
+        let filter = self.resolve_rule(filter)?;
+        // Only logs that exist: listing alerts must not create an empty log for a connection
+        // never synced.
+        let names: Vec<String> = self
+            .list()?
+            .into_iter()
+            .map(|c| c.profile.name)
+            .filter(|n| self.activity_store_path(n).exists())
+            .collect();
+        let mut list = AlertList {
+            alerts: Vec::new(),
+            problems: Vec::new(),
+        };
+        for name in names {
+            match self.alerts(&name, filter.clone()).await {
+                Ok(alerts) => list
+                    .alerts
+                    .extend(alerts.into_iter().map(|alert| ConnectionAlert {
+                        connection: name.clone(),
+                        alert,
+                    })),
+                Err(e) => list.problems.extend(e.problems()),
+            }
+        }
+        list.alerts.sort_by(|a, b| {
+            (b.alert.time, &a.connection, b.alert.id).cmp(&(
+                a.alert.time,
+                &b.connection,
+                a.alert.id,
+            ))
+        });
+        if let Some(limit) = filter.limit {
+            list.alerts.truncate(limit as usize);
+        }
+        Ok(list)
     }
 
     /// Sets an alert's status (dismiss, or open again); returns the alert as it now is.

@@ -3,6 +3,7 @@
 //! and a dismissed alert stays dismissed; the detection cursor moves with the alerts.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use connector::activity::EventFilter;
 use connector::activity::Store;
 use connector::activity::row::key_window;
 use connector::activity::store::{AlertFilter, AlertStatus};
@@ -138,6 +139,66 @@ fn detection_raises_each_alert_once_and_extends_episodes() {
         0
     );
     assert_eq!(store.alerts(&AlertFilter::default()).unwrap().len(), 4);
+}
+
+/// The viewer's alert filter shows exactly an alert's events (the other filters still narrow
+/// them), and an alert that does not exist shows none.
+#[test]
+fn the_viewer_filter_of_an_alert_shows_its_events_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("s.sqlite3")).unwrap();
+    store.start_at(origin()).unwrap();
+    let day8 = origin() + Duration::days(8);
+    let mut events: Vec<Value> = (0..5)
+        .map(|h| ev(origin() + Duration::hours(h), "ana", DE, "View Worker"))
+        .collect();
+    events.push(ev(day8, "ana", DE, "View Worker"));
+    events.push(ev(day8 + Duration::minutes(30), "ana", JP, "View Worker"));
+    events.push(ev(day8 + Duration::minutes(40), "bob", DE, "View Worker"));
+    store
+        .commit_window(&key_window(events), day8 + Duration::hours(1))
+        .unwrap();
+    store.detect(&mut engine()).unwrap();
+    let travel = store
+        .alerts(&AlertFilter {
+            rule: Some("impossible_travel".into()),
+            ..AlertFilter::default()
+        })
+        .unwrap()
+        .remove(0);
+    let shown = store
+        .query(&EventFilter {
+            alert: Some(travel.id),
+            ..EventFilter::default()
+        })
+        .unwrap();
+    let ips: Vec<_> = shown.iter().map(|e| e.ip_address.as_deref()).collect();
+    assert_eq!(ips, [Some(JP), Some(DE)], "newest first, the alert's two");
+    assert!(
+        shown
+            .iter()
+            .all(|e| e.system_account.as_deref() == Some("ana"))
+    );
+    assert_eq!(
+        store
+            .count_matching(&EventFilter {
+                alert: Some(travel.id),
+                ip: Some(JP.into()),
+                ..EventFilter::default()
+            })
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .count_matching(&EventFilter {
+                alert: Some(9_999),
+                ..EventFilter::default()
+            })
+            .unwrap(),
+        0
+    );
+    assert_eq!(store.count_matching(&EventFilter::default()).unwrap(), 8);
 }
 
 /// The simulator picks its anomaly addresses from public allocations without knowing the

@@ -3,6 +3,10 @@
 import { vi } from "vitest";
 import type {
   ActivityEvent,
+  AlertsQuery,
+  AlertStatus,
+  ConnectionAlert,
+  RulesView,
   ActivityFilter,
   ActivityInsights,
   Api,
@@ -235,6 +239,89 @@ export function userOf(events: readonly ActivityEvent[], user: string): UserInsi
   };
 }
 
+/** Alerts of `connection` as the shell stores them: ids from 1, newest first. */
+export function alerts(connection: string): ConnectionAlert[] {
+  const base = { connection, status: "open" as AlertStatus, last_time: "2026-04-17T07:40:00Z" };
+  return [
+    {
+      ...base,
+      id: 3,
+      rule: "impossible_travel",
+      severity: "high",
+      user: "ann@acme",
+      time: "2026-04-17T07:30:00Z",
+      summary: "ann@acme in DE then JP, 9,000 km in 30 minutes",
+      country: "JP",
+      ip: "126.0.0.1",
+      event_count: 2,
+    },
+    {
+      ...base,
+      id: 2,
+      rule: "sensitive_task",
+      severity: "medium",
+      user: "bob@acme",
+      time: "2026-04-16T12:00:00Z",
+      summary: "bob@acme ran Register API Client",
+      country: "DE",
+      ip: "80.128.0.1",
+      event_count: 1,
+    },
+    {
+      ...base,
+      id: 1,
+      rule: "new_country_tenant",
+      severity: "low",
+      status: "dismissed",
+      user: null,
+      time: "2026-04-15T09:00:00Z",
+      summary: "First activity from BR in the tenant",
+      country: "BR",
+      ip: "200.160.2.3",
+      event_count: 4,
+    },
+  ];
+}
+
+/** The rules as rules_list answers them; `learning_until` set while the learning lasts. */
+export function rulesView(learningUntil: string | null = null): RulesView {
+  const rule = (id: string, name: string, severity: string) => ({
+    id,
+    name,
+    kind: "built-in",
+    path: null,
+    severity,
+    explanation: `${name}.`,
+    active: true,
+  });
+  return {
+    rules: [
+      rule("impossible_travel", "Impossible travel", "high"),
+      rule("new_country_tenant", "Country new for the tenant", "low"),
+      rule("sensitive_task", "Sensitive security task", "medium"),
+    ],
+    learning_until: learningUntil,
+    learning: learningUntil !== null,
+    geo_database: "shipped",
+    risky_entries: 0,
+    corporate_entries: 0,
+    corporate_only: false,
+    load_errors: [],
+  };
+}
+
+/** The alerts of `all` that `query` picks, as alerts_list filters them. */
+export function alertsMatching(all: readonly ConnectionAlert[], name: string | null, query: AlertsQuery): ConnectionAlert[] {
+  return all.filter(
+    (a) =>
+      (name === null || a.connection === name) &&
+      (!query.rule || a.rule === query.rule) &&
+      (!query.severity || a.severity === query.severity) &&
+      (!query.status || a.status === query.status) &&
+      (!query.user || a.user?.toLowerCase() === query.user.toLowerCase()),
+  );
+}
+
 type Handler<T> = (value: T) => void;
 
 class Emitter<T> {
@@ -259,6 +346,10 @@ export interface FakeShell {
   syncProgress: Emitter<SyncProgress>;
   /** What activity_query pages through (unfiltered: the fake ignores the filter). */
   events: ActivityEvent[];
+  /** The stored alerts of every connection; alert_set_status changes them. */
+  alerts: ConnectionAlert[];
+  /** What rules_list answers. */
+  rules: RulesView;
   connections: Connection[];
   settings: Settings;
   /** The last route the UI saved (the fragment a window built again would start at). */
@@ -275,6 +366,8 @@ export function fakeShell(initial: Connection[] = [], overrides: Partial<Api> = 
   const shell: FakeShell = {
     syncProgress,
     events: [],
+    alerts: [],
+    rules: rulesView(),
     status,
     waiting,
     navigate,
@@ -357,6 +450,16 @@ export function fakeShell(initial: Connection[] = [], overrides: Partial<Api> = 
     activityInsights: vi.fn(() => Promise.resolve(insightsOf(shell.events))),
     activityUser: vi.fn((_name: string, user: string) => Promise.resolve(userOf(shell.events, user))),
     activityExport: vi.fn(() => Promise.resolve({ path: "/home/me/acme-activity.csv", count: shell.events.length })),
+    alertsList: vi.fn((name: string | null, query: AlertsQuery) =>
+      Promise.resolve({ alerts: alertsMatching(shell.alerts, name, query).map((a) => ({ ...a })), problems: [] }),
+    ),
+    alertSetStatus: vi.fn((name: string, id: number, status: AlertStatus) => {
+      const found = shell.alerts.find((a) => a.connection === name && a.id === id);
+      if (!found) return Promise.reject(new Error("no such alert"));
+      found.status = status;
+      return Promise.resolve({ ...found });
+    }),
+    rulesList: vi.fn(() => Promise.resolve(shell.rules)),
     saveRoute: vi.fn((route: string) => {
       shell.route = route;
       return Promise.resolve(null);

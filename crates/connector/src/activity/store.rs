@@ -240,8 +240,11 @@ pub struct EventFilter {
     pub ip: Option<String>,
     pub device: Option<String>,
     pub limit: Option<u64>,
-    /// The connector's own API calls are hidden unless this is set.
+    /// The connector's own API calls are hidden unless this is set (or `alert` is).
     pub include_own_calls: bool,
+    /// Only the events of this alert (its keys in `alert_events`), own calls included: an
+    /// alert's events are all of them, whoever made them.
+    pub alert: Option<i64>,
 }
 
 impl EventFilter {
@@ -898,7 +901,11 @@ pub(crate) fn where_clause(f: &EventFilter) -> (String, Vec<rusqlite::types::Val
         clauses.push("instr(lower(task_display_name), lower(?)) > 0");
         args.push(V::Text(task.clone()));
     }
-    if !f.include_own_calls {
+    if let Some(alert) = f.alert {
+        clauses.push("id IN (SELECT event_id FROM alert_events WHERE alert_id = ?)");
+        args.push(V::Integer(alert));
+    }
+    if !f.include_own_calls && f.alert.is_none() {
         clauses.push("own_call = 0");
     }
     if clauses.is_empty() {

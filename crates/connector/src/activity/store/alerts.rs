@@ -13,7 +13,7 @@
 use chrono::{DateTime, Utc};
 use detect::{Engine, Event, Finding, Reevaluate, State};
 use rusqlite::{OptionalExtension, params, params_from_iter};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Store, StoreError, classify, from_ms, ms};
 
@@ -33,7 +33,7 @@ fn per_event(rule: &str) -> bool {
 }
 
 /// Open or dismissed; who dismissed it is not kept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum AlertStatus {

@@ -508,8 +508,9 @@ impl Engine {
     }
 }
 
-/// Active hours a user's burst baseline remembers: about a week of working hours.
-const BASELINE_HOURS: usize = 48;
+/// Active hours a user's burst baseline remembers: a week of them, so that a Monday peak is
+/// judged against last week's peaks rather than against the quiet weekend before it.
+const BASELINE_HOURS: usize = 168;
 
 /// The user's usual busy hour: the 90th percentile (nearest rank) of `counts`, 0 when empty. A
 /// mean lets one unjudged burst raise the bar for the next; a median calls a busy user's

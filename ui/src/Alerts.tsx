@@ -3,9 +3,9 @@
 // new-country rules learn, and each alert's events in the viewer. Also the alerts table of a
 // user's page.
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { AlertList, AlertStatus, AlertsQuery, Api, Connection, ConnectionAlert, Problem, RulesView } from "./api";
+import type { AlertStatus, AlertsQuery, Api, Connection, ConnectionAlert, RulesView } from "./api";
 import { toProblem } from "./api";
-import { ProblemView, SimBadge, useFocus } from "./components";
+import { ProblemView, SimBadge, useFocus, useLoad } from "./components";
 import { formatTime } from "./format";
 
 type StatusChoice = AlertStatus | "all";
@@ -153,9 +153,7 @@ export function AlertsScreen({
   const [rule, setRule] = useState("");
   const [severity, setSeverity] = useState("");
   const [status, setStatus] = useState<StatusChoice>("open");
-  const [list, setList] = useState<AlertList | null>(null);
   const [rules, setRules] = useState<RulesView | null>(null);
-  const [problem, setProblem] = useState<Problem | null>(null);
   const [notice, setNotice] = useState("");
   const [busy, setBusy] = useState(false);
   const [reloads, setReloads] = useState(0);
@@ -173,22 +171,10 @@ export function AlertsScreen({
     };
   }, [api, name]);
 
-  useEffect(() => {
-    let live = true;
-    api.alertsList(name, queryOf(rule, severity, status)).then(
-      (l) => {
-        if (!live) return;
-        setList(l);
-        setProblem(null);
-      },
-      (error: unknown) => {
-        if (live) setProblem(toProblem(error));
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [api, name, rule, severity, status, reloads]);
+  const { data: list, problem, setProblem } = useLoad(
+    () => api.alertsList(name, queryOf(rule, severity, status)),
+    [api, name, rule, severity, status, reloads],
+  );
 
   const setAlertStatus = async (a: ConnectionAlert, next: AlertStatus) => {
     setBusy(true);
@@ -310,24 +296,7 @@ export function UserAlerts({
   user: string;
   onOpenEvents: (id: number) => void;
 }) {
-  const [list, setList] = useState<AlertList | null>(null);
-  const [problem, setProblem] = useState<Problem | null>(null);
-  useEffect(() => {
-    let live = true;
-    api.alertsList(name, { user }).then(
-      (l) => {
-        if (!live) return;
-        setList(l);
-        setProblem(null);
-      },
-      (error: unknown) => {
-        if (live) setProblem(toProblem(error));
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [api, name, user]);
+  const { data: list, problem } = useLoad(() => api.alertsList(name, { user }), [api, name, user]);
   const alerts = list?.alerts ?? [];
   return (
     <div class="card user-alerts" data-user-alerts={user}>

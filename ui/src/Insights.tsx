@@ -1,10 +1,9 @@
 // Insights for the activity viewer: a bar chart of events over time (SVG, with a table as its text
 // alternative), top lists whose entries narrow the filter, and the 30-day page of one user.
 import { h, type Component, type ComponentChildren, type FunctionComponent } from "preact";
-import { useEffect, useRef, useState } from "preact/hooks";
-import type { ActivityFilter, ActivityInsights, Api, Bucket, Problem, TimeCount, TopList as TopListData, UserInsights } from "./api";
-import { toProblem } from "./api";
-import { ProblemView, useFocus } from "./components";
+import { useRef } from "preact/hooks";
+import type { ActivityFilter, Api, Bucket, TimeCount, TopList as TopListData } from "./api";
+import { ProblemView, useFocus, useLoad } from "./components";
 import { formatTime } from "./format";
 
 const number = (n: number) => n.toLocaleString();
@@ -195,24 +194,10 @@ export const InsightsPanel = memo(function InsightsPanel({
   onNarrow: (field: Narrow, value: string) => void;
   onUser: (user: string) => void;
 }) {
-  const [data, setData] = useState<ActivityInsights | null>(null);
-  const [problem, setProblem] = useState<Problem | null>(null);
-  useEffect(() => {
-    let live = true;
-    api.activityInsights(name, filter, localOffsetMinutes()).then(
-      (d) => {
-        if (!live) return;
-        setData(d);
-        setProblem(null);
-      },
-      (error: unknown) => {
-        if (live) setProblem(toProblem(error));
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [api, name, filter, reloads]);
+  const { data, problem } = useLoad(
+    () => api.activityInsights(name, filter, localOffsetMinutes()),
+    [api, name, filter, reloads],
+  );
 
   return (
     <section class="card insights" aria-labelledby="insights-title" data-insights={name}>
@@ -278,25 +263,11 @@ export function UserPage({
 }) {
   const heading = useRef<HTMLHeadingElement>(null);
   useFocus(heading, user);
-  const [data, setData] = useState<UserInsights | null>(null);
-  const [problem, setProblem] = useState<Problem | null>(null);
-  useEffect(() => {
-    let live = true;
-    setData(null);
-    api.activityUser(name, user, localOffsetMinutes()).then(
-      (d) => {
-        if (!live) return;
-        setData(d);
-        setProblem(null);
-      },
-      (error: unknown) => {
-        if (live) setProblem(toProblem(error));
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [api, name, user]);
+  const { data, problem } = useLoad(
+    () => api.activityUser(name, user, localOffsetMinutes()),
+    [api, name, user],
+    true,
+  );
 
   return (
     <section class="screen user-page" aria-labelledby="user-title" data-user-page={user}>

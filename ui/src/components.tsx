@@ -1,9 +1,10 @@
 // Small pieces every screen uses: status and verdict badges (icon shape + words, never colour
 // alone), problems with their fix, copy buttons, the Simulation badge and the confirmation dialog.
 import type { ComponentChildren, RefObject } from "preact";
+import type { Inputs } from "preact/hooks";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { Problem, Status, StatusState, Verdict } from "./api";
-import { statusLabel } from "./api";
+import { statusLabel, toProblem } from "./api";
 
 /** Inline SVG shapes: each status and verdict has its own shape, so no colour is needed. */
 const SHAPES: Record<string, ComponentChildren> = {
@@ -203,6 +204,35 @@ export function useFocus(ref: RefObject<HTMLElement>, key: unknown) {
   useEffect(() => {
     ref.current?.focus();
   }, [key, ref]);
+}
+
+/**
+ * Runs `load` whenever `inputs` change and keeps its answer, or the problem it ended with; the
+ * answer of a load that was overtaken arrives too late to count. `clear`: drop the previous
+ * answer while the next loads (another subject rather than another filter).
+ */
+export function useLoad<T>(load: () => Promise<T>, inputs: Inputs, clear = false) {
+  const [data, setData] = useState<T | null>(null);
+  const [problem, setProblem] = useState<Problem | null>(null);
+  useEffect(() => {
+    let live = true;
+    if (clear) setData(null);
+    load().then(
+      (d) => {
+        if (!live) return;
+        setData(d);
+        setProblem(null);
+      },
+      (error: unknown) => {
+        if (live) setProblem(toProblem(error));
+      },
+    );
+    return () => {
+      live = false;
+    };
+    // The caller's inputs are what `load` reads.
+  }, inputs);
+  return { data, problem, setProblem };
 }
 
 /**

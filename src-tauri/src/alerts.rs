@@ -136,12 +136,6 @@ async fn recount<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
-/// The tray's count at once (after a dismiss), not at the watcher's next look.
-pub fn refresh_now<R: Runtime>(app: &AppHandle<R>) {
-    let app = app.clone();
-    tauri::async_runtime::spawn(async move { recount(&app).await });
-}
-
 /// Looks every [`WATCH_EVERY`] for as long as the app runs.
 pub fn watch<R: Runtime>(app: AppHandle<R>) {
     tauri::async_runtime::spawn(async move {
@@ -174,7 +168,11 @@ pub fn watch<R: Runtime>(app: AppHandle<R>) {
                     tracing::debug!(error = %e, "alert notification not shown");
                 }
             }
-            tokio::time::sleep(WATCH_EVERY).await;
+            // A dismiss or a reopen (`AppState::alerts_changed`) counts again at once.
+            tokio::select! {
+                _ = tokio::time::sleep(WATCH_EVERY) => {}
+                _ = state.alerts_changed.notified() => {}
+            }
         }
     });
 }

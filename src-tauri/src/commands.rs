@@ -620,8 +620,7 @@ pub async fn alerts_list(
 
 /// Dismisses an alert of `name`, or opens it again; returns it as it now is.
 #[tauri::command]
-pub async fn alert_set_status<R: Runtime>(
-    app: AppHandle<R>,
+pub async fn alert_set_status(
     state: State<'_, AppState>,
     name: String,
     id: i64,
@@ -630,7 +629,7 @@ pub async fn alert_set_status<R: Runtime>(
     let connection = state.connector.get(&name)?.profile.name;
     let alert = state.connector.set_alert_status(&connection, id, status)?;
     // The tray's count follows at once, not at the watcher's next look.
-    crate::alerts::refresh_now(&app);
+    state.alerts_changed.notify_one();
     Ok(ConnectionAlert { connection, alert })
 }
 

@@ -27,6 +27,8 @@ pub struct AppState {
     /// Open alerts across connections, as the alert watcher last counted them (the tray's first
     /// line).
     pub open_alerts: std::sync::atomic::AtomicU64,
+    /// Woken when an alert changed status, so the watcher counts again at once.
+    pub alerts_changed: tokio::sync::Notify,
     /// The screen the UI last showed (a URL fragment, see `window.rs`): the window is destroyed on
     /// close and built again there on Open.
     route: std::sync::Mutex<String>,
@@ -58,6 +60,7 @@ impl AppState {
             settings: Mutex::new(settings),
             settings_store,
             open_alerts: std::sync::atomic::AtomicU64::new(0),
+            alerts_changed: tokio::sync::Notify::new(),
             route: std::sync::Mutex::new(String::new()),
         })
     }

@@ -579,7 +579,7 @@ fn insights_on_an_empty_store_are_zero_and_bad_input_is_refused() {
     assert_eq!(
         insights,
         json!({"total": 0, "bucket": "hour", "series": [], "untimed": 0, "users": empty,
-               "tasks": empty, "ips": empty, "countries": null})
+               "tasks": empty, "ips": empty, "countries": empty})
     );
     let user = h
         .call(

@@ -198,7 +198,7 @@ fn filter(args: &EventsArgs) -> Result<EventFilter, ConnectorError> {
         device: None,
         limit: args.limit,
         include_own_calls: args.include_own_calls,
-        alert: None,
+        alert: args.alert,
     })
 }
 
@@ -207,6 +207,12 @@ pub async fn events(connector: &Connector, name: &str, args: &EventsArgs, json: 
         Ok(f) => f,
         Err(e) => return output::failure(json, &e),
     };
+    // An alert the connection does not have is a typo, not an empty result.
+    if let Some(id) = args.alert
+        && let Err(e) = connector.alert(name, id)
+    {
+        return output::failure(json, &e);
+    }
     let out: Box<dyn Write + Send> = match &args.output {
         None => Box::new(std::io::BufWriter::new(std::io::stdout())),
         Some(path) => match connector::paths::create_private_file(path) {

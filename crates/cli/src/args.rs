@@ -283,6 +283,9 @@ pub struct EventsArgs {
     /// Also show the connector's own API calls, which the tenant logs too.
     #[arg(long)]
     pub include_own_calls: bool,
+    /// Only the events of alert ID (see `wdconnect alerts`), the connector's own calls included.
+    #[arg(long, value_name = "ID")]
+    pub alert: Option<i64>,
 }
 
 /// The values copied from Workday's "View API Clients" (all needed by `add`).

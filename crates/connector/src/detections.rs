@@ -567,6 +567,21 @@ impl Connector {
         })
     }
 
+    /// Alert `id` of `connection`; one it does not have is an input error.
+    pub fn alert(&self, connection: &str, id: i64) -> Result<Alert, ConnectorError> {
+        let stored = self.get(connection)?.profile.name;
+        self.open_store(&stored)?
+            .alert(id)
+            .map_err(store_failed)?
+            .ok_or_else(|| {
+                invalid(
+                    "alerts.not_found",
+                    format!("Connection \"{stored}\" has no alert {id}."),
+                    format!("List its alerts with `wdconnect alerts \"{stored}\" --status all`."),
+                )
+            })
+    }
+
     /// The keys of an alert's events (what the viewer opens).
     pub fn alert_event_ids(&self, connection: &str, id: i64) -> Result<Vec<i64>, ConnectorError> {
         self.open_store(connection)?

@@ -144,8 +144,28 @@ async fn a_sync_raises_each_alert_once_and_a_dismissed_alert_is_kept() {
     assert_eq!(ndjson.code, 0, "{ndjson}");
     assert_eq!(ndjson.stdout.lines().count(), rules.len());
 
-    // Dismissed: kept, out of the open list, in the dismissed one.
+    // An alert's events, as the viewer opens them: exactly its two, from Germany and Japan.
     let id = travel["id"].as_i64().unwrap().to_string();
+    let events = cli
+        .cmd(["events", "acme", "--alert", &id, "--format", "ndjson"])
+        .human()
+        .run()
+        .await;
+    assert_eq!(events.code, 0, "{events}");
+    let mut ips: Vec<String> = events
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["ipAddress"].to_string())
+        .collect();
+    ips.sort();
+    let mut expected = vec![format!("{DE:?}"), format!("{JP:?}")];
+    expected.sort();
+    assert_eq!(ips, expected, "{events}");
+    let unknown = cli.cmd(["events", "acme", "--alert", "999999"]).run().await;
+    let e = unknown.error(2, "alerts.not_found");
+    assert_mentions(&e.fix, "wdconnect alerts", &unknown);
+
+    // Dismissed: kept, out of the open list, in the dismissed one.
     let d = cli.cmd(["alerts", "dismiss", "acme", &id]).run().await.ok();
     assert_eq!(d["alert"]["status"], "dismissed");
     let open = cli.cmd(["alerts", "acme"]).run().await.ok();

@@ -561,7 +561,7 @@ impl Cmd<'_> {
             args: shown,
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            stderr: without_wine_noise(&String::from_utf8_lossy(&out.stderr)),
         };
         self.cli
             .runs
@@ -570,4 +570,17 @@ impl Cmd<'_> {
             .push(run.clone());
         run
     }
+}
+
+/// stderr as the program wrote it. Under Wine, the emulator's own client library sometimes adds a
+/// line of its own when the program's stdout is a closed pipe ("wine client error:318: sendmsg:
+/// ..."); it is Wine's, not the program's, and a native Windows run never prints it.
+fn without_wine_noise(stderr: &str) -> String {
+    if !crate::under_wine() {
+        return stderr.to_owned();
+    }
+    stderr
+        .split_inclusive('\n')
+        .filter(|line| !line.starts_with("wine client error:"))
+        .collect()
 }

@@ -53,6 +53,21 @@ describe("activity viewer", () => {
     expect(screen.getByText(/Synced up to/).querySelector("time")?.getAttribute("datetime")).toBe("2026-04-17T07:58:00Z");
   });
 
+  it("says 'about' when the store estimated a total too large to count at once", async () => {
+    const shell = await openActivity(3);
+    vi.mocked(shell.api.activityQuery).mockImplementation((_name, _filter, page) =>
+      Promise.resolve({
+        events: shell.events.slice(page.offset, page.offset + page.limit),
+        total: 12_400_000,
+        total_estimated: true,
+        offset: page.offset,
+        synced_until: "2026-04-17T07:58:00Z",
+      }),
+    );
+    fireEvent.click(filterForm().getByRole("button", { name: "Apply filters" }));
+    await waitFor(() => expect(rangeText()).toBe("Events 1–3 of about 12,400,000 matching."));
+  });
+
   it("shows each address's country and its tags beside it", async () => {
     const shell = fakeShell([connection("acme")]);
     shell.events = activityEvents(2).map((e, i) =>
@@ -145,7 +160,7 @@ describe("activity viewer", () => {
     };
     vi.mocked(shell.api.activitySync).mockResolvedValueOnce({
       connection: "acme", from: "", to: "", origin: "", synced_until: "2026-04-17T06:00:00Z",
-      windows: 2, splits: 0, events_read: 10, events_stored: 10, events_untimed: 0, events_total: 10, own_calls_read: 0, own_calls_total: 0, elapsed_secs: 1,
+      windows: 2, splits: 0, events_read: 10, events_stored: 10, events_untimed: 0, events_total: 10, own_calls_read: 0, own_calls_total: 0, events_pruned: 0, elapsed_secs: 1,
       warnings: [warning],
     });
     await waitFor(() => expect(rangeText()).toBe("No events match."));
@@ -164,7 +179,7 @@ describe("activity viewer", () => {
           finish = () =>
             resolve({
               connection: name, from: "", to: "", origin: "", synced_until: "2026-04-17T07:58:00Z",
-              windows: 10, splits: 0, events_read: 5000, events_stored: 4200, events_untimed: 0, events_total: 4200, own_calls_read: 12, own_calls_total: 12, elapsed_secs: 9, warnings: [],
+              windows: 10, splits: 0, events_read: 5000, events_stored: 4200, events_untimed: 0, events_total: 4200, own_calls_read: 12, own_calls_total: 12, events_pruned: 0, elapsed_secs: 9, warnings: [],
             });
         }),
     );

@@ -259,7 +259,11 @@ export function ActivityScreen({
       const warned = report.warnings.map((w) => ` ${w.message} ${w.fix}`).join("");
       setSyncNotice(
         `Sync finished: ${number(report.events_stored)} new events, ${number(report.events_total)} stored in all` +
-          ` (${number(report.own_calls_total)} of them the app's own API calls, hidden unless shown).${warned}`,
+          ` (${number(report.own_calls_total)} of them the app's own API calls, hidden unless shown).` +
+          (report.events_pruned > 0
+            ? ` ${number(report.events_pruned)} events older than this connection keeps were deleted.`
+            : "") +
+          warned,
       );
       setReloads((n) => n + 1);
     } catch (error) {
@@ -303,7 +307,9 @@ export function ActivityScreen({
   const rows = page?.events ?? [];
   const first = rows.length ? offset + 1 : 0;
   const last = offset + rows.length;
-  const range = page ? (total === 0 ? "No events match." : `Events ${number(first)}–${number(last)} of ${number(total)} matching.`) : "";
+  // A store too large to count in a moment gives an estimate, said as one.
+  const of = page?.total_estimated ? `about ${number(total)}` : number(total);
+  const range = page ? (total === 0 ? "No events match." : `Events ${number(first)}–${number(last)} of ${of} matching.`) : "";
 
   return (
     <section class="screen activity" aria-labelledby="activity-title" data-activity-screen={name}>

@@ -93,7 +93,12 @@ page_size: number,
 /**
  * Requests per second against this tenant.
  */
-rate_limit_per_sec: number, };
+rate_limit_per_sec: number, 
+/**
+ * Days of activity kept in the store; older events (and alerts) are deleted after each
+ * sync. 0 keeps everything.
+ */
+retention_days: number, };
 
 /**
  * One connection. The client secret is deliberately not a field: it lives in the keyring.
@@ -168,7 +173,7 @@ export type Field = "client_id" | "client_secret" | "rest_api" | "token" | "auth
 /**
  * A setting of a profile that is not one of Workday's five values.
  */
-export type Setting = "name" | "redirect_port" | "poll_interval" | "backfill_days" | "publish_lag" | "page_size" | "rate_limit";
+export type Setting = "name" | "redirect_port" | "poll_interval" | "backfill_days" | "publish_lag" | "page_size" | "rate_limit" | "retention_days";
 
 /**
  * What a finding is about: one of Workday's values or one of the app's settings. Serialises as
@@ -308,7 +313,12 @@ export type ActivityPage = { events: Array<ActivityEvent>,
 /**
  * Every event matching the filter, not only this page's.
  */
-total: number, offset: number, 
+total: number, 
+/**
+ * `total` is an estimate: more events match than the store counts in a moment (see
+ * `Store::count_or_estimate`).
+ */
+total_estimated: boolean, offset: number, 
 /**
  * Every event before this is stored (None before the first sync).
  */
@@ -364,7 +374,12 @@ own_calls_read: number,
 /**
  * Of `events_total`: the same.
  */
-own_calls_total: number, elapsed_secs: number, 
+own_calls_total: number, 
+/**
+ * Events deleted after the pass because they were older than the connection keeps
+ * (`retention_days`).
+ */
+events_pruned: number, elapsed_secs: number, 
 /**
  * Things that did not stop the sync but are worth knowing.
  */

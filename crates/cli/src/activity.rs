@@ -108,6 +108,12 @@ fn print_report(json: bool, r: &SyncReport) {
             r.events_untimed
         );
     }
+    if r.events_pruned > 0 {
+        println!(
+            "{} events older than the connection keeps (its retention) were deleted.",
+            r.events_pruned
+        );
+    }
     // Counted apart: they are the tenant's log of this connector's requests, not people's work.
     println!(
         "Of those stored, {} are API calls (this connector's own requests), hidden unless \

@@ -355,6 +355,10 @@ pub struct Options {
     /// yes, `--sso false`: no.
     #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub sso: Option<bool>,
+    /// Days of activity kept in the connection's store (default 90; 0 keeps everything). Older
+    /// events and alerts are deleted after each sync.
+    #[arg(long, value_name = "DAYS")]
+    pub retention_days: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -154,6 +154,9 @@ fn apply_options(options: Options, p: &mut Profile) {
     if let Some(sso) = options.sso {
         p.sso = sso;
     }
+    if let Some(days) = options.retention_days {
+        p.sync.retention_days = days;
+    }
 }
 
 fn list(c: &Connector, json: bool) -> u8 {

@@ -58,6 +58,14 @@ fn event(i: u64, n: u64, start: DateTime<Utc>) -> Value {
     })
 }
 
+/// The store's size once its write-ahead log is folded in (what it keeps on disk for good).
+fn disk_bytes(path: &std::path::Path) -> u64 {
+    let c = rusqlite::Connection::open(path).expect("the store opens again");
+    c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        .expect("the log is folded in");
+    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+}
+
 fn time(runs: usize, mut f: impl FnMut() -> u64) -> (Duration, Duration, u64) {
     let mut all = Vec::with_capacity(runs);
     let mut last = 0;
@@ -109,6 +117,11 @@ fn main() {
         fill.as_secs_f64(),
         n as f64 / fill.as_secs_f64(),
         path.display()
+    );
+    let bytes = disk_bytes(&path);
+    println!(
+        "on disk: {bytes} bytes, {:.0} bytes per event",
+        bytes as f64 / n as f64
     );
 
     let filtered = EventFilter {

@@ -489,3 +489,59 @@ async fn a_failing_tenant_stops_the_sync_offline_and_the_next_one_resumes() {
     assert_store_is_truth(&s, report.origin, report.synced_until).await;
     assert_eq!(s.connector.hub().get("acme").status, Status::Connected);
 }
+
+/// A connection keeps `retention_days` of activity: after a pass, the events older than that
+/// are gone from the store and the viewer, the rest is still exactly the tenant's, and the
+/// report counts what went.
+#[tokio::test(flavor = "multi_thread")]
+async fn events_older_than_the_retention_are_deleted_after_a_pass() {
+    let s = setup(
+        3_000,
+        |_| {},
+        |sync| {
+            sync.backfill_days = 1;
+            sync.retention_days = 0;
+        },
+    )
+    .await;
+    let first = sync(&s, &options(Duration::from_secs(4 * 86_400))).await;
+    assert_eq!(first.events_pruned, 0, "0 keeps everything");
+    let stored_before = first.events_total;
+    s.connector
+        .edit("acme", |p| p.sync.retention_days = 2, None)
+        .await
+        .expect("edited");
+
+    let started = Utc::now();
+    let second = sync(&s, &SyncOptions::default()).await;
+    let cutoff = started - chrono::Duration::days(2);
+    let all = |since: Option<DateTime<Utc>>, until: Option<DateTime<Utc>>| EventFilter {
+        since,
+        until,
+        include_own_calls: true,
+        ..Default::default()
+    };
+    let older = s
+        .connector
+        .events("acme", all(None, Some(cutoff)))
+        .await
+        .unwrap();
+    assert!(older.is_empty(), "{} events older than kept", older.len());
+    assert!(second.events_pruned > 0, "{second:?}");
+    assert_eq!(
+        second.events_total,
+        stored_before + second.events_stored - second.events_pruned
+    );
+    // What is kept is still exactly the tenant's (a minute past the cutoff: the pass's own
+    // clock started a moment after `started`).
+    let from = Utc::now() - chrono::Duration::days(2) + chrono::Duration::minutes(1);
+    let kept = s
+        .connector
+        .events("acme", all(Some(from), Some(second.synced_until)))
+        .await
+        .unwrap();
+    let raws: Vec<serde_json::Value> = kept.iter().map(|e| e.raw.clone()).collect();
+    let truth = s.sim.ground_truth(from, second.synced_until);
+    assert!(!truth.is_empty());
+    assert_eq!(counts(&raws), counts(&truth));
+}

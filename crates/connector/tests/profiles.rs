@@ -55,6 +55,7 @@ fn a_new_profile_has_the_documented_defaults() {
             publish_lag_secs: 120,
             page_size: 1000,
             rate_limit_per_sec: 10.0,
+            retention_days: 90,
         }
     );
     assert_eq!(p.redirect_uri(), "http://127.0.0.1:8413/callback");
@@ -160,7 +161,7 @@ fn endpoint_and_client_id_checks_come_from_workday_client() {
 #[test]
 fn settings_out_of_range_are_refused() {
     type Case = (fn(&mut Profile), &'static str, Setting);
-    let cases: [Case; 9] = [
+    let cases: [Case; 10] = [
         (
             |p| p.redirect_port = 0,
             "settings.redirect_port_invalid",
@@ -202,6 +203,11 @@ fn settings_out_of_range_are_refused() {
             Setting::RateLimit,
         ),
         (
+            |p| p.sync.retention_days = 6,
+            "settings.retention_shorter_than_backfill",
+            Setting::RetentionDays,
+        ),
+        (
             |p| p.name = "a/b".into(),
             "profile.name_invalid",
             Setting::Name,
@@ -228,8 +234,10 @@ fn settings_out_of_range_are_refused() {
         publish_lag_secs: 3600,
         page_size: 1,
         rate_limit_per_sec: 50.0,
+        retention_days: 0,
     };
     check_profile(&p).unwrap();
+    p.sync.retention_days = 30;
     p.sync.backfill_days = 30;
     p.sync.publish_lag_secs = 0;
     p.sync.page_size = 1000;

@@ -177,6 +177,9 @@ async fn contradicting_options_are_refused_and_nothing_changes() {
         (&["--pkce", "false", "--no-pkce"], "--no-pkce"),
         (&["--pkce", "maybe"], "maybe"),
         (&["--redirect-host", "example.com"], "example.com"),
+        // Kept for fewer days than the first sync reads back (7 by default).
+        (&["--retention-days", "3"], "read back"),
+        (&["--retention-days", "a week"], "a week"),
     ];
     for (options, mention) in bad {
         let run = add(&cli, "acme", options).await;
@@ -244,4 +247,21 @@ async fn a_refused_command_line_answers_in_json_under_json_and_changes_nothing()
         before,
         "a refused command line changed a file"
     );
+}
+
+/// How long events are kept is set by `add` and `edit` alike (0 keeps everything), shown by
+/// `show`, and 90 days when not given.
+#[tokio::test(flavor = "multi_thread")]
+async fn retention_days_is_set_by_add_and_edit() {
+    let cli = Cli::new();
+    let kept = |p: Value| p["sync"]["retention_days"].clone();
+    add(&cli, "acme", &[]).await.ok();
+    assert_eq!(kept(cli.cmd(["show", "acme"]).run().await.ok()), 90);
+    add(&cli, "globex", &["--retention-days", "0"]).await.ok();
+    assert_eq!(kept(cli.cmd(["show", "globex"]).run().await.ok()), 0);
+    cli.cmd(["edit", "globex", "--retention-days", "30"])
+        .run()
+        .await
+        .ok();
+    assert_eq!(kept(cli.cmd(["show", "globex"]).run().await.ok()), 30);
 }

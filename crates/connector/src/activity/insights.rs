@@ -241,7 +241,7 @@ fn tally(
         "request_time, system_account, task_display_name, ip_address"
     };
     let mut stmt = conn
-        .prepare(&format!("SELECT {columns} FROM events{where_sql}"))
+        .prepare(&format!("SELECT {columns} FROM events_named{where_sql}"))
         .map_err(&err)?;
     let mut rows = stmt.query(params_from_iter(args)).map_err(&err)?;
     let mut t = Tally::default();

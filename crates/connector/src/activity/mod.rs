@@ -56,6 +56,9 @@ pub struct EventPage {
     pub events: Vec<StoredEvent>,
     /// Every event matching the filter, not only this page's.
     pub total: u64,
+    /// `total` is an estimate: more events match than the store counts in a moment (see
+    /// `Store::count_or_estimate`).
+    pub total_estimated: bool,
     pub offset: u64,
     /// Every event before this is stored (None before the first sync).
     pub synced_until: Option<DateTime<Utc>>,
@@ -432,9 +435,11 @@ impl Connector {
         tokio::task::spawn_blocking(move || -> Result<EventPage, StoreError> {
             let mut events = store.query_page(&filter, offset, limit)?;
             events.iter_mut().for_each(|e| info.enrich(e));
+            let (total, total_estimated) = store.count_or_estimate(&filter)?;
             Ok(EventPage {
                 events,
-                total: store.count_matching(&filter)?,
+                total,
+                total_estimated,
                 offset,
                 synced_until: store.checkpoint()?.map(|c| c.synced_until),
             })

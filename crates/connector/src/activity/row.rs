@@ -33,6 +33,101 @@ pub struct EventRow {
     /// `request_time` is not Workday's but the start of the window that returned the event
     /// (Workday sent none): see [`EventRow::place_untimed`].
     pub time_estimated: bool,
+    /// What the columns do not hold of the event (compact JSON), None when they hold it all:
+    /// the store keeps this instead of `raw`, and [`rebuild`] gives the event back exactly.
+    pub extra: Option<String>,
+}
+
+/// Workday's text fields kept as columns: the event's key, and the key under `target`.
+pub const TEXT_FIELDS: [&str; 8] = [
+    "systemAccount",
+    "activityAction",
+    "taskDisplayName",
+    "taskId",
+    "sessionId",
+    "ipAddress",
+    "userAgent",
+    "deviceType",
+];
+pub const TARGET_FIELDS: [&str; 3] = ["id", "descriptor", "href"];
+
+/// How the store writes a requestTime it can give back from its column alone (Workday's own
+/// form, `2026-04-17T08:02:58.655Z`); any other spelling stays in the event's `extra`.
+fn workday_time(ms: i64) -> Option<String> {
+    DateTime::from_timestamp_millis(ms)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+}
+
+/// The part of `event` that the columns of its row do not hold: every text field of
+/// [`TEXT_FIELDS`] and `target`'s [`TARGET_FIELDS`] goes (an emptied `target` with it), and
+/// `requestTime` when `request_time_ms` spells it back identically. None when nothing is left.
+/// The store's schema v6 migration applies the same rule in SQL.
+pub fn extra_of(event: &Value, request_time: Option<i64>) -> Option<String> {
+    let Value::Object(map) = event else {
+        return Some(event.to_string());
+    };
+    let mut rest = map.clone();
+    for k in TEXT_FIELDS {
+        if rest.get(k).is_some_and(Value::is_string) {
+            rest.remove(k);
+        }
+    }
+    if let Some(Value::Object(target)) = rest.get_mut("target") {
+        let before = target.len();
+        target.retain(|k, v| !(TARGET_FIELDS.contains(&k.as_str()) && v.is_string()));
+        if target.is_empty() && before > 0 {
+            rest.remove("target");
+        }
+    }
+    if let (Some(Value::String(s)), Some(ms)) = (rest.get("requestTime"), request_time)
+        && workday_time(ms).as_deref() == Some(s.as_str())
+    {
+        rest.remove("requestTime");
+    }
+    (!rest.is_empty()).then(|| Value::Object(rest).to_string())
+}
+
+/// The event as Workday sent it, from its row's columns and `extra` ([`extra_of`]'s inverse).
+/// `text` gives the columns of [`TEXT_FIELDS`] in order, `target` those of [`TARGET_FIELDS`];
+/// `request_time` is Workday's time (None when the stored time is an estimate).
+pub fn rebuild(
+    text: [Option<String>; 8],
+    target: [Option<String>; 3],
+    request_time: Option<i64>,
+    extra: Option<&str>,
+) -> Value {
+    let mut event = match extra.map(serde_json::from_str::<Value>) {
+        None => Value::Object(serde_json::Map::new()),
+        Some(Ok(v)) => v,
+        // Never written by the store; shown rather than lost.
+        Some(Err(_)) => Value::String(extra.unwrap_or_default().to_owned()),
+    };
+    let Value::Object(map) = &mut event else {
+        return event;
+    };
+    for (k, v) in TEXT_FIELDS.iter().zip(text) {
+        if let Some(v) = v {
+            map.insert((*k).to_owned(), Value::String(v));
+        }
+    }
+    if target.iter().any(Option::is_some) {
+        let t = map
+            .entry("target")
+            .or_insert_with(|| Value::Object(serde_json::Map::new()));
+        if let Value::Object(t) = t {
+            for (k, v) in TARGET_FIELDS.iter().zip(target) {
+                if let Some(v) = v {
+                    t.insert((*k).to_owned(), Value::String(v));
+                }
+            }
+        }
+    }
+    if !map.contains_key("requestTime")
+        && let Some(s) = request_time.and_then(workday_time)
+    {
+        map.insert("requestTime".to_owned(), Value::String(s));
+    }
+    event
 }
 
 impl EventRow {
@@ -46,10 +141,11 @@ impl EventRow {
                 .and_then(Value::as_str)
                 .map(str::to_string)
         };
+        let request_time = request_time_ms(event);
         EventRow {
             fingerprint: fingerprint_bytes(event),
             ordinal: 0,
-            request_time: request_time_ms(event),
+            request_time,
             system_account: text("systemAccount"),
             activity_action: text("activityAction"),
             task_display_name: text("taskDisplayName"),
@@ -64,6 +160,7 @@ impl EventRow {
             own_call: is_own_call(event),
             raw: event.to_string(),
             time_estimated: false,
+            extra: extra_of(event, request_time),
         }
     }
 
@@ -207,5 +304,53 @@ mod tests {
         assert!(!own(""));
         assert!(!is_own_call(&json!({})));
         assert!(!is_own_call(&json!({"taskDisplayName": 7})));
+    }
+
+    /// The row's columns and `extra` give back every event exactly, whatever its fields hold.
+    #[test]
+    fn columns_and_extra_give_the_event_back() {
+        let events = [
+            json!({"requestTime": "2026-04-17T08:02:58.655Z", "systemAccount": "ann",
+                   "activityAction": "READ", "taskDisplayName": "Find Workers", "taskId": "t1",
+                   "sessionId": "a1b2c3", "ipAddress": "10.0.0.1", "userAgent": "Mozilla/5.0",
+                   "deviceType": "Desktop",
+                   "target": {"id": "w1", "descriptor": "Logan McNeil", "href": "https://x/w1"}}),
+            // Other spellings of the time, fields that are not text, unknown fields.
+            json!({"requestTime": "2026-04-17T08:02:58Z", "systemAccount": null, "taskId": 7}),
+            json!({"requestTime": "2026-04-17T10:02:58.655+02:00", "extra": {"a": [1, 2]}}),
+            json!({"requestTime": "not a time", "target": {}}),
+            json!({"target": {"id": "w1", "descriptor": 5, "more": true}}),
+            json!({"target": {"href": "h"}, "ipAddress": ""}),
+            json!({"target": "not an object"}),
+            json!({}),
+            json!(["not", "an", "object"]),
+        ];
+        for event in events {
+            let mut row = EventRow::new(&event);
+            row.place_untimed(1_000);
+            let text = [
+                row.system_account.clone(),
+                row.activity_action.clone(),
+                row.task_display_name.clone(),
+                row.task_id.clone(),
+                row.session_id.clone(),
+                row.ip_address.clone(),
+                row.user_agent.clone(),
+                row.device_type.clone(),
+            ];
+            let target = [
+                row.target_id.clone(),
+                row.target_descriptor.clone(),
+                row.target_href.clone(),
+            ];
+            let time = (!row.time_estimated).then_some(row.request_time).flatten();
+            let back = rebuild(text, target, time, row.extra.as_deref());
+            assert_eq!(back, event, "{event}");
+            assert_eq!(back.to_string(), row.raw);
+        }
+        // A usual event is held by its columns alone.
+        let usual = json!({"requestTime": "2026-04-17T08:02:58.655Z", "systemAccount": "ann",
+                           "target": {"id": "w1"}});
+        assert_eq!(EventRow::new(&usual).extra, None);
     }
 }

@@ -2,6 +2,7 @@
 //! fingerprint + ordinal so re-reads never duplicate, with the sync checkpoint advanced in the
 //! same transaction as the rows it covers. Schema versioned by `PRAGMA user_version`.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -11,7 +12,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::fingerprint::hex;
-use super::row::EventRow;
+use super::row::{EventRow, rebuild};
 
 mod alerts;
 use crate::problem::{Diagnose, Problem};
@@ -151,10 +152,127 @@ CREATE TABLE forward_cursors (
     last_error    TEXT                          -- the last failure as {code, message, fix} JSON
 );
 "#,
+    // v6 (owner: this file): the events as interned numbers plus what of the raw JSON the
+    // columns do not hold (see `row::extra_of`), about a quarter of v5's bytes per event.
+    r#"
+-- v6: every text of an event (user, task, IP, user agent, ...) is kept once in `names` and
+-- referred to by number; the raw JSON is no longer stored beside the columns that hold it: only
+-- what they do not hold is (`extra`, NULL for a usual event), and the event is given back
+-- exactly from both. Ids are kept, so alerts, forwarding cursors and detection stay valid.
+-- A field leaves the JSON only where its column holds the same text (a JSON text equals a
+-- column's text; a number or null never does).
+CREATE TABLE names (
+    id   INTEGER PRIMARY KEY,
+    name TEXT    NOT NULL UNIQUE
+);
+CREATE INDEX names_nocase ON names (name COLLATE NOCASE);
+INSERT OR IGNORE INTO names (name) SELECT system_account FROM events WHERE system_account IS NOT NULL;
+INSERT OR IGNORE INTO names (name) SELECT activity_action FROM events WHERE activity_action IS NOT NULL;
+INSERT OR IGNORE INTO names (name) SELECT task_display_name FROM events WHERE task_display_name IS NOT NULL;
+INSERT OR IGNORE INTO names (name) SELECT task_id FROM events WHERE task_id IS NOT NULL;
+INSERT OR IGNORE INTO names (name) SELECT session_id FROM events WHERE session_id IS NOT NULL;
+INSERT OR IGNORE INTO names (name) SELECT ip_address FROM events WHERE ip_address IS NOT NULL;
+INSERT OR IGNORE INTO names (name) SELECT user_agent FROM events WHERE user_agent IS NOT NULL;
+INSERT OR IGNORE INTO names (name) SELECT device_type FROM events WHERE device_type IS NOT NULL;
+INSERT OR IGNORE INTO names (name) SELECT target_id FROM events WHERE target_id IS NOT NULL;
+INSERT OR IGNORE INTO names (name) SELECT target_descriptor FROM events WHERE target_descriptor IS NOT NULL;
+INSERT OR IGNORE INTO names (name) SELECT target_href FROM events WHERE target_href IS NOT NULL;
+CREATE TABLE events_v6 (
+    id             INTEGER PRIMARY KEY,
+    fingerprint    BLOB    NOT NULL,   -- 16 bytes
+    ordinal        INTEGER NOT NULL,
+    request_time   INTEGER,            -- ms since the epoch (estimated: the window's start)
+    time_estimated INTEGER NOT NULL DEFAULT 0,
+    own_call       INTEGER NOT NULL DEFAULT 0,
+    account INTEGER, action INTEGER, task INTEGER, task_ref INTEGER, session INTEGER,
+    ip INTEGER, agent INTEGER, device INTEGER,
+    target_ref INTEGER, target_name INTEGER, target_link INTEGER,   -- names ids
+    extra          TEXT,               -- JSON: what the columns do not hold; NULL: nothing
+    UNIQUE (fingerprint, ordinal)
+);
+INSERT INTO events_v6
+SELECT id, fingerprint, ordinal, request_time, time_estimated, own_call,
+    (SELECT id FROM names WHERE name = system_account),
+    (SELECT id FROM names WHERE name = activity_action),
+    (SELECT id FROM names WHERE name = task_display_name),
+    (SELECT id FROM names WHERE name = task_id),
+    (SELECT id FROM names WHERE name = session_id),
+    (SELECT id FROM names WHERE name = ip_address),
+    (SELECT id FROM names WHERE name = user_agent),
+    (SELECT id FROM names WHERE name = device_type),
+    (SELECT id FROM names WHERE name = target_id),
+    (SELECT id FROM names WHERE name = target_descriptor),
+    (SELECT id FROM names WHERE name = target_href),
+    nullif(CASE WHEN (json_extract(raw, '$.target.id') = target_id OR json_extract(raw, '$.target.descriptor') = target_descriptor OR json_extract(raw, '$.target.href') = target_href) AND json_extract(rest, '$.target') = '{}'
+                THEN json_remove(rest, '$.target') ELSE rest END, '{}')
+FROM (SELECT *, json_remove(
+        CASE WHEN time_estimated = 0 AND request_time IS NOT NULL
+              AND json_extract(raw, '$.requestTime')
+                  = strftime('%Y-%m-%dT%H:%M:%fZ', request_time / 1000.0, 'unixepoch')
+             THEN json_remove(raw, '$.requestTime') ELSE raw END,
+        CASE WHEN json_extract(raw, '$.systemAccount') = system_account THEN '$.systemAccount' ELSE '$[0]' END,
+        CASE WHEN json_extract(raw, '$.activityAction') = activity_action THEN '$.activityAction' ELSE '$[0]' END,
+        CASE WHEN json_extract(raw, '$.taskDisplayName') = task_display_name THEN '$.taskDisplayName' ELSE '$[0]' END,
+        CASE WHEN json_extract(raw, '$.taskId') = task_id THEN '$.taskId' ELSE '$[0]' END,
+        CASE WHEN json_extract(raw, '$.sessionId') = session_id THEN '$.sessionId' ELSE '$[0]' END,
+        CASE WHEN json_extract(raw, '$.ipAddress') = ip_address THEN '$.ipAddress' ELSE '$[0]' END,
+        CASE WHEN json_extract(raw, '$.userAgent') = user_agent THEN '$.userAgent' ELSE '$[0]' END,
+        CASE WHEN json_extract(raw, '$.deviceType') = device_type THEN '$.deviceType' ELSE '$[0]' END,
+        CASE WHEN json_extract(raw, '$.target.id') = target_id THEN '$.target.id' ELSE '$[0]' END,
+        CASE WHEN json_extract(raw, '$.target.descriptor') = target_descriptor THEN '$.target.descriptor' ELSE '$[0]' END,
+        CASE WHEN json_extract(raw, '$.target.href') = target_href THEN '$.target.href' ELSE '$[0]' END) AS rest
+      FROM events)
+ORDER BY id;
+DROP TABLE events;
+ALTER TABLE events_v6 RENAME TO events;
+CREATE INDEX events_time    ON events (request_time);
+CREATE INDEX events_user    ON events (account, request_time);
+CREATE INDEX events_action  ON events (action, request_time);
+CREATE INDEX events_ip      ON events (ip, request_time);
+CREATE INDEX events_device  ON events (device, request_time);
+CREATE INDEX events_visible ON events (own_call, request_time, task);
+-- What readers select: the texts by name, beside the numbers the filters compare.
+CREATE VIEW events_named AS
+SELECT e.id, e.fingerprint, e.ordinal, e.request_time, e.time_estimated, e.own_call,
+    e.account, e.action, e.task, e.ip, e.device, e.session, e.extra,
+    n_account.name AS system_account,
+    n_action.name AS activity_action,
+    n_task.name AS task_display_name,
+    n_task_ref.name AS task_id,
+    n_session.name AS session_id,
+    n_ip.name AS ip_address,
+    n_agent.name AS user_agent,
+    n_device.name AS device_type,
+    n_target_ref.name AS target_id,
+    n_target_name.name AS target_descriptor,
+    n_target_link.name AS target_href
+FROM events e
+LEFT JOIN names n_account ON n_account.id = e.account
+LEFT JOIN names n_action ON n_action.id = e.action
+LEFT JOIN names n_task ON n_task.id = e.task
+LEFT JOIN names n_task_ref ON n_task_ref.id = e.task_ref
+LEFT JOIN names n_session ON n_session.id = e.session
+LEFT JOIN names n_ip ON n_ip.id = e.ip
+LEFT JOIN names n_agent ON n_agent.id = e.agent
+LEFT JOIN names n_device ON n_device.id = e.device
+LEFT JOIN names n_target_ref ON n_target_ref.id = e.target_ref
+LEFT JOIN names n_target_name ON n_target_name.id = e.target_name
+LEFT JOIN names n_target_link ON n_target_link.id = e.target_link;
+"#,
 ];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// The version that made events compact (v6): a store upgraded from before it is rewritten once.
+const COMPACT_SINCE: u32 = 6;
+
+/// Matches a count reads before it estimates the rest (see [`Store::count_or_estimate`]): about
+/// 20 ms of index entries on this project's test machine.
+pub const COUNT_EXACT_UP_TO: u64 = 500_000;
+
+/// Free pages given back to the disk after each pruning step (4 KiB each).
+const PRUNE_PAGES: u32 = 512;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
@@ -297,7 +415,13 @@ pub struct StoredEvent {
 pub struct Store {
     path: PathBuf,
     conn: Connection,
+    /// Ids of the texts written lately (`names`), so most rows need no lookup. Ids are never
+    /// reused (names are never deleted), so an entry stays right whoever else writes the store.
+    names: HashMap<String, i64>,
 }
+
+/// Texts whose ids a store remembers before it starts over (users, tasks, agents, sessions...).
+const NAMES_REMEMBERED: usize = 200_000;
 
 fn ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
@@ -307,9 +431,37 @@ fn from_ms(v: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(v).unwrap_or_default()
 }
 
-const COLUMNS: &str = "fingerprint, ordinal, request_time, system_account, activity_action, \
-    task_display_name, task_id, session_id, ip_address, user_agent, device_type, target_id, \
-    target_descriptor, target_href, own_call, raw, time_estimated";
+/// The columns an insert writes: the texts as `names` ids, in `row::TEXT_FIELDS` then
+/// `row::TARGET_FIELDS` order.
+const INSERT_COLUMNS: &str = "fingerprint, ordinal, request_time, time_estimated, own_call, \
+    account, action, task, task_ref, session, ip, agent, device, target_ref, target_name, \
+    target_link, extra";
+
+/// The columns a reader selects from `events_named`, the texts by name in the same order.
+const READ_COLUMNS: &str = "fingerprint, ordinal, request_time, time_estimated, own_call, \
+    system_account, activity_action, task_display_name, task_id, session_id, ip_address, \
+    user_agent, device_type, target_id, target_descriptor, target_href, extra";
+
+/// Workday's event from a row of [`READ_COLUMNS`] starting at column `at` with
+/// `time_estimated`: the texts, then `extra` (see `row::rebuild`).
+fn event_of(r: &rusqlite::Row, at: usize, time: Option<i64>) -> rusqlite::Result<Value> {
+    let text = |i: usize| r.get::<_, Option<String>>(at + i);
+    Ok(rebuild(
+        [
+            text(0)?,
+            text(1)?,
+            text(2)?,
+            text(3)?,
+            text(4)?,
+            text(5)?,
+            text(6)?,
+            text(7)?,
+        ],
+        [text(8)?, text(9)?, text(10)?],
+        time,
+        r.get_ref(at + 11)?.as_str_or_null()?,
+    ))
+}
 
 impl Store {
     /// Opens (creating when absent) and migrates the store at `path`. A file that is not a
@@ -334,6 +486,7 @@ impl Store {
         let mut store = Store {
             path: path.to_path_buf(),
             conn,
+            names: HashMap::new(),
         };
         store.setup().map_err(|e| classify(path, e))?;
         let found: u32 = store
@@ -354,11 +507,29 @@ impl Store {
             },
             e => e,
         })?;
+        if (1..COMPACT_SINCE).contains(&found) {
+            store.compact_after_upgrade()?;
+        }
         Ok(store)
+    }
+
+    /// After the upgrade to v6 the old table's pages are free but still in the file: one VACUUM
+    /// rewrites it at its new size and switches it to incremental vacuum, as a new store is.
+    /// Once per store; it needs free disk space about the size of the new file.
+    fn compact_after_upgrade(&self) -> Result<(), StoreError> {
+        self.conn
+            .pragma_update(None, "auto_vacuum", "INCREMENTAL")
+            .and_then(|()| self.conn.execute_batch("VACUUM;"))
+            .map_err(|e| self.err(e))
     }
 
     fn setup(&mut self) -> rusqlite::Result<()> {
         self.conn.busy_timeout(Duration::from_secs(10))?;
+        // First, while a new file has no table (and before WAL writes its header): pruning can
+        // then give pages back to the disk a few at a time (`PRAGMA incremental_vacuum`)
+        // rather than by a whole VACUUM. On an existing store it changes nothing until one.
+        self.conn
+            .pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
         // WAL: the viewer reads while a sync writes. NORMAL: a power cut may lose the last
         // commits but never corrupts, and lost windows are simply read again.
         let _: String = self
@@ -504,76 +675,145 @@ impl Store {
         reread: Option<std::ops::Range<DateTime<Utc>>>,
     ) -> Result<u64, StoreError> {
         let path = self.path.clone();
-        let run = |conn: &mut Connection| -> rusqlite::Result<u64> {
-            let tx = conn.transaction()?;
-            let mut added = 0u64;
-            {
-                let mut insert = tx.prepare_cached(&format!(
-                    "INSERT OR IGNORE INTO events ({COLUMNS}) VALUES \
+        let names = &mut self.names;
+        let run =
+            |conn: &mut Connection, names: &mut HashMap<String, i64>| -> rusqlite::Result<u64> {
+                let tx = conn.transaction()?;
+                let mut added = 0u64;
+                {
+                    let mut insert = tx.prepare_cached(&format!(
+                        "INSERT OR IGNORE INTO events ({INSERT_COLUMNS}) VALUES \
                      (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
-                ))?;
-                let mut put = |k: &EventRow, ordinal: u32| {
-                    insert
-                        .execute(params![
-                            &k.fingerprint[..],
-                            ordinal,
-                            k.request_time,
-                            k.system_account,
-                            k.activity_action,
-                            k.task_display_name,
-                            k.task_id,
-                            k.session_id,
-                            k.ip_address,
-                            k.user_agent,
-                            k.device_type,
-                            k.target_id,
-                            k.target_descriptor,
-                            k.target_href,
-                            k.own_call,
-                            k.raw,
-                            k.time_estimated,
-                        ])
-                        .map(|n| n as u64)
-                };
-                // In time order: every index but the key's then grows at its end.
-                let mut order: Vec<&EventRow> =
-                    events.iter().filter(|k| !k.time_estimated).collect();
-                order.sort_by_key(|k| k.request_time);
-                for k in order {
-                    added += put(k, k.ordinal)?;
-                }
-                // Untimed ones by fingerprint, in the order the window numbered them.
-                let mut untimed: Vec<&EventRow> =
-                    events.iter().filter(|k| k.time_estimated).collect();
-                untimed.sort_by_key(|k| (k.fingerprint, k.ordinal));
-                let mut count = tx.prepare_cached(
-                    "SELECT COUNT(*) FROM events WHERE fingerprint = ?1 AND time_estimated = 1 \
-                     AND request_time >= ?2 AND request_time < ?3",
-                )?;
-                let mut next = tx.prepare_cached(
-                    "SELECT COALESCE(MAX(ordinal) + 1, 0) FROM events WHERE fingerprint = ?1",
-                )?;
-                for same in untimed.chunk_by(|a, b| a.fingerprint == b.fingerprint) {
-                    let fp = &same[0].fingerprint[..];
-                    let stored: u64 = match &reread {
-                        Some(r) => {
-                            count.query_row(params![fp, ms(r.start), ms(r.end)], |r| r.get(0))?
+                    ))?;
+                    let mut add_name =
+                        tx.prepare_cached("INSERT OR IGNORE INTO names (name) VALUES (?1)")?;
+                    let mut name_id = tx.prepare_cached("SELECT id FROM names WHERE name = ?1")?;
+                    let mut id = |v: &Option<String>| -> rusqlite::Result<Option<i64>> {
+                        let Some(v) = v else { return Ok(None) };
+                        if let Some(id) = names.get(v.as_str()) {
+                            return Ok(Some(*id));
                         }
-                        None => 0,
+                        add_name.execute([v])?;
+                        let id: i64 = name_id.query_row([v], |r| r.get(0))?;
+                        if names.len() >= NAMES_REMEMBERED {
+                            names.clear();
+                        }
+                        names.insert(v.clone(), id);
+                        Ok(Some(id))
                     };
-                    let first: u32 = next.query_row(params![fp], |r| r.get(0))?;
-                    for (i, k) in same.iter().skip(stored as usize).enumerate() {
-                        added += put(k, first + i as u32)?;
+                    let mut put = |k: &EventRow, ordinal: u32| -> rusqlite::Result<u64> {
+                        let ids = [
+                            id(&k.system_account)?,
+                            id(&k.activity_action)?,
+                            id(&k.task_display_name)?,
+                            id(&k.task_id)?,
+                            id(&k.session_id)?,
+                            id(&k.ip_address)?,
+                            id(&k.user_agent)?,
+                            id(&k.device_type)?,
+                            id(&k.target_id)?,
+                            id(&k.target_descriptor)?,
+                            id(&k.target_href)?,
+                        ];
+                        insert
+                            .execute(params![
+                                &k.fingerprint[..],
+                                ordinal,
+                                k.request_time,
+                                k.time_estimated,
+                                k.own_call,
+                                ids[0],
+                                ids[1],
+                                ids[2],
+                                ids[3],
+                                ids[4],
+                                ids[5],
+                                ids[6],
+                                ids[7],
+                                ids[8],
+                                ids[9],
+                                ids[10],
+                                k.extra,
+                            ])
+                            .map(|n| n as u64)
+                    };
+                    // In time order: every index but the key's then grows at its end.
+                    let mut order: Vec<&EventRow> =
+                        events.iter().filter(|k| !k.time_estimated).collect();
+                    order.sort_by_key(|k| k.request_time);
+                    for k in order {
+                        added += put(k, k.ordinal)?;
+                    }
+                    // Untimed ones by fingerprint, in the order the window numbered them.
+                    let mut untimed: Vec<&EventRow> =
+                        events.iter().filter(|k| k.time_estimated).collect();
+                    untimed.sort_by_key(|k| (k.fingerprint, k.ordinal));
+                    let mut count = tx.prepare_cached(
+                        "SELECT COUNT(*) FROM events WHERE fingerprint = ?1 AND time_estimated = 1 \
+                     AND request_time >= ?2 AND request_time < ?3",
+                    )?;
+                    let mut next = tx.prepare_cached(
+                        "SELECT COALESCE(MAX(ordinal) + 1, 0) FROM events WHERE fingerprint = ?1",
+                    )?;
+                    for same in untimed.chunk_by(|a, b| a.fingerprint == b.fingerprint) {
+                        let fp = &same[0].fingerprint[..];
+                        let stored: u64 = match &reread {
+                            Some(r) => count
+                                .query_row(params![fp, ms(r.start), ms(r.end)], |r| r.get(0))?,
+                            None => 0,
+                        };
+                        let first: u32 = next.query_row(params![fp], |r| r.get(0))?;
+                        for (i, k) in same.iter().skip(stored as usize).enumerate() {
+                            added += put(k, first + i as u32)?;
+                        }
                     }
                 }
-            }
-            tx.execute(
-                "UPDATE checkpoint SET synced_until = MAX(synced_until, ?1), updated_at = ?2 \
+                tx.execute(
+                    "UPDATE checkpoint SET synced_until = MAX(synced_until, ?1), updated_at = ?2 \
                  WHERE id = 1",
-                params![ms(until), Utc::now().timestamp_millis()],
-            )?;
+                    params![ms(until), Utc::now().timestamp_millis()],
+                )?;
+                tx.commit()?;
+                Ok(added)
+            };
+        run(&mut self.conn, names).map_err(|e| {
+            // Ids handed out in the rolled-back transaction may go to other texts later.
+            self.names.clear();
+            classify(&path, e)
+        })
+    }
+
+    /// Deletes at most `max_rows` of the events older than `before`, oldest first, in one short
+    /// transaction, and gives the pages that freed back to the disk; once no older event is
+    /// left, the alerts that ended before `before` go too. Returns the events deleted: fewer
+    /// than `max_rows` means nothing older is left. Events Workday sent without a time that a
+    /// v2 store kept without one are never deleted (their age is not known).
+    pub fn prune_step(&mut self, before: DateTime<Utc>, max_rows: u64) -> Result<u64, StoreError> {
+        let path = self.path.clone();
+        let cutoff = ms(before);
+        let run = |conn: &mut Connection| -> rusqlite::Result<u64> {
+            let tx = conn.transaction()?;
+            let n = tx.execute(
+                "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE request_time < ?1 \
+                 ORDER BY request_time LIMIT ?2)",
+                params![cutoff, max_rows.min(i64::MAX as u64) as i64],
+            )? as u64;
+            if n < max_rows {
+                tx.execute(
+                    "DELETE FROM alert_events WHERE alert_id IN \
+                     (SELECT id FROM alerts WHERE last_time < ?1)",
+                    params![cutoff],
+                )?;
+                tx.execute("DELETE FROM alerts WHERE last_time < ?1", params![cutoff])?;
+            }
             tx.commit()?;
-            Ok(added)
+            // A few hundred pages at a time: as many as a step frees, so the file shrinks
+            // as it goes and no step moves much.
+            // It frees one page per step: stepped to its end, not executed once.
+            let mut vacuum = conn.prepare(&format!("PRAGMA incremental_vacuum({PRUNE_PAGES})"))?;
+            let mut freed = vacuum.query([])?;
+            while freed.next()?.is_some() {}
+            Ok(n)
         };
         run(&mut self.conn).map_err(|e| classify(&path, e))
     }
@@ -629,6 +869,52 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// How many events match `f`, and whether that is an estimate. Matches are counted newest
+    /// first up to [`COUNT_EXACT_UP_TO`] (a few tens of milliseconds); a filter that matches
+    /// more gets an estimate instead: those matches' density over the time they span, carried
+    /// over the whole time the filter covers in the store. The viewer says "about" then.
+    pub fn count_or_estimate(&self, f: &EventFilter) -> Result<(u64, bool), StoreError> {
+        self.count_up_to(f, COUNT_EXACT_UP_TO)
+    }
+
+    fn count_up_to(&self, f: &EventFilter, exact: u64) -> Result<(u64, bool), StoreError> {
+        use rusqlite::types::Value as V;
+        let (where_sql, mut args) = where_clause(f);
+        args.push(V::Integer(exact as i64));
+        let (n, oldest, newest): (u64, Option<i64>, Option<i64>) = self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT COUNT(*), MIN(request_time), MAX(request_time) FROM \
+                     (SELECT request_time FROM events{where_sql} \
+                      ORDER BY request_time DESC LIMIT ?)"
+                ),
+                params_from_iter(args),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .map_err(|e| self.err(e))?;
+        let (Some(oldest), Some(newest)) = (oldest, newest) else {
+            return Ok((n, false));
+        };
+        if n < exact {
+            return Ok((n, false));
+        }
+        let first: Option<i64> = self
+            .conn
+            .query_row("SELECT MIN(request_time) FROM events", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        let start = f
+            .since
+            .map(ms)
+            .into_iter()
+            .chain(first)
+            .max()
+            .unwrap_or(oldest);
+        let seen = (newest - oldest).max(1) as f64;
+        let whole = (newest - start).max(newest - oldest).max(1) as f64;
+        Ok(((n as f64 * whole / seen).round() as u64, true))
+    }
+
     fn select(
         &self,
         f: &EventFilter,
@@ -663,7 +949,7 @@ impl Store {
     ) -> Result<u64, StoreError> {
         use rusqlite::types::Value as V;
         let (where_sql, mut args) = where_clause(f);
-        let mut sql = format!("SELECT {COLUMNS} FROM events{where_sql}");
+        let mut sql = format!("SELECT {READ_COLUMNS} FROM events_named{where_sql}");
         // Newest first; ties in insertion order. Both keys are in every time index (the rowid
         // ends each index entry), so SQLite walks an index instead of sorting the matches.
         sql.push_str(" ORDER BY request_time DESC, id DESC");
@@ -676,29 +962,29 @@ impl Store {
         let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
         let mut rows = stmt
             .query_map(params_from_iter(args), |r| {
-                let raw: String = r.get(15)?;
                 let key: Vec<u8> = r.get(0)?;
+                // An estimated time orders and filters the event; Workday sent none.
+                let time = match r.get::<_, bool>(3)? {
+                    true => None,
+                    false => r.get::<_, Option<i64>>(2)?,
+                };
                 Ok(StoredEvent {
                     fingerprint: hex(&key),
                     ordinal: r.get(1)?,
-                    // An estimated time orders and filters the event; Workday sent none.
-                    request_time: match r.get::<_, bool>(16)? {
-                        true => None,
-                        false => r.get::<_, Option<i64>>(2)?.map(from_ms),
-                    },
-                    system_account: r.get(3)?,
-                    activity_action: r.get(4)?,
-                    task_display_name: r.get(5)?,
-                    task_id: r.get(6)?,
-                    session_id: r.get(7)?,
-                    ip_address: r.get(8)?,
-                    user_agent: r.get(9)?,
-                    device_type: r.get(10)?,
-                    target_id: r.get(11)?,
-                    target_descriptor: r.get(12)?,
-                    target_href: r.get(13)?,
-                    own_call: r.get(14)?,
-                    raw: serde_json::from_str(&raw).unwrap_or(Value::String(raw)),
+                    request_time: time.map(from_ms),
+                    own_call: r.get(4)?,
+                    system_account: r.get(5)?,
+                    activity_action: r.get(6)?,
+                    task_display_name: r.get(7)?,
+                    task_id: r.get(8)?,
+                    session_id: r.get(9)?,
+                    ip_address: r.get(10)?,
+                    user_agent: r.get(11)?,
+                    device_type: r.get(12)?,
+                    target_id: r.get(13)?,
+                    target_descriptor: r.get(14)?,
+                    target_href: r.get(15)?,
+                    raw: event_of(r, 5, time)?,
                     country: None,
                     ip_tags: Vec::new(),
                 })
@@ -772,24 +1058,24 @@ impl Store {
     ) -> Result<Vec<PendingEvent>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare_cached(
-                "SELECT id, fingerprint, ordinal, request_time, time_estimated, own_call, raw \
-                 FROM events WHERE id > ?1 ORDER BY id LIMIT ?2",
-            )
+            .prepare_cached(&format!(
+                "SELECT id, {READ_COLUMNS} FROM events_named WHERE id > ?1 ORDER BY id LIMIT ?2"
+            ))
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map(params![after_id, limit as i64], |r| {
                 let key: Vec<u8> = r.get(1)?;
                 let ordinal: u32 = r.get(2)?;
+                let time = match r.get::<_, bool>(4)? {
+                    true => None,
+                    false => r.get::<_, Option<i64>>(3)?,
+                };
                 Ok(PendingEvent {
                     id: r.get(0)?,
                     key: format!("{}-{ordinal}", hex(&key)),
-                    request_time: match r.get::<_, bool>(4)? {
-                        true => None,
-                        false => r.get::<_, Option<i64>>(3)?.map(from_ms),
-                    },
+                    request_time: time.map(from_ms),
                     own_call: r.get(5)?,
-                    raw: r.get(6)?,
+                    raw: event_of(r, 6, time)?.to_string(),
                 })
             })
             .map_err(|e| self.err(e))?;
@@ -885,11 +1171,21 @@ pub(crate) fn where_clause(f: &EventFilter) -> (String, Vec<rusqlite::types::Val
         clauses.push("request_time < ?");
         args.push(V::Integer(ms(t)));
     }
+    // Texts are compared in `names` (a few thousand rows), the events by their ids.
     let exact = [
-        ("system_account = ? COLLATE NOCASE", &f.user),
-        ("activity_action = ? COLLATE NOCASE", &f.action),
-        ("ip_address = ?", &f.ip),
-        ("device_type = ? COLLATE NOCASE", &f.device),
+        (
+            "account IN (SELECT id FROM names WHERE name = ? COLLATE NOCASE)",
+            &f.user,
+        ),
+        (
+            "action IN (SELECT id FROM names WHERE name = ? COLLATE NOCASE)",
+            &f.action,
+        ),
+        ("ip IN (SELECT id FROM names WHERE name = ?)", &f.ip),
+        (
+            "device IN (SELECT id FROM names WHERE name = ? COLLATE NOCASE)",
+            &f.device,
+        ),
     ];
     for (clause, v) in exact {
         if let Some(v) = v {
@@ -898,7 +1194,7 @@ pub(crate) fn where_clause(f: &EventFilter) -> (String, Vec<rusqlite::types::Val
         }
     }
     if let Some(task) = &f.task {
-        clauses.push("instr(lower(task_display_name), lower(?)) > 0");
+        clauses.push("task IN (SELECT id FROM names WHERE instr(lower(name), lower(?)) > 0)");
         args.push(V::Text(task.clone()));
     }
     if let Some(alert) = f.alert {
@@ -1294,6 +1590,124 @@ mod tests {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
         drop(Store::open(&path).unwrap());
         assert_eq!(mode(&path), 0o600);
+    }
+
+    /// A day of events, one a minute from `day`'s midnight, each with a long user agent.
+    fn day_of_events(day: &str) -> Vec<Value> {
+        (0..1440)
+            .map(|m| {
+                let mut e = ev(
+                    &format!("{day}T{:02}:{:02}:00.000Z", m / 60, m % 60),
+                    &format!("user{}", m % 13),
+                    "View Worker",
+                );
+                e["userAgent"] = json!(format!("Mozilla/5.0 (X11; Linux x86_64) build {m}"));
+                e
+            })
+            .collect()
+    }
+
+    fn file_pages(s: &Store) -> (u64, u64) {
+        let count = |p: &str| s.conn.query_row(p, [], |r| r.get::<_, u64>(0)).unwrap();
+        (count("PRAGMA page_count"), count("PRAGMA freelist_count"))
+    }
+
+    #[test]
+    fn pruning_deletes_the_oldest_in_bounded_steps_and_the_file_shrinks() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(&dir.path().join("p.sqlite3")).unwrap();
+        let days = ["2026-04-10", "2026-04-11", "2026-04-12", "2026-04-13"];
+        for day in days {
+            let from: DateTime<Utc> = format!("{day}T00:00:00Z").parse().unwrap();
+            s.commit_window(&window_rows(from, day_of_events(day)), from)
+                .unwrap();
+        }
+        // An alert that ended on the first day, and one on the last.
+        s.conn
+            .execute_batch(
+                "INSERT INTO alerts (id, episode, rule, severity, time, last_time, summary, \
+                 raised_at) VALUES (1, 'old', 'burst', 'low', 1775779200000, 1775779200000, 'x', 0), \
+                 (2, 'new', 'burst', 'low', 1776038400000, 1776038400000, 'y', 0); \
+                 INSERT INTO alert_events VALUES (1, 1), (2, 5000);",
+            )
+            .unwrap();
+        s.conn
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+            .unwrap();
+        let (pages_before, _) = file_pages(&s);
+        let before: DateTime<Utc> = "2026-04-12T00:00:00Z".parse().unwrap();
+        let mut steps = Vec::new();
+        loop {
+            let n = s.prune_step(before, 500).unwrap();
+            steps.push(n);
+            if n < 500 {
+                break;
+            }
+        }
+        // Two days went, at most 500 events a step.
+        assert_eq!(steps.iter().sum::<u64>(), 2 * 1440);
+        assert!(steps.iter().all(|n| *n <= 500), "{steps:?}");
+        let left = s
+            .query(&EventFilter {
+                include_own_calls: true,
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(left.len(), 2 * 1440);
+        assert!(left.iter().all(|e| e.request_time.unwrap() >= before));
+        // The old alert went with its day; the new one stays with its events.
+        let alerts: Vec<i64> = s
+            .conn
+            .prepare("SELECT id FROM alerts")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(alerts, vec![2]);
+        // The freed pages went back to the disk, none is left free in the file.
+        let (pages_after, free_after) = file_pages(&s);
+        assert!(
+            pages_after < pages_before * 3 / 4,
+            "{pages_before} -> {pages_after} pages"
+        );
+        assert_eq!(free_after, 0);
+        // Nothing older is left: a further step deletes nothing.
+        assert_eq!(s.prune_step(before, 500).unwrap(), 0);
+    }
+
+    #[test]
+    fn a_total_too_large_to_count_at_once_is_estimated_and_said_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(&dir.path().join("c.sqlite3")).unwrap();
+        for day in ["2026-04-10", "2026-04-11", "2026-04-12", "2026-04-13"] {
+            let from: DateTime<Utc> = format!("{day}T00:00:00Z").parse().unwrap();
+            s.commit_window(&window_rows(from, day_of_events(day)), from)
+                .unwrap();
+        }
+        let all = EventFilter::default();
+        assert_eq!(s.count_up_to(&all, 10_000).unwrap(), (4 * 1440, false));
+        let (about, estimated) = s.count_up_to(&all, 1_000).unwrap();
+        assert!(estimated);
+        assert!((5_500..=6_000).contains(&about), "{about}");
+        // A time range: its own span, not the store's.
+        let two_days = EventFilter {
+            since: Some("2026-04-12T00:00:00Z".parse().unwrap()),
+            ..Default::default()
+        };
+        let (about, estimated) = s.count_up_to(&two_days, 1_000).unwrap();
+        assert!(estimated);
+        assert!((2_750..=3_000).contains(&about), "{about}");
+        // Few matches: exact.
+        let one = EventFilter {
+            user: Some("USER3".into()),
+            ..Default::default()
+        };
+        assert!(!s.count_up_to(&one, 1_000).unwrap().1);
+        assert_eq!(
+            s.count_up_to(&one, 1_000).unwrap().0,
+            s.count_matching(&one).unwrap()
+        );
     }
 
     #[test]

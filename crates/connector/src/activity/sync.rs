@@ -104,6 +104,9 @@ pub struct SyncReport {
     pub own_calls_read: u64,
     /// Of `events_total`: the same.
     pub own_calls_total: u64,
+    /// Events deleted after the pass because they were older than the connection keeps
+    /// (`retention_days`).
+    pub events_pruned: u64,
     pub elapsed_secs: f64,
     /// Things that did not stop the sync but are worth knowing.
     pub warnings: Vec<Problem>,
@@ -696,6 +699,7 @@ pub async fn run(
         events_total: 0,
         own_calls_read: 0,
         own_calls_total: 0,
+        events_pruned: 0,
         elapsed_secs: 0.0,
         warnings: Vec::new(),
     };
@@ -710,6 +714,7 @@ pub async fn run(
         progress,
     );
     let mut report = pass.drive().await?;
+    report.events_pruned = prune(&store, settings.retention_days, now).await?;
     (report.events_total, report.own_calls_total) = blocking(&store, |s| {
         s.optimize()?;
         Ok((s.count()?, s.count_own_calls()?))
@@ -717,6 +722,32 @@ pub async fn run(
     .await?;
     report.elapsed_secs = started.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// Events deleted per pruning step: each step is one transaction of a few tens of
+/// milliseconds, so the store is never held long (the viewer reads meanwhile in any case).
+pub const PRUNE_STEP: u64 = 2_000;
+
+/// Deletes the events older than `days` before `now` (0 keeps all) in [`PRUNE_STEP`]s, letting
+/// go of the store between steps. Returns how many went.
+async fn prune(
+    store: &Arc<Mutex<Store>>,
+    days: u32,
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    if days == 0 {
+        return Ok(0);
+    }
+    let before = now - chrono::Duration::days(i64::from(days));
+    let mut total = 0;
+    loop {
+        let n = blocking(store, move |s| s.prune_step(before, PRUNE_STEP)).await?;
+        total += n;
+        if n < PRUNE_STEP {
+            return Ok(total);
+        }
+        tokio::task::yield_now().await;
+    }
 }
 
 /// The windows of one pass from planning to commit, and its report so far.

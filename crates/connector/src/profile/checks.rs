@@ -172,6 +172,17 @@ fn check_settings(p: &Profile) -> Vec<ProfileFinding> {
             ),
         );
     }
+    // A backfill longer than what is kept would be read and deleted again on every first sync.
+    if s.retention_days != 0 && s.retention_days < s.backfill_days {
+        error(
+            Setting::RetentionDays,
+            "settings.retention_shorter_than_backfill",
+            format!(
+                "Events are kept {} days but {} days are read back on the first sync.",
+                s.retention_days, s.backfill_days
+            ),
+        );
+    }
     // Works where the user may bind it, but on unix a port below 1024 needs privileges.
     if (1..1024).contains(&p.redirect_port) {
         out.push(ProfileFinding::setting(

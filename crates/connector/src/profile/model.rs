@@ -42,6 +42,9 @@ pub struct SyncSettings {
     pub page_size: u32,
     /// Requests per second against this tenant.
     pub rate_limit_per_sec: f64,
+    /// Days of activity kept in the store; older events (and alerts) are deleted after each
+    /// sync. 0 keeps everything.
+    pub retention_days: u32,
 }
 
 impl Default for SyncSettings {
@@ -52,6 +55,7 @@ impl Default for SyncSettings {
             publish_lag_secs: 120,
             page_size: 1000,
             rate_limit_per_sec: 10.0,
+            retention_days: 90,
         }
     }
 }
@@ -156,6 +160,7 @@ pub enum Setting {
     PublishLag,
     PageSize,
     RateLimit,
+    RetentionDays,
 }
 
 impl Setting {
@@ -169,6 +174,7 @@ impl Setting {
             Setting::PublishLag => "Publishing lag",
             Setting::PageSize => "Page size",
             Setting::RateLimit => "Rate limit",
+            Setting::RetentionDays => "Keep events for",
         }
     }
 }
@@ -184,6 +190,9 @@ pub(super) fn range_text(setting: Setting) -> &'static str {
         Setting::PageSize => "a number from 1 to 1000 (the default is 1000)",
         Setting::RateLimit => {
             "a number of requests per second above 0 and at most 50 (the default is 10)"
+        }
+        Setting::RetentionDays => {
+            "0 (keep everything) or a number of days at least the backfill (the default is 90)"
         }
     }
 }

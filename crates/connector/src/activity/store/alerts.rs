@@ -181,7 +181,7 @@ impl Store {
             let mut stmt = self.conn.prepare_cached(
                 "SELECT id, request_time, system_account, ip_address, task_display_name, \
                  device_type, user_agent, session_id, activity_action, own_call \
-                 FROM events WHERE id > ?1 ORDER BY id LIMIT ?2",
+                 FROM events_named WHERE id > ?1 ORDER BY id LIMIT ?2",
             )?;
             let rows = stmt.query_map(params![cursor, BATCH], event_of)?;
             rows.collect()
@@ -282,7 +282,7 @@ impl Store {
             let mut stmt = self.conn.prepare_cached(
                 "SELECT id, request_time, system_account, ip_address, task_display_name, \
                  device_type, user_agent, session_id, activity_action, own_call \
-                 FROM events WHERE id > ?1 AND id <= ?2 AND request_time >= ?3 \
+                 FROM events_named WHERE id > ?1 AND id <= ?2 AND request_time >= ?3 \
                  ORDER BY id LIMIT ?4",
             )?;
             let rows = stmt.query_map(params![after, cursor, since_ms, BATCH], event_of)?;

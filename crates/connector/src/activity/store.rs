@@ -525,11 +525,17 @@ impl Store {
 
     fn setup(&mut self) -> rusqlite::Result<()> {
         self.conn.busy_timeout(Duration::from_secs(10))?;
-        // First, while a new file has no table (and before WAL writes its header): pruning can
-        // then give pages back to the disk a few at a time (`PRAGMA incremental_vacuum`)
-        // rather than by a whole VACUUM. On an existing store it changes nothing until one.
-        self.conn
-            .pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
+        // First, while a new file has no page (before WAL writes its header): pruning can then
+        // give pages back to the disk a few at a time (`PRAGMA incremental_vacuum`) rather than
+        // by a whole VACUUM. Only then: setting it rewrites the header of an existing file, and
+        // a store that is only read (or refused) is left byte for byte as it was.
+        let pages: i64 = self
+            .conn
+            .pragma_query_value(None, "page_count", |r| r.get(0))?;
+        if pages == 0 {
+            self.conn
+                .pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
+        }
         // WAL: the viewer reads while a sync writes. NORMAL: a power cut may lose the last
         // commits but never corrupts, and lost windows are simply read again.
         let _: String = self

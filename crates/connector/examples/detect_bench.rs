@@ -86,7 +86,8 @@ async fn main() -> Result<(), Error> {
     println!("events stored:        {stored}");
     // The store's size once its write-ahead log is folded in: what it keeps on disk for good.
     let path = dir.path().join("bench.sqlite3");
-    rusqlite::Connection::open(&path)?.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    rusqlite::Connection::open(&path)?
+        .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
     let bytes = std::fs::metadata(&path)?.len();
     println!(
         "store on disk:        {bytes} bytes ({:.0} bytes per event)",

@@ -239,6 +239,16 @@ impl Connector {
                 )
             })?),
         };
+        if format.is_some() && !target.kind.takes_format() {
+            return Err(invalid(
+                "forward.format_unused",
+                format!(
+                    "A {} destination takes no --format: its records have fixed columns.",
+                    target.kind.label()
+                ),
+                "Drop --format; the README lists the columns to declare in the rule's stream.",
+            ));
+        }
         let ca_file = match &new.ca_file {
             None => None,
             Some(path) => {
@@ -260,6 +270,9 @@ impl Connector {
                     "forward.token_missing",
                     format!("A {} destination needs a token.", k.label()),
                     match k {
+                        Kind::Sentinel => {
+                            "Pipe the Entra app's client secret in with --token-stdin, e.g. `printf %s \"$CLIENT_SECRET\" | wdconnect forward add ... --token-stdin` (Azure portal > Microsoft Entra ID > App registrations > your app > Certificates & secrets: the secret's Value)."
+                        }
                         Kind::Elastic => {
                             "Pipe the API key (or user:password) in with --token-stdin, e.g. `printf %s \"$ES_API_KEY\" | wdconnect forward add ... --token-stdin`."
                         }

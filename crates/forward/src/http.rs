@@ -69,31 +69,7 @@ impl HttpSender {
                 "Add the destination again with a plain https://HOST:PORT URL.",
             )
         })?;
-        let mut builder = Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            // A redirect would carry the token to another place.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("wdconnect/", env!("CARGO_PKG_VERSION")));
-        if let Some(path) = ca_file {
-            for cert in crate::tls::read_ca_file(path)? {
-                let cert = reqwest::Certificate::from_der(&cert).map_err(|e| {
-                    SendError::setup(
-                        "forward.ca_invalid",
-                        format!("A certificate in {} cannot be used: {e}.", path.display()),
-                        "Give --ca the CA certificate that signed the receiver's certificate.",
-                    )
-                })?;
-                builder = builder.add_root_certificate(cert);
-            }
-        }
-        let client = builder.build().map_err(|e| {
-            SendError::setup(
-                "forward.http_setup",
-                format!("The HTTP client could not be set up: {e}."),
-                "Check the CA file given with --ca.",
-            )
-        })?;
+        let client = client(ca_file, timeout)?;
         let auth = match (&secret, target.kind) {
             (None, k) if k.needs_secret() => {
                 return Err(SendError::setup(
@@ -209,27 +185,7 @@ impl HttpSender {
     }
 
     fn transport_error(&self, e: &reqwest::Error) -> SendError {
-        if let Some(tls) = find_tls_error(e) {
-            let io = std::io::Error::other(tls.clone());
-            return crate::tls::handshake_error(&self.target.host, self.target.port, &io);
-        }
-        if e.is_timeout() {
-            return SendError::retryable(
-                "forward.timeout",
-                format!("{} did not answer in time.", self.where_()),
-                "Check that the receiver runs and is not overloaded; delivery resumes by itself.",
-            );
-        }
-        SendError::retryable(
-            "forward.unreachable",
-            format!(
-                "{} could not be reached: {}.",
-                self.where_(),
-                error_chain(e)
-            ),
-            "Check that the receiver runs and listens on this host and port, and that no \
-             firewall is in the way; delivery resumes by itself when it answers.",
-        )
+        transport_error(&self.target.host, self.target.port, &self.where_(), e)
     }
 
     fn status_error(&self, status: StatusCode, text: &str) -> SendError {
@@ -374,6 +330,62 @@ impl HttpSender {
     }
 }
 
+/// The HTTP client of a destination: the platform's roots plus `ca_file`, no redirects.
+pub(crate) fn client(ca_file: Option<&Path>, timeout: Duration) -> Result<Client, SendError> {
+    let mut builder = Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        // A redirect would carry the token to another place.
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("wdconnect/", env!("CARGO_PKG_VERSION")));
+    if let Some(path) = ca_file {
+        for cert in crate::tls::read_ca_file(path)? {
+            let cert = reqwest::Certificate::from_der(&cert).map_err(|e| {
+                SendError::setup(
+                    "forward.ca_invalid",
+                    format!("A certificate in {} cannot be used: {e}.", path.display()),
+                    "Give --ca the CA certificate that signed the receiver's certificate.",
+                )
+            })?;
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    builder.build().map_err(|e| {
+        SendError::setup(
+            "forward.http_setup",
+            format!("The HTTP client could not be set up: {e}."),
+            "Check the CA file given with --ca.",
+        )
+    })
+}
+
+/// A request that got no answer: a certificate problem (settings) or a peer that is down, slow
+/// or unreachable (retry). `where_` names the destination for the message.
+pub(crate) fn transport_error(
+    host: &str,
+    port: u16,
+    where_: &str,
+    e: &reqwest::Error,
+) -> SendError {
+    if let Some(tls) = find_tls_error(e) {
+        let io = std::io::Error::other(tls.clone());
+        return crate::tls::handshake_error(host, port, &io);
+    }
+    if e.is_timeout() {
+        return SendError::retryable(
+            "forward.timeout",
+            format!("{where_} did not answer in time."),
+            "Check that the receiver runs and is not overloaded; delivery resumes by itself.",
+        );
+    }
+    SendError::retryable(
+        "forward.unreachable",
+        format!("{where_} could not be reached: {}.", error_chain(e)),
+        "Check that the receiver runs and listens on this host and port, and that no \
+         firewall is in the way; delivery resumes by itself when it answers.",
+    )
+}
+
 impl Destination for HttpSender {
     fn send<'a>(&'a mut self, batch: &'a [Record]) -> SendFuture<'a> {
         Box::pin(async move {
@@ -434,7 +446,7 @@ fn otlp_record(r: &Record, f: Format) -> Value {
 }
 
 /// `Retry-After` in seconds (the form HEC, Elasticsearch and proxies send), capped.
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let secs: u64 = headers
         .get(RETRY_AFTER)?
         .to_str()

@@ -5,6 +5,7 @@
 
 pub mod format;
 mod http;
+mod sentinel;
 mod syslog;
 pub mod target;
 mod tls;
@@ -149,6 +150,12 @@ pub fn open(target: &Target, options: Options) -> Result<Box<dyn Destination>, S
         Kind::Hec | Kind::Elastic | Kind::Otlp => Ok(Box::new(http::HttpSender::new(
             target,
             format,
+            options.ca_file.as_deref(),
+            options.secret,
+            timeout,
+        )?)),
+        Kind::Sentinel => Ok(Box::new(sentinel::SentinelSender::new(
+            target,
             options.ca_file.as_deref(),
             options.secret,
             timeout,

@@ -1,5 +1,6 @@
 //! Forwarding end to end: `wdconnect forward ...` and `wdconnect run` against strict fakes of
-//! Splunk HEC and Elasticsearch `_bulk`, and a real rsyslog with TLS. Every event of the store
+//! Splunk HEC, Elasticsearch `_bulk` and the Logs Ingestion API (Microsoft Sentinel) with its
+//! Entra ID token endpoint, and a real rsyslog with TLS. Every event of the store
 //! arrives, with its key, in commit order; a receiver that goes down, a forwarder killed with
 //! SIGKILL, and certificates that do not match lose nothing; no token in any output or file.
 
@@ -12,12 +13,13 @@ use connector::activity::store::{PendingEvent, Store};
 use connector::connections::Connector;
 use connector::paths::Home;
 use e2e::cli::{Cli, Tenant};
-use e2e::receivers::{Behaviour, HttpFake, Rsyslog, TestCa};
+use e2e::receivers::{Behaviour, HttpFake, Rsyslog, SENTINEL_MAX_BODY, TestCa};
 use serde_json::Value;
 
 use super::assert_mentions;
 
 const HEC_TOKEN: &str = "9f3c51d2-hec-token-never-shown-0b7e";
+const CLIENT_SECRET: &str = "Xq8~entra-client-secret.never~shown_41";
 
 /// A connection "acme" to a tenant of `events` events, fully synced.
 async fn synced(events: u64) -> (Tenant, Cli) {
@@ -58,23 +60,42 @@ async fn add_hec(cli: &Cli, fake: &HttpFake) {
 /// No run printed the token, no file of the home holds it, and the receiver saw it only in
 /// the Authorization header.
 fn assert_no_token_anywhere(cli: &Cli, extra: &[String]) {
-    for run in cli.runs() {
-        assert!(
-            !run.stdout.contains(HEC_TOKEN) && !run.stderr.contains(HEC_TOKEN),
-            "{run}"
-        );
+    assert_no_secret_anywhere(cli, &[HEC_TOKEN], extra);
+}
+
+/// None of `secrets` in any run's output, any file of the home, or `extra` (logs).
+fn assert_no_secret_anywhere(cli: &Cli, secrets: &[&str], extra: &[String]) {
+    for secret in secrets {
+        for run in cli.runs() {
+            assert!(
+                !run.stdout.contains(secret) && !run.stderr.contains(secret),
+                "{run}"
+            );
+        }
+        for (path, bytes) in cli.snapshot() {
+            let text = String::from_utf8_lossy(&bytes);
+            assert!(!text.contains(secret), "a secret is in {}", path.display());
+        }
+        for text in extra {
+            assert!(!text.contains(secret), "a secret is in a log: {text}");
+        }
     }
-    for (path, bytes) in cli.snapshot() {
-        let text = String::from_utf8_lossy(&bytes);
-        assert!(
-            !text.contains(HEC_TOKEN),
-            "the token is in {}",
-            path.display()
-        );
-    }
-    for text in extra {
-        assert!(!text.contains(HEC_TOKEN), "the token is in a log: {text}");
-    }
+}
+
+async fn add_sentinel(cli: &Cli, fake: &HttpFake, secret: &str) -> e2e::cli::Run {
+    cli.cmd([
+        "forward",
+        "add",
+        "acme",
+        "--name",
+        "sentinel",
+        "--to",
+        &fake.url(),
+        "--token-stdin",
+    ])
+    .input(secret)
+    .run()
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -86,6 +107,17 @@ async fn forward_add_refuses_bad_input_and_changes_nothing() {
     let bad_ca = cli.scratch().join("not-a-ca.pem");
     std::fs::write(&bad_ca, "hello").unwrap();
     let bad_ca = bad_ca.display().to_string();
+    let sentinel_good = format!(
+        "sentinel+https://wd-x1.westeurope-1.ingest.monitor.azure.com?dcr={}&stream={}&tenant={}&client={}",
+        e2e::receivers::SENTINEL_DCR,
+        e2e::receivers::SENTINEL_STREAM,
+        e2e::receivers::SENTINEL_TENANT,
+        e2e::receivers::SENTINEL_CLIENT
+    );
+    let sentinel_bad_dcr = sentinel_good.replace(e2e::receivers::SENTINEL_DCR, "dcr-12345");
+    let sentinel_bad_tenant =
+        sentinel_good.replace(e2e::receivers::SENTINEL_TENANT, "contoso.onmicrosoft.com");
+    let sentinel_remote_authority = format!("{sentinel_good}&authority=http://login.example.com");
     let cases: Vec<(Vec<&str>, Option<&str>, &str, &str)> = vec![
         (
             vec!["--to", "https://splunk:8088"],
@@ -136,10 +168,34 @@ async fn forward_add_refuses_bad_input_and_changes_nothing() {
             "--token-stdin",
         ),
         (
-            vec!["--to", "sentinel+https://dce.example.com"],
+            vec!["--to", &sentinel_bad_dcr],
+            Some(CLIENT_SECRET),
+            "forward.sentinel_dcr",
+            "immutableId",
+        ),
+        (
+            vec!["--to", &sentinel_bad_tenant],
+            Some(CLIENT_SECRET),
+            "forward.sentinel_tenant",
+            "Microsoft Entra ID > Overview",
+        ),
+        (
+            vec!["--to", &sentinel_good],
             None,
-            "forward.kind_unavailable",
-            "syslog+tls",
+            "forward.token_missing",
+            "Certificates & secrets",
+        ),
+        (
+            vec!["--to", &sentinel_good, "--format", "cef"],
+            Some(CLIENT_SECRET),
+            "forward.format_unused",
+            "--format",
+        ),
+        (
+            vec!["--to", &sentinel_remote_authority],
+            Some(CLIENT_SECRET),
+            "forward.sentinel_authority",
+            "authority=",
         ),
     ];
     for (args, token, code, fix) in cases {
@@ -171,6 +227,115 @@ async fn forward_add_refuses_bad_input_and_changes_nothing() {
     let run = cli.cmd(["forward", "remove", "acme", "ghost"]).run().await;
     run.error(2, "forward.unknown_destination");
     assert_eq!(cli.snapshot(), before);
+    assert_no_secret_anywhere(&cli, &[CLIENT_SECRET], &[]);
+}
+
+/// Microsoft Sentinel through the Logs Ingestion API: a 20,000-event backfill in batches larger
+/// than one call may carry, with the cached token revoked part-way. Every event arrives exactly
+/// once, in commit order, in the documented columns; each call is an array under 1 MB, with a
+/// Bearer token from the client-credentials grant (asked for again only after the 401); the
+/// client secret and the tokens appear in no output, file or log.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_event_of_a_backfill_arrives_exactly_once_at_sentinel() {
+    let (_tenant, cli) = synced(20_000).await;
+    let fake = HttpFake::sentinel(CLIENT_SECRET).await;
+    add_sentinel(&cli, &fake, CLIENT_SECRET).await.ok();
+    fake.revoke_tokens_at(3);
+    let log = cli.scratch().join("run.log");
+    let run = cli
+        .cmd([
+            "run",
+            "--once",
+            "--no-sync",
+            "--batch-events",
+            "5000",
+            "--log-file",
+        ])
+        .arg(log.display().to_string())
+        .run()
+        .await;
+    run.ok();
+    assert_eq!(fake.violations(), Vec::<String>::new());
+    let events = stored(&cli);
+    let received = fake.received();
+    let got: Vec<&str> = received.iter().map(|r| r.key.as_str()).collect();
+    let want: Vec<&str> = events.iter().map(|e| e.key.as_str()).collect();
+    assert_eq!(got, want, "every event exactly once, in commit order");
+    for (r, e) in received.iter().zip(&events) {
+        let raw: Value = serde_json::from_str(&e.raw).unwrap();
+        assert_eq!(r.payload["RawEvent"], raw);
+        assert_eq!(r.payload["RecordType"], "event");
+        assert_eq!(r.payload["OwnCall"], e.own_call);
+        assert_eq!(r.payload["Connection"], "acme");
+        assert_eq!(r.payload["SystemAccount"], raw["systemAccount"]);
+    }
+    assert_eq!(fake.token_requests(), 2, "one token, and one after the 401");
+    assert!(
+        fake.max_body() > SENTINEL_MAX_BODY / 2 && fake.max_body() <= SENTINEL_MAX_BODY,
+        "calls are filled up to the limit: {}",
+        fake.max_body()
+    );
+    let log = std::fs::read_to_string(&log).unwrap();
+    let mut secrets = vec![CLIENT_SECRET.to_string()];
+    secrets.extend(fake.issued_tokens());
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    assert_no_secret_anywhere(&cli, &secrets, &[log]);
+    assert!(
+        cli.keyring("acme", "forward-tokens")
+            .is_some_and(|t| t.contains(CLIENT_SECRET)),
+        "the secret is in the credential store"
+    );
+}
+
+/// Settings Sentinel refuses, each with what to change: a wrong client secret (Entra ID's
+/// invalid_client), an app without the role on the rule (403), a batch the rule refuses (400:
+/// reported once, not retried, the cursor unmoved).
+#[tokio::test(flavor = "multi_thread")]
+async fn sentinel_refusals_say_what_to_fix_and_are_not_retried() {
+    let (_tenant, cli) = synced(1_000).await;
+    let fake = HttpFake::sentinel(CLIENT_SECRET).await;
+    let wrong = "Xq8~a-wrong-secret-also-never-shown";
+    add_sentinel(&cli, &fake, wrong).await.ok();
+    let run = cli.cmd(["forward", "test", "acme", "sentinel"]).run().await;
+    let p = run.error(1, "forward.sentinel_secret_rejected");
+    assert_mentions(&p.fix, "Certificates & secrets", &run);
+    assert_eq!(fake.requests(), 0, "nothing sent without a token");
+    cli.cmd(["forward", "remove", "acme", "sentinel"])
+        .run()
+        .await
+        .ok();
+    add_sentinel(&cli, &fake, CLIENT_SECRET).await.ok();
+    fake.set(Behaviour::Status(403, None));
+    let run = cli.cmd(["forward", "test", "acme", "sentinel"]).run().await;
+    let p = run.error(1, "forward.sentinel_forbidden");
+    assert_mentions(&p.fix, "Monitoring Metrics Publisher", &run);
+    fake.set(Behaviour::Status(400, None));
+    let before = fake.requests();
+    let run = cli.cmd(["run", "--once", "--no-sync"]).run().await;
+    assert_eq!(run.code, 1, "{run}");
+    assert_eq!(
+        run.json()["forward_failed"][0]["code"],
+        "forward.refused",
+        "{run}"
+    );
+    assert_eq!(
+        fake.requests(),
+        before + 1,
+        "a refused batch is not sent again"
+    );
+    let list = cli.cmd(["forward", "list", "acme"]).run().await.ok();
+    let d = &list["destinations"][0];
+    assert_eq!(d["delivered"], 0, "{list}");
+    assert_eq!(d["kind"], "sentinel", "{list}");
+    assert_eq!(d["last_error"]["code"], "forward.refused", "{list}");
+    fake.set(Behaviour::Accept);
+    cli.cmd(["run", "--once", "--no-sync"]).run().await.ok();
+    assert_eq!(fake.received().len(), stored(&cli).len());
+    assert_eq!(fake.violations(), Vec::<String>::new());
+    let mut secrets = vec![CLIENT_SECRET.to_string(), wrong.to_string()];
+    secrets.extend(fake.issued_tokens());
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    assert_no_secret_anywhere(&cli, &secrets, &[]);
 }
 
 /// The size: a 200,000-event backfill, then `run --once`: each event arrives once at a

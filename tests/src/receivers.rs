@@ -155,6 +155,14 @@ impl HttpFake {
         self.lock().received.clone()
     }
 
+    /// The event records kept, without the alerts (whose keys start with `alert:`).
+    pub fn received_events(&self) -> Vec<Received> {
+        self.received()
+            .into_iter()
+            .filter(|r| !r.key.starts_with("alert:"))
+            .collect()
+    }
+
     pub fn violations(&self) -> Vec<String> {
         self.lock().violations.clone()
     }

@@ -16,7 +16,7 @@ use url::Url;
 
 use crate::format::{self, Format};
 use crate::target::{Kind, Target};
-use crate::{Destination, Record, SendError, SendFuture};
+use crate::{Destination, Record, RecordKind, SendError, SendFuture};
 
 /// The longest `Retry-After` honoured; a longer one is taken as this, so a typo in a proxy's
 /// answer cannot park delivery for days.
@@ -102,10 +102,14 @@ impl HttpSender {
                         "time": r.time.map(|t| t.timestamp_millis() as f64 / 1000.0),
                         "host": self.hostname,
                         "source": self.target.hec_source.as_deref().unwrap_or("wdconnect"),
-                        "sourcetype": self.target.hec_sourcetype.as_deref().unwrap_or("workday:activity"),
+                        "sourcetype": self.target.hec_sourcetype.as_deref().unwrap_or(match r.kind {
+                            RecordKind::Event => "workday:activity",
+                            RecordKind::Alert => "workday:alert",
+                        }),
                         "event": format::value(r, self.format),
                         "fields": {
                             "event_key": r.key,
+                            "record_type": r.kind.name(),
                             "connection": r.connection,
                             "own_call": r.own_call.to_string(),
                         },
@@ -428,13 +432,19 @@ fn attr(key: &str, value: &str) -> Value {
 fn otlp_record(r: &Record, f: Format) -> Value {
     let nanos =
         |t: chrono::DateTime<chrono::Utc>| t.timestamp_nanos_opt().unwrap_or_default().to_string();
+    // Events at INFO; an alert at WARN, WARN2 or ERROR by its severity.
+    let severity = match r.kind {
+        RecordKind::Event => (9, "INFO"),
+        RecordKind::Alert => [(13, "WARN"), (14, "WARN2"), (17, "ERROR")][format::alert_rank(r)],
+    };
     let mut rec = json!({
         "observedTimeUnixNano": nanos(chrono::Utc::now()),
-        "severityNumber": 9,
-        "severityText": "INFO",
+        "severityNumber": severity.0,
+        "severityText": severity.1,
         "body": {"stringValue": format::line(r, f)},
         "attributes": [
             attr("event.key", &r.key),
+            attr("workday.record_type", r.kind.name()),
             attr("workday.connection", &r.connection),
             json!({"key": "workday.own_call", "value": {"boolValue": r.own_call}}),
         ],
@@ -562,6 +572,7 @@ mod tests {
 
     fn batch() -> Vec<Record> {
         vec![Record {
+            kind: crate::RecordKind::Event,
             id: 1,
             key: "k1".into(),
             connection: "acme".into(),

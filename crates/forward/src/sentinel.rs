@@ -343,8 +343,28 @@ impl SentinelSender {
 
 /// The record in the stream's columns: what the data collection rule's `streamDeclarations`
 /// declares (names and types in the README). `RawEvent` is the event as the source sent it
-/// (`dynamic`); `RecordType` is `event` (alerts say `alert`).
+/// (`dynamic`); `RecordType` is `event`. An alert fills `RecordType: alert`, its time, user and
+/// address, its summary as `TaskDisplayName`, and the whole alert as `RawEvent`.
 pub fn columns(r: &Record) -> Value {
+    if r.kind == crate::RecordKind::Alert {
+        let a = &r.event;
+        let text = |field: &str| {
+            a.get(field)
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+        };
+        return json!({
+            "TimeGenerated": r.time.unwrap_or_else(Utc::now).to_rfc3339_opts(SecondsFormat::Millis, true),
+            "RecordType": "alert",
+            "EventKey": r.key,
+            "Connection": r.connection,
+            "OwnCall": r.own_call,
+            "SystemAccount": text("user"),
+            "TaskDisplayName": text("summary"),
+            "IpAddress": text("ip"),
+            "RawEvent": a,
+        });
+    }
     let e = &r.event;
     let text = |field: &str| {
         e.get(field)
@@ -423,6 +443,7 @@ mod tests {
 
     fn record(id: i64, size: usize) -> Record {
         Record {
+            kind: crate::RecordKind::Event,
             id,
             key: format!("k{id}"),
             connection: "acme".into(),

@@ -257,7 +257,7 @@ async fn every_event_of_a_backfill_arrives_exactly_once_at_sentinel() {
     run.ok();
     assert_eq!(fake.violations(), Vec::<String>::new());
     let events = stored(&cli);
-    let received = fake.received();
+    let received = fake.received_events();
     let got: Vec<&str> = received.iter().map(|r| r.key.as_str()).collect();
     let want: Vec<&str> = events.iter().map(|e| e.key.as_str()).collect();
     assert_eq!(got, want, "every event exactly once, in commit order");
@@ -269,6 +269,13 @@ async fn every_event_of_a_backfill_arrives_exactly_once_at_sentinel() {
         assert_eq!(r.payload["Connection"], "acme");
         assert_eq!(r.payload["SystemAccount"], raw["systemAccount"]);
     }
+    // The alerts the sync raised come after the events, in the same columns.
+    let all = fake.received();
+    assert!(
+        all[events.len()..]
+            .iter()
+            .all(|r| r.payload["RecordType"] == "alert" && r.key.starts_with("alert:"))
+    );
     assert_eq!(fake.token_requests(), 2, "one token, and one after the 401");
     assert!(
         fake.max_body() > SENTINEL_MAX_BODY / 2 && fake.max_body() <= SENTINEL_MAX_BODY,
@@ -330,7 +337,7 @@ async fn sentinel_refusals_say_what_to_fix_and_are_not_retried() {
     assert_eq!(d["last_error"]["code"], "forward.refused", "{list}");
     fake.set(Behaviour::Accept);
     cli.cmd(["run", "--once", "--no-sync"]).run().await.ok();
-    assert_eq!(fake.received().len(), stored(&cli).len());
+    assert_eq!(fake.received_events().len(), stored(&cli).len());
     assert_eq!(fake.violations(), Vec::<String>::new());
     let mut secrets = vec![CLIENT_SECRET.to_string(), wrong.to_string()];
     secrets.extend(fake.issued_tokens());
@@ -351,7 +358,7 @@ async fn every_event_of_a_backfill_arrives_exactly_once_at_hec() {
     run.ok();
     let events = stored(&cli);
     assert!(events.len() > 150_000, "{} events stored", events.len());
-    let received = fake.received();
+    let received = fake.received_events();
     assert_eq!(fake.violations(), Vec::<String>::new());
     assert_eq!(received.len(), events.len(), "each event exactly once");
     let by_key: HashMap<&str, &PendingEvent> = events.iter().map(|e| (e.key.as_str(), e)).collect();
@@ -395,7 +402,7 @@ async fn a_receiver_down_for_a_while_gets_everything_in_order_with_its_key() {
     let control = {
         let fake = fake.clone();
         async move {
-            while fake.received().len() < 2_000 {
+            while fake.received_events().len() < 2_000 {
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }
             let requests = fake.requests();
@@ -423,7 +430,7 @@ async fn a_receiver_down_for_a_while_gets_everything_in_order_with_its_key() {
     let (run, ()) = tokio::join!(run.run(), control);
     run.ok();
     let events = stored(&cli);
-    let received = fake.received();
+    let received = fake.received_events();
     assert_eq!(fake.violations(), Vec::<String>::new());
     // In commit order, each first arrival.
     let mut seen = HashSet::new();
@@ -492,7 +499,7 @@ async fn a_forwarder_killed_three_times_resumes_and_delivers_every_event() {
     assert!(kills > 0, "the runs ended before any kill");
     cli.cmd(["run", "--once", "--no-sync"]).run().await.ok();
     let events = stored(&cli);
-    let got: HashSet<String> = fake.received().into_iter().map(|r| r.key).collect();
+    let got: HashSet<String> = fake.received_events().into_iter().map(|r| r.key).collect();
     let want: HashSet<String> = events.into_iter().map(|e| e.key).collect();
     assert_eq!(got.len(), want.len());
     assert_eq!(got, want, "every event arrived");
@@ -536,6 +543,8 @@ async fn syslog_over_tls_reaches_rsyslog_with_every_event() {
     let payloads: Vec<Value> = lines
         .iter()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        // The alerts the sync raised follow the events; they have a test of their own.
+        .filter(|p: &Value| p["record_type"] != "alert")
         .collect();
     let test_events = payloads
         .iter()
@@ -646,17 +655,21 @@ async fn elastic_gets_every_event_and_a_refusing_receiver_is_reported_not_retrie
     );
     assert_eq!(refusing.requests(), 1, "a refused batch is not sent again");
     let events = stored(&cli);
-    let got: Vec<String> = elastic.received().into_iter().map(|r| r.key).collect();
+    let got: Vec<String> = elastic
+        .received_events()
+        .into_iter()
+        .map(|r| r.key)
+        .collect();
     let want: Vec<String> = events.iter().map(|e| e.key.clone()).collect();
     assert_eq!(got, want);
     assert_eq!(elastic.violations(), Vec::<String>::new());
-    let doc = &elastic.received()[0].payload;
+    let doc = &elastic.received_events()[0].payload;
     assert!(
         doc["@timestamp"].is_string() && doc["event"]["kind"] == "event",
         "{doc}"
     );
     let own: Vec<bool> = elastic
-        .received()
+        .received_events()
         .iter()
         .map(|r| r.payload["labels"]["own_call"] == true)
         .collect();
@@ -706,7 +719,7 @@ async fn sigterm_stops_run_cleanly_after_the_batch_in_flight() {
         .kill_on_drop(true)
         .spawn()
         .expect("wdconnect starts");
-    while fake.received().len() < 1_000 {
+    while fake.received_events().len() < 1_000 {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let pid = child.id().expect("running").to_string();
@@ -726,14 +739,126 @@ async fn sigterm_stops_run_cleanly_after_the_batch_in_flight() {
     assert_mentions(&log, "SIGTERM", &log);
     let list = cli.cmd(["forward", "list", "acme"]).run().await.ok();
     let delivered = list["destinations"][0]["delivered"].as_u64().unwrap();
-    assert_eq!(delivered as usize, fake.received().len(), "{list}");
+    assert_eq!(delivered as usize, fake.received_events().len(), "{list}");
     let events = stored(&cli);
     assert!(
-        fake.received().len() < events.len(),
+        fake.received_events().len() < events.len(),
         "stopped before the end"
     );
     cli.cmd(["run", "--once", "--no-sync"]).run().await.ok();
-    let got: Vec<String> = fake.received().into_iter().map(|r| r.key).collect();
+    let got: Vec<String> = fake.received_events().into_iter().map(|r| r.key).collect();
     let want: Vec<String> = events.into_iter().map(|e| e.key).collect();
     assert_eq!(got, want, "every event once, in order, across the stop");
+}
+
+/// A tenant whose log holds a user in Germany then Japan 20 minutes later, and an integration
+/// system user at a browser: the sync raises their alerts. `run --once` sends every event, then
+/// every alert, flagged as one (`record_type: alert`), keyed
+/// `alert:EPISODE`, with its rule, severity, user and the keys of its events; a second run
+/// sends nothing again.
+#[tokio::test(flavor = "multi_thread")]
+async fn alerts_arrive_at_hec_after_the_events_once() {
+    let tenant = Tenant::start_with(|c| c.events = 5_000).await;
+    let now = Utc::now();
+    let browser = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/124.0";
+    let event = |at: chrono::DateTime<Utc>, user: &str, ip: &str| {
+        serde_json::json!({
+            "requestTime": at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+            "systemAccount": user,
+            "ipAddress": ip,
+            "taskDisplayName": "View Worker",
+            "activityAction": "READ",
+            "deviceType": "Desktop",
+            "userAgent": browser,
+            "sessionId": format!("s-{user}"),
+        })
+    };
+    let first = now - chrono::Duration::hours(5);
+    let later = first + chrono::Duration::minutes(20);
+    let isu = now - chrono::Duration::hours(4);
+    tenant
+        .sim
+        .log_event(first, event(first, "travel.test", "80.128.0.1"));
+    tenant
+        .sim
+        .log_event(later, event(later, "travel.test", "126.0.0.1"));
+    tenant
+        .sim
+        .log_event(isu, event(isu, "ISU_Payroll", "10.0.0.5"));
+    let cli = Cli::new();
+    cli.add("acme", &tenant).await;
+    cli.connect("acme").await;
+    cli.cmd(["sync", "acme", "--once", "--backfill-days", "8"])
+        .run()
+        .await
+        .ok();
+    let alerts = cli
+        .cmd(["alerts", "acme", "--status", "all"])
+        .run()
+        .await
+        .ok()["alerts"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(alerts.len() >= 2, "{alerts:?}");
+    let fake = HttpFake::hec(HEC_TOKEN).await;
+    add_hec(&cli, &fake).await;
+    cli.cmd(["run", "--once", "--no-sync"]).run().await.ok();
+    assert_eq!(fake.violations(), Vec::<String>::new());
+    let events = stored(&cli);
+    let received = fake.received();
+    assert_eq!(received.len(), events.len() + alerts.len());
+    let (sent_events, sent_alerts) = received.split_at(events.len());
+    let got: Vec<&str> = sent_events.iter().map(|r| r.key.as_str()).collect();
+    let want: Vec<&str> = events.iter().map(|e| e.key.as_str()).collect();
+    assert_eq!(got, want, "every event first, once, in commit order");
+    assert!(
+        sent_events
+            .iter()
+            .all(|r| r.payload["record_type"] == "event")
+    );
+    let event_keys: HashSet<&str> = want.iter().copied().collect();
+    let mut alert_keys = HashSet::new();
+    for r in sent_alerts {
+        assert_eq!(r.payload["record_type"], "alert", "{}", r.payload);
+        assert!(r.key.starts_with("alert:"), "{}", r.key);
+        assert!(alert_keys.insert(r.key.clone()), "{} twice", r.key);
+        let a = &r.payload["alert"];
+        for field in ["rule", "severity", "summary", "time"] {
+            assert!(a[field].is_string(), "{field} in {a}");
+        }
+        let keys = a["event_keys"].as_array().unwrap();
+        assert!(!keys.is_empty(), "{a}");
+        for k in keys {
+            assert!(event_keys.contains(k.as_str().unwrap()), "{k} was sent");
+        }
+    }
+    // In alert-id order, the ones the alerts command lists (newest first).
+    let ids: Vec<i64> = sent_alerts
+        .iter()
+        .map(|r| r.payload["alert"]["id"].as_i64().unwrap())
+        .collect();
+    let mut want_ids: Vec<i64> = alerts.iter().map(|a| a["id"].as_i64().unwrap()).collect();
+    want_ids.sort_unstable();
+    assert_eq!(ids, want_ids);
+    let travel = sent_alerts
+        .iter()
+        .find(|r| r.payload["alert"]["rule"] == "impossible_travel")
+        .expect("the travel alert");
+    assert_eq!(travel.payload["alert"]["user"], "travel.test");
+    assert_eq!(travel.payload["alert"]["severity"], "high");
+    assert_eq!(
+        travel.payload["alert"]["event_keys"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    cli.cmd(["run", "--once", "--no-sync"]).run().await.ok();
+    assert_eq!(fake.received().len(), received.len(), "nothing sent twice");
+    let list = cli.cmd(["forward", "list", "acme"]).run().await.ok();
+    let d = &list["destinations"][0];
+    assert_eq!(d["alerts_delivered"], alerts.len() as u64, "{list}");
+    assert_eq!(d["alerts_pending"], 0, "{list}");
+    assert_eq!(d["pending"], 0, "{list}");
 }

@@ -75,6 +75,15 @@ struct State {
     max_body: usize,
     /// Sentinel: revoke every token when the ingestion request of this number arrives.
     revoke_at: Option<usize>,
+    /// HEC indexer acknowledgement: on, the channels seen, the ack ids issued (with the range
+    /// of `received` they cover and how many polls each has had), and the polls in all.
+    ack_mode: bool,
+    channels: HashSet<String>,
+    acks: std::collections::HashMap<u64, (std::ops::Range<usize>, usize)>,
+    next_ack: u64,
+    ack_polls: usize,
+    /// An ack id is confirmed at its this-many-th poll (0: never).
+    ack_at_poll: usize,
 }
 
 /// A strict fake on 127.0.0.1, bound before it is handed out.
@@ -96,6 +105,33 @@ impl HttpFake {
     /// An `_bulk` fake that accepts `Authorization: ApiKey {key}` and writes to `index`.
     pub async fn elastic(api_key: &str, index: &str) -> HttpFake {
         Self::start(FakeKind::Elastic, api_key, index).await
+    }
+
+    /// A HEC fake with indexer acknowledgement on: every event request needs a channel (a UUID)
+    /// and gets an `ackId`, confirmed by `/services/collector/ack` at its second poll. Records
+    /// stay `unacknowledged` until their ack is confirmed.
+    pub async fn hec_ack(token: &str) -> HttpFake {
+        let fake = Self::start(FakeKind::Hec, token, "").await;
+        {
+            let mut s = fake.lock();
+            s.ack_mode = true;
+            s.ack_at_poll = 2;
+        }
+        fake
+    }
+
+    /// HEC ack mode: confirm each ack id at its `n`th poll (0: never confirm).
+    pub fn ack_at_poll(&self, n: usize) {
+        self.lock().ack_at_poll = n;
+    }
+
+    /// HEC ack mode: the channels seen, and the ack polls received.
+    pub fn channels(&self) -> HashSet<String> {
+        self.lock().channels.clone()
+    }
+
+    pub fn ack_polls(&self) -> usize {
+        self.lock().ack_polls
     }
 
     /// A fake of Entra ID's token endpoint and the Logs Ingestion API on one port, accepting the
@@ -305,6 +341,9 @@ impl HttpFake {
         {
             return Ok(self.token(&parts, &body));
         }
+        if self.kind == FakeKind::Hec && parts.uri.path() == "/services/collector/ack" {
+            return Ok(self.ack(&parts, &body));
+        }
         self.lock().requests += 1;
         if let Behaviour::Status(code, retry_after) = behaviour {
             let mut r = Response::builder().status(code);
@@ -361,6 +400,19 @@ impl HttpFake {
                 .push(format!("content-type {}", header("content-type")));
             return Ok(reply(400, json!({"text": "bad content type", "code": 6})));
         }
+        let channel = header("x-splunk-request-channel");
+        if self.kind == FakeKind::Hec && self.lock().ack_mode {
+            if !is_uuid(&channel) {
+                self.lock()
+                    .violations
+                    .push(format!("event request on channel {channel:?}"));
+                return Ok(reply(
+                    400,
+                    json!({"text": "Data channel is missing", "code": 10}),
+                ));
+            }
+            self.lock().channels.insert(channel.clone());
+        }
         let parsed = match self.kind {
             FakeKind::Hec => parse_hec(&body),
             _ => parse_bulk(&body, &self.index),
@@ -377,17 +429,31 @@ impl HttpFake {
         };
         let n = records.len();
         let hang_up = behaviour == Behaviour::TakeAndHangUp;
-        {
+        let ack_id = {
             let mut s = self.lock();
+            let ack_mode = s.ack_mode;
+            let start = s.received.len();
             s.received
                 .extend(records.into_iter().map(|(key, payload)| Received {
                     key,
                     payload,
-                    unacknowledged: hang_up,
+                    unacknowledged: hang_up || ack_mode,
                 }));
-        }
+            ack_mode.then(|| {
+                let id = s.next_ack;
+                s.next_ack += 1;
+                s.acks.insert(id, (start..start + n, 0));
+                id
+            })
+        };
         if hang_up {
             return Err(std::io::Error::other("hung up after taking the batch"));
+        }
+        if let Some(id) = ack_id {
+            return Ok(reply(
+                200,
+                json!({"text": "Success", "code": 0, "ackId": id}),
+            ));
         }
         Ok(match self.kind {
             FakeKind::Hec => reply(200, json!({"text": "Success", "code": 0})),
@@ -400,6 +466,68 @@ impl HttpFake {
 }
 
 impl HttpFake {
+    /// `/services/collector/ack`: the token, a known channel, `{"acks": [ids]}`; answers
+    /// `{"acks": {"id": bool}}`, true at an id's configured poll. Without ack mode, Splunk's
+    /// "ACK is disabled" (400, code 14).
+    fn ack(&self, parts: &hyper::http::request::Parts, body: &[u8]) -> Response<Full<Bytes>> {
+        let header = |name: &str| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let mut s = self.lock();
+        if !s.ack_mode {
+            return reply(400, json!({"text": "ACK is disabled", "code": 14}));
+        }
+        s.ack_polls += 1;
+        if header("authorization") != format!("Splunk {}", self.secret) {
+            s.violations.push("ack poll without the token".into());
+            return reply(401, json!({"text": "Invalid token", "code": 4}));
+        }
+        let channel = header("x-splunk-request-channel");
+        if parts.method != hyper::Method::POST || !s.channels.contains(&channel) {
+            s.violations.push(format!(
+                "ack poll by {} on channel {channel:?}",
+                parts.method
+            ));
+            return reply(400, json!({"text": "Invalid data channel", "code": 11}));
+        }
+        let ids: Vec<u64> = match serde_json::from_slice::<Value>(body) {
+            Ok(v) => v["acks"]
+                .as_array()
+                .map(|a| a.iter().filter_map(Value::as_u64).collect())
+                .unwrap_or_default(),
+            Err(_) => Vec::new(),
+        };
+        if ids.is_empty() {
+            s.violations.push("ack poll without ids".into());
+            return reply(400, json!({"text": "Invalid data format", "code": 6}));
+        }
+        let at = s.ack_at_poll;
+        let st = &mut *s;
+        let mut out = serde_json::Map::new();
+        for id in ids {
+            let hit = st.acks.get_mut(&id).map(|(range, polls)| {
+                *polls += 1;
+                (range.clone(), at != 0 && *polls >= at)
+            });
+            let done = match hit {
+                Some((range, true)) => {
+                    for r in &mut st.received[range] {
+                        r.unacknowledged = false;
+                    }
+                    true
+                }
+                _ => false,
+            };
+            out.insert(id.to_string(), Value::Bool(done));
+        }
+        reply(200, json!({ "acks": out }))
+    }
+
     /// The Logs Ingestion call: a valid Bearer token, the rule's stream path with exactly
     /// `api-version=2023-01-01`, `application/json`, at most 1 MB, a JSON array of records in the
     /// documented columns. 204 when taken.
@@ -551,6 +679,16 @@ fn parse_sentinel(body: &[u8]) -> Result<Vec<(String, Value)>, String> {
         out.push((key, row));
     }
     Ok(out)
+}
+
+/// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in hex digits.
+fn is_uuid(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 fn reply(status: u16, body: Value) -> Response<Full<Bytes>> {

@@ -2,7 +2,9 @@
 //! Elasticsearch `_bulk` (NDJSON, the event key as `_id`, per-item errors read from a 200
 //! answer) and OTLP/HTTP JSON logs (`/v1/logs`, partial success read). Each answer is sorted
 //! into accepted, retryable (429, 5xx, down, timed out; `Retry-After` kept), refused (400, 413,
-//! a per-item mapping error) or setup (401, 403, 404, a certificate).
+//! a per-item mapping error) or setup (401, 403, 404, a certificate). HEC with `?ack=true` sends
+//! on a channel of its own (`X-Splunk-Request-Channel`) and counts a batch accepted only once
+//! `/services/collector/ack` confirms its `ackId`; unconfirmed in time, it is sent again.
 
 use std::path::Path;
 use std::time::Duration;
@@ -30,6 +32,34 @@ pub struct HttpSender {
     client: Client,
     auth: Option<HeaderValue>,
     hostname: String,
+    /// HEC indexer acknowledgement: the channel, and how long a batch may wait for its ack.
+    ack: Option<Ack>,
+}
+
+struct Ack {
+    channel: HeaderValue,
+    endpoint: Url,
+    wait: Duration,
+}
+
+/// How long a HEC batch may wait for its acknowledgement, as a multiple of the request timeout
+/// (2 minutes by default): Splunk acknowledges once the indexers have written the events.
+const ACK_WAIT_FACTOR: u32 = 4;
+
+/// A random (version 4) UUID, the form Splunk wants for a channel.
+fn channel_uuid() -> String {
+    let mut b: [u8; 16] = rand::random();
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
 }
 
 impl std::fmt::Debug for HttpSender {
@@ -82,6 +112,21 @@ impl HttpSender {
             (None, _) => None,
             (Some(s), kind) => Some(auth_header(kind, s)?),
         };
+        let ack = if target.kind == Kind::Hec && target.hec_ack {
+            Some(Ack {
+                channel: HeaderValue::from_str(&channel_uuid()).expect("a UUID is a header value"),
+                endpoint: base.join("services/collector/ack").map_err(|e| {
+                    SendError::setup(
+                        "forward.bad_url",
+                        format!("{} cannot take the ack path: {e}.", target.spec),
+                        "Add the destination again with a plain https://HOST:PORT URL.",
+                    )
+                })?,
+                wait: timeout * ACK_WAIT_FACTOR,
+            })
+        } else {
+            None
+        };
         Ok(HttpSender {
             kind: target.kind,
             target: target.clone(),
@@ -90,6 +135,7 @@ impl HttpSender {
             client,
             auth,
             hostname: crate::syslog_hostname(),
+            ack,
         })
     }
 
@@ -166,6 +212,9 @@ impl HttpSender {
         if let Some(a) = &self.auth {
             headers.insert(AUTHORIZATION, a.clone());
         }
+        if let Some(ack) = &self.ack {
+            headers.insert(CHANNEL, ack.channel.clone());
+        }
         let answer = self
             .client
             .post(self.endpoint.clone())
@@ -179,9 +228,86 @@ impl HttpSender {
         // Bodies are read only to classify; never shown raw (they may echo the request).
         let text = answer.text().await.unwrap_or_default();
         if status.is_success() {
-            return self.check_accepted(&text);
+            self.check_accepted(&text)?;
+            if let Some(ack) = &self.ack {
+                let id = serde_json::from_str::<Value>(&text)
+                    .ok()
+                    .and_then(|v| v["ackId"].as_u64())
+                    .ok_or_else(|| self.ack_disabled())?;
+                return self.wait_for_ack(ack, id).await;
+            }
+            return Ok(());
+        }
+        if self.ack.is_some() && hec_code(&text) == Some(14) {
+            return Err(self.ack_disabled());
         }
         Err(self.status_error(status, &text).after(retry_after))
+    }
+
+    fn ack_disabled(&self) -> SendError {
+        SendError::setup(
+            "forward.hec_ack_disabled",
+            format!(
+                "{} does not acknowledge batches: indexer acknowledgement is off for this token.",
+                self.where_()
+            ),
+            "Enable it in Splunk (Settings > Data inputs > HTTP Event Collector > the token > \
+             Enable indexer acknowledgement), or remove the destination and add it again \
+             without ?ack=true.",
+        )
+    }
+
+    /// Polls `/services/collector/ack` for `id` with a growing wait (250 ms to 5 s) until it is
+    /// confirmed, or `ack.wait` has passed: then the batch is retryable, sent again whole.
+    async fn wait_for_ack(&self, ack: &Ack, id: u64) -> Result<(), SendError> {
+        let deadline = tokio::time::Instant::now() + ack.wait;
+        let mut pause = Duration::from_millis(250);
+        loop {
+            let mut headers = HeaderMap::new();
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            headers.insert(CHANNEL, ack.channel.clone());
+            if let Some(a) = &self.auth {
+                headers.insert(AUTHORIZATION, a.clone());
+            }
+            let answer = self
+                .client
+                .post(ack.endpoint.clone())
+                .headers(headers)
+                .body(json!({ "acks": [id] }).to_string())
+                .send()
+                .await;
+            if let Ok(answer) = answer {
+                let status = answer.status();
+                let text = answer.text().await.unwrap_or_default();
+                if status.is_success() {
+                    let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+                    if v["acks"][id.to_string()].as_bool() == Some(true) {
+                        return Ok(());
+                    }
+                } else if hec_code(&text) == Some(14) {
+                    return Err(self.ack_disabled());
+                } else if matches!(status.as_u16(), 401 | 403) {
+                    return Err(self.status_error(status, &text));
+                }
+                // Anything else (busy, not yet indexed, down a moment): ask again until the
+                // deadline; the batch is resent whole if it passes.
+            }
+            if tokio::time::Instant::now() + pause > deadline {
+                return Err(SendError::retryable(
+                    "forward.ack_timeout",
+                    format!(
+                        "{} did not confirm that a batch was indexed within {}s.",
+                        self.where_(),
+                        ack.wait.as_secs()
+                    ),
+                    "Nothing to change if it passes: the batch is sent again (each event keeps \
+                     its key, so a search can drop the repeats); if it persists, check the \
+                     indexers' health in Splunk.",
+                ));
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_secs(5));
+        }
     }
 
     fn where_(&self) -> String {
@@ -455,6 +581,14 @@ fn otlp_record(r: &Record, f: Format) -> Value {
     rec
 }
 
+/// Splunk's header naming the channel of a request with indexer acknowledgement.
+const CHANNEL: &str = "x-splunk-request-channel";
+
+/// HEC's own answer code (`{"text": ..., "code": N}`).
+fn hec_code(text: &str) -> Option<i64> {
+    serde_json::from_str::<Value>(text).ok()?["code"].as_i64()
+}
+
 /// `Retry-After` in seconds (the form HEC, Elasticsearch and proxies send), capped.
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let secs: u64 = headers
@@ -647,6 +781,54 @@ mod tests {
         )
         .await
         .unwrap();
+    }
+
+    async fn send_with_timeout(url: String, timeout: Duration) -> Result<(), SendError> {
+        let target = Target::parse(&url).unwrap();
+        let mut s = HttpSender::new(
+            &target,
+            target.kind.default_format(),
+            None,
+            Some(SecretString::from("t".to_string())),
+            timeout,
+        )
+        .unwrap();
+        s.send(&batch()).await
+    }
+
+    #[tokio::test]
+    async fn hec_with_ack_waits_for_the_confirmation_and_gives_up_to_resend() {
+        // One answer serves both calls: the event's ackId and the ack poll's verdict.
+        let hec = |addr: String| format!("hec+http://{addr}?ack=true");
+        let confirmed = r#"{"text":"Success","code":0,"ackId":7,"acks":{"7":true}}"#;
+        send_with_timeout(
+            hec(answering(200, "", confirmed).await),
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap();
+        let never = r#"{"text":"Success","code":0,"ackId":7,"acks":{"7":false}}"#;
+        let e = send_with_timeout(
+            hec(answering(200, "", never).await),
+            Duration::from_millis(300),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(
+            (e.kind, e.code),
+            (FailureKind::Retryable, "forward.ack_timeout")
+        );
+        let off = r#"{"text":"Success","code":0}"#;
+        let e = send_with_timeout(hec(answering(200, "", off).await), Duration::from_secs(5))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (e.kind, e.code),
+            (FailureKind::Setup, "forward.hec_ack_disabled")
+        );
+        let u = channel_uuid();
+        assert_eq!(u.len(), 36);
+        assert_eq!(&u[14..15], "4");
     }
 
     #[tokio::test]

@@ -78,6 +78,8 @@ pub struct Target {
     pub hec_index: Option<String>,
     pub hec_sourcetype: Option<String>,
     pub hec_source: Option<String>,
+    /// Splunk HEC `?ack=true`: a batch counts only once indexer acknowledgement confirms it.
+    pub hec_ack: bool,
     /// Microsoft Sentinel / Azure Monitor Logs Ingestion: the DCR, stream and Entra app.
     pub sentinel: Option<Sentinel>,
     /// The URL as given, for listings (it holds no secret: credentials in it are refused).
@@ -216,6 +218,7 @@ impl Target {
             hec_index: None,
             hec_sourcetype: None,
             hec_source: None,
+            hec_ack: false,
             sentinel: None,
             spec: text.to_string(),
         };
@@ -248,12 +251,25 @@ impl Target {
                         "index" => target.hec_index = Some(v.into_owned()),
                         "sourcetype" => target.hec_sourcetype = Some(v.into_owned()),
                         "source" => target.hec_source = Some(v.into_owned()),
+                        "ack" => {
+                            target.hec_ack = match v.as_ref() {
+                                "true" | "1" => true,
+                                "false" | "0" => false,
+                                other => {
+                                    return Err(bad(
+                                        "forward.bad_url",
+                                        format!("ack={other} is neither true nor false."),
+                                        "Use ?ack=true when the HEC token has indexer acknowledgement enabled, or leave ack out.",
+                                    ));
+                                }
+                            }
+                        }
                         other => {
                             return Err(bad(
                                 "forward.bad_url",
                                 format!("\"{other}\" is not a setting of a HEC destination."),
-                                "Only index, sourcetype and source can follow the ?: \
-                                 hec+https://HOST:8088?index=main&sourcetype=workday:activity.",
+                                "Only index, sourcetype, source and ack can follow the ?: \
+                                 hec+https://HOST:8088?index=main&sourcetype=workday:activity&ack=true.",
                             ));
                         }
                     }
@@ -528,6 +544,18 @@ mod tests {
         let h = Target::parse("hec+https://splunk:8088?index=sec&sourcetype=wd").unwrap();
         assert_eq!(h.hec_index.as_deref(), Some("sec"));
         assert_eq!(h.hec_sourcetype.as_deref(), Some("wd"));
+        assert!(!h.hec_ack);
+        assert!(
+            Target::parse("hec+https://splunk:8088?ack=true")
+                .unwrap()
+                .hec_ack
+        );
+        assert_eq!(
+            Target::parse("hec+https://splunk:8088?ack=yes")
+                .unwrap_err()
+                .code,
+            "forward.bad_url"
+        );
         let o = Target::parse("otlp+http://127.0.0.1:4318").unwrap();
         assert_eq!(o.base.unwrap().as_str(), "http://127.0.0.1:4318/");
     }

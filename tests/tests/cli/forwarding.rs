@@ -862,3 +862,50 @@ async fn alerts_arrive_at_hec_after_the_events_once() {
     assert_eq!(d["alerts_pending"], 0, "{list}");
     assert_eq!(d["pending"], 0, "{list}");
 }
+
+/// Splunk HEC with indexer acknowledgement (`?ack=true`): every request on one channel (a
+/// UUID), and a batch counts as delivered only once `/services/collector/ack` confirmed its
+/// ackId (the fake confirms at the second poll). Every event arrives exactly once, in commit
+/// order, and every record the receiver holds was confirmed.
+#[tokio::test(flavor = "multi_thread")]
+async fn hec_with_ack_counts_a_batch_only_once_splunk_confirmed_it() {
+    let (_tenant, cli) = synced(5_000).await;
+    let fake = HttpFake::hec_ack(HEC_TOKEN).await;
+    cli.cmd([
+        "forward",
+        "add",
+        "acme",
+        "--name",
+        "splunk",
+        "--to",
+        &format!("{}?ack=true", fake.url()),
+        "--token-stdin",
+    ])
+    .input(HEC_TOKEN)
+    .run()
+    .await
+    .ok();
+    let run = cli
+        .cmd(["run", "--once", "--no-sync", "--batch-events", "500"])
+        .run()
+        .await;
+    let report = run.ok();
+    assert_eq!(fake.violations(), Vec::<String>::new());
+    let events = stored(&cli);
+    let got: Vec<String> = fake.received_events().into_iter().map(|r| r.key).collect();
+    let want: Vec<String> = events.iter().map(|e| e.key.clone()).collect();
+    assert_eq!(got, want, "every event exactly once, in commit order");
+    assert!(
+        fake.received().iter().all(|r| !r.unacknowledged),
+        "every record was confirmed before the cursor moved past it"
+    );
+    assert_eq!(fake.channels().len(), 1, "one channel for the destination");
+    let batches = fake.requests();
+    assert!(batches >= events.len() / 500, "{report}");
+    assert_eq!(
+        fake.ack_polls(),
+        2 * batches,
+        "each ackId polled until confirmed"
+    );
+    assert_no_token_anywhere(&cli, &[]);
+}

@@ -1,6 +1,7 @@
 //! The HTTP destinations: Splunk HEC (`/services/collector/event`, `Authorization: Splunk`),
 //! Elasticsearch `_bulk` (NDJSON, the event key as `_id`, per-item errors read from a 200
-//! answer) and OTLP/HTTP JSON logs (`/v1/logs`, partial success read). Each answer is sorted
+//! answer) and OTLP/HTTP logs (`/v1/logs`, JSON or, with `?encoding=protobuf`, the protobuf
+//! encoding of the generated OpenTelemetry messages; partial success read). Each answer is sorted
 //! into accepted, retryable (429, 5xx, down, timed out; `Retry-After` kept), refused (400, 413,
 //! a per-item mapping error) or setup (401, 403, 404, a certificate). HEC with `?ack=true` sends
 //! on a channel of its own (`X-Splunk-Request-Channel`) and counts a batch accepted only once
@@ -15,6 +16,10 @@ use reqwest::{Client, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 use url::Url;
+
+use opentelemetry_proto::tonic::collector::logs::v1::{
+    ExportLogsServiceRequest, ExportLogsServiceResponse,
+};
 
 use crate::format::{self, Format};
 use crate::target::{Kind, Target};
@@ -186,6 +191,10 @@ impl HttpSender {
                 }
                 (out, "application/x-ndjson")
             }
+            _ if self.target.otlp_protobuf => (
+                otlp_protobuf(batch, self.format, &self.hostname),
+                "application/x-protobuf",
+            ),
             _ => {
                 let records: Vec<Value> =
                     batch.iter().map(|r| otlp_record(r, self.format)).collect();
@@ -226,7 +235,11 @@ impl HttpSender {
         let status = answer.status();
         let retry_after = retry_after(answer.headers());
         // Bodies are read only to classify; never shown raw (they may echo the request).
-        let text = answer.text().await.unwrap_or_default();
+        let bytes = answer.bytes().await.unwrap_or_default();
+        if status.is_success() && self.target.otlp_protobuf {
+            return self.check_otlp_protobuf(&bytes);
+        }
+        let text = String::from_utf8_lossy(&bytes).into_owned();
         if status.is_success() {
             self.check_accepted(&text)?;
             if let Some(ack) = &self.ack {
@@ -242,6 +255,31 @@ impl HttpSender {
             return Err(self.ack_disabled());
         }
         Err(self.status_error(status, &text).after(retry_after))
+    }
+
+    /// An OTLP protobuf answer: an `ExportLogsServiceResponse`, whose partial success says how
+    /// many records the collector rejected (an empty body is a full success).
+    fn check_otlp_protobuf(&self, bytes: &[u8]) -> Result<(), SendError> {
+        use prost::Message;
+        let answer = ExportLogsServiceResponse::decode(bytes).map_err(|_| {
+            SendError::refused(
+                "forward.bad_answer",
+                format!("{} answered 2xx with something other than an OTLP response.", self.where_()),
+                "Check that --to points at an OTLP/HTTP receiver (port 4318, /v1/logs) that takes protobuf.",
+            )
+        })?;
+        let rejected = answer.partial_success.map_or(0, |p| p.rejected_log_records);
+        if rejected > 0 {
+            return Err(SendError::refused(
+                "forward.items_refused",
+                format!(
+                    "{} rejected {rejected} of the batch's log records.",
+                    self.where_()
+                ),
+                "Check the collector's logs and limits; delivery of this destination stops at this batch until then.",
+            ));
+        }
+        Ok(())
     }
 
     fn ack_disabled(&self) -> SendError {
@@ -558,11 +596,7 @@ fn attr(key: &str, value: &str) -> Value {
 fn otlp_record(r: &Record, f: Format) -> Value {
     let nanos =
         |t: chrono::DateTime<chrono::Utc>| t.timestamp_nanos_opt().unwrap_or_default().to_string();
-    // Events at INFO; an alert at WARN, WARN2 or ERROR by its severity.
-    let severity = match r.kind {
-        RecordKind::Event => (9, "INFO"),
-        RecordKind::Alert => [(13, "WARN"), (14, "WARN2"), (17, "ERROR")][format::alert_rank(r)],
-    };
+    let severity = otlp_severity(r);
     let mut rec = json!({
         "observedTimeUnixNano": nanos(chrono::Utc::now()),
         "severityNumber": severity.0,
@@ -579,6 +613,79 @@ fn otlp_record(r: &Record, f: Format) -> Value {
         rec["timeUnixNano"] = json!(nanos(t));
     }
     rec
+}
+
+/// The batch as an OTLP `ExportLogsServiceRequest` in protobuf: the same resource, scope,
+/// severities and attributes as the JSON encoding.
+fn otlp_protobuf(batch: &[Record], f: Format, hostname: &str) -> Vec<u8> {
+    use opentelemetry_proto::tonic::common::v1::{
+        AnyValue, InstrumentationScope, KeyValue, any_value,
+    };
+    use opentelemetry_proto::tonic::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
+    use opentelemetry_proto::tonic::resource::v1::Resource;
+    use prost::Message;
+    let kv = |key: &str, value: any_value::Value| KeyValue {
+        key: key.to_string(),
+        value: Some(AnyValue { value: Some(value) }),
+        ..Default::default()
+    };
+    let text = |key: &str, v: &str| kv(key, any_value::Value::StringValue(v.to_string()));
+    let nanos = |t: chrono::DateTime<chrono::Utc>| {
+        t.timestamp_nanos_opt().unwrap_or_default().max(0) as u64
+    };
+    let observed = nanos(chrono::Utc::now());
+    let records = batch
+        .iter()
+        .map(|r| {
+            let (number, severity) = otlp_severity(r);
+            LogRecord {
+                time_unix_nano: r.time.map_or(0, nanos),
+                observed_time_unix_nano: observed,
+                severity_number: number,
+                severity_text: severity.to_string(),
+                body: Some(AnyValue {
+                    value: Some(any_value::Value::StringValue(format::line(r, f))),
+                }),
+                attributes: vec![
+                    text("event.key", &r.key),
+                    text("workday.record_type", r.kind.name()),
+                    text("workday.connection", &r.connection),
+                    kv("workday.own_call", any_value::Value::BoolValue(r.own_call)),
+                ],
+                ..Default::default()
+            }
+        })
+        .collect();
+    ExportLogsServiceRequest {
+        resource_logs: vec![ResourceLogs {
+            resource: Some(Resource {
+                attributes: vec![
+                    text("service.name", "wdconnect"),
+                    text("host.name", hostname),
+                ],
+                ..Default::default()
+            }),
+            scope_logs: vec![ScopeLogs {
+                scope: Some(InstrumentationScope {
+                    name: "workday-connector".into(),
+                    version: env!("CARGO_PKG_VERSION").into(),
+                    ..Default::default()
+                }),
+                log_records: records,
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+    }
+    .encode_to_vec()
+}
+
+/// Events at INFO; an alert at WARN, WARN2 or ERROR by its severity.
+fn otlp_severity(r: &Record) -> (i32, &'static str) {
+    match r.kind {
+        RecordKind::Event => (9, "INFO"),
+        RecordKind::Alert => [(13, "WARN"), (14, "WARN2"), (17, "ERROR")][format::alert_rank(r)],
+    }
 }
 
 /// Splunk's header naming the channel of a request with indexer acknowledgement.
@@ -658,6 +765,7 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 mod tests {
     use super::*;
     use crate::FailureKind;
+    use std::sync::{Arc, Mutex};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::TcpListener;
 
@@ -829,6 +937,113 @@ mod tests {
         let u = channel_uuid();
         assert_eq!(u.len(), 36);
         assert_eq!(&u[14..15], "4");
+    }
+
+    /// Keeps every request's head and body, answering each 200 with `body` (protobuf bytes).
+    async fn capturing(body: Vec<u8>) -> (String, Arc<Mutex<Vec<(String, Vec<u8>)>>>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let keep = seen.clone();
+        tokio::spawn(async move {
+            loop {
+                let (mut sock, _) = listener.accept().await.unwrap();
+                let keep = keep.clone();
+                let body = body.clone();
+                tokio::spawn(async move {
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 8192];
+                    let (head, len) = loop {
+                        let n = sock.read(&mut chunk).await.unwrap_or(0);
+                        if n == 0 {
+                            return;
+                        }
+                        buf.extend_from_slice(&chunk[..n]);
+                        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+                            let len: usize = head
+                                .lines()
+                                .find_map(|l| l.strip_prefix("content-length:"))
+                                .map(|v| v.trim().parse().unwrap_or(0))
+                                .unwrap_or(0);
+                            if buf.len() >= end + 4 + len {
+                                break (head, end + 4);
+                            }
+                        }
+                    };
+                    keep.lock().unwrap().push((head, buf[len..].to_vec()));
+                    let mut reply = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: {}\r\n\r\n",
+                        body.len()
+                    )
+                    .into_bytes();
+                    reply.extend_from_slice(&body);
+                    let _ = sock.write_all(&reply).await;
+                });
+            }
+        });
+        (addr.to_string(), seen)
+    }
+
+    #[tokio::test]
+    async fn otlp_protobuf_is_the_generated_messages_and_its_partial_success_is_read() {
+        use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsPartialSuccess;
+        use opentelemetry_proto::tonic::common::v1::any_value::Value as V;
+        use prost::Message;
+        let (addr, seen) = capturing(Vec::new()).await;
+        let mut records = batch();
+        records[0].time = "2026-04-17T08:00:00Z".parse().ok();
+        let target = Target::parse(&format!("otlp+http://{addr}?encoding=protobuf")).unwrap();
+        let mut s =
+            HttpSender::new(&target, Format::Json, None, None, Duration::from_secs(5)).unwrap();
+        s.send(&records).await.unwrap();
+        let (head, body) = seen.lock().unwrap()[0].clone();
+        assert!(head.starts_with("post /v1/logs "), "{head}");
+        assert!(
+            head.contains("content-type: application/x-protobuf"),
+            "{head}"
+        );
+        let req = ExportLogsServiceRequest::decode(body.as_slice()).unwrap();
+        let rl = &req.resource_logs[0];
+        let resource = rl.resource.as_ref().unwrap();
+        assert_eq!(resource.attributes[0].key, "service.name");
+        let log = &rl.scope_logs[0].log_records[0];
+        assert_eq!(log.time_unix_nano, 1_776_412_800_000_000_000);
+        assert_eq!(
+            (log.severity_number, log.severity_text.as_str()),
+            (9, "INFO")
+        );
+        let Some(V::StringValue(text)) = log.body.as_ref().and_then(|b| b.value.clone()) else {
+            panic!("a string body: {log:?}");
+        };
+        let payload: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(payload["event_key"], "k1");
+        assert_eq!(payload["workday"]["systemAccount"], "ann");
+        let attr = |k: &str| {
+            log.attributes
+                .iter()
+                .find(|a| a.key == k)
+                .and_then(|a| a.value.clone())
+                .and_then(|v| v.value)
+        };
+        assert_eq!(attr("event.key"), Some(V::StringValue("k1".into())));
+        assert_eq!(attr("workday.own_call"), Some(V::BoolValue(false)));
+        let partial = ExportLogsServiceResponse {
+            partial_success: Some(ExportLogsPartialSuccess {
+                rejected_log_records: 1,
+                error_message: "too old".into(),
+            }),
+        }
+        .encode_to_vec();
+        let (addr, _) = capturing(partial).await;
+        let target = Target::parse(&format!("otlp+http://{addr}?encoding=protobuf")).unwrap();
+        let mut s =
+            HttpSender::new(&target, Format::Json, None, None, Duration::from_secs(5)).unwrap();
+        let e = s.send(&records).await.unwrap_err();
+        assert_eq!(
+            (e.kind, e.code),
+            (FailureKind::Refused, "forward.items_refused")
+        );
     }
 
     #[tokio::test]

@@ -58,7 +58,7 @@ impl Kind {
             Kind::SyslogUdp => "syslog over UDP",
             Kind::Hec => "Splunk HTTP Event Collector",
             Kind::Elastic => "Elasticsearch _bulk",
-            Kind::Otlp => "OpenTelemetry logs (OTLP/HTTP JSON)",
+            Kind::Otlp => "OpenTelemetry logs (OTLP/HTTP)",
             Kind::Sentinel => "Microsoft Sentinel (Logs Ingestion API)",
         }
     }
@@ -80,6 +80,8 @@ pub struct Target {
     pub hec_source: Option<String>,
     /// Splunk HEC `?ack=true`: a batch counts only once indexer acknowledgement confirms it.
     pub hec_ack: bool,
+    /// OTLP `?encoding=protobuf`: binary protobuf instead of the default JSON.
+    pub otlp_protobuf: bool,
     /// Microsoft Sentinel / Azure Monitor Logs Ingestion: the DCR, stream and Entra app.
     pub sentinel: Option<Sentinel>,
     /// The URL as given, for listings (it holds no secret: credentials in it are refused).
@@ -219,6 +221,7 @@ impl Target {
             hec_sourcetype: None,
             hec_source: None,
             hec_ack: false,
+            otlp_protobuf: false,
             sentinel: None,
             spec: text.to_string(),
         };
@@ -277,6 +280,20 @@ impl Target {
                 target.base = Some(base_url(transport, &host, port, &path)?);
             }
             Kind::Otlp => {
+                for (k, v) in url.query_pairs() {
+                    match (k.as_ref(), v.as_ref()) {
+                        ("encoding", "json") => target.otlp_protobuf = false,
+                        ("encoding", "protobuf") => target.otlp_protobuf = true,
+                        (k, v) => {
+                            return Err(bad(
+                                "forward.bad_url",
+                                format!("{k}={v} is not a setting of an OTLP destination."),
+                                "Only encoding=json (the default) or encoding=protobuf can follow \
+                                 the ?: otlp+https://HOST:4318?encoding=protobuf.",
+                            ));
+                        }
+                    }
+                }
                 target.base = Some(base_url(transport, &host, port, &path)?);
             }
             Kind::Sentinel => {
@@ -552,6 +569,17 @@ mod tests {
         );
         assert_eq!(
             Target::parse("hec+https://splunk:8088?ack=yes")
+                .unwrap_err()
+                .code,
+            "forward.bad_url"
+        );
+        assert!(
+            Target::parse("otlp+https://c:4318?encoding=protobuf")
+                .unwrap()
+                .otlp_protobuf
+        );
+        assert_eq!(
+            Target::parse("otlp+https://c:4318?encoding=xml")
                 .unwrap_err()
                 .code,
             "forward.bad_url"

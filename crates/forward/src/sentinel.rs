@@ -440,6 +440,114 @@ impl Destination for SentinelSender {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::FailureKind;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    /// A loopback server: token requests (`/TENANT/oauth2/v2.0/token`) get a token; every other
+    /// request gets `status` with `headers`. Returns the destination URL.
+    async fn service(status: u16, headers: &'static str) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            loop {
+                let (mut sock, _) = listener.accept().await.unwrap();
+                tokio::spawn(async move {
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 8192];
+                    loop {
+                        let n = sock.read(&mut chunk).await.unwrap_or(0);
+                        if n == 0 {
+                            return;
+                        }
+                        buf.extend_from_slice(&chunk[..n]);
+                        let text = String::from_utf8_lossy(&buf).to_string();
+                        let Some(end) = text.find("\r\n\r\n") else {
+                            continue;
+                        };
+                        let len: usize = text[..end]
+                            .lines()
+                            .find_map(|l| {
+                                l.to_ascii_lowercase()
+                                    .strip_prefix("content-length:")
+                                    .map(|v| v.trim().parse().unwrap_or(0))
+                            })
+                            .unwrap_or(0);
+                        if buf.len() < end + 4 + len {
+                            continue;
+                        }
+                        let token = text.contains("/oauth2/v2.0/token");
+                        let (code, extra, body) = if token {
+                            (200, "", r#"{"access_token":"tok","expires_in":3600}"#)
+                        } else {
+                            (status, headers, r#"{"error":{"code":"Busy"}}"#)
+                        };
+                        let reply = format!(
+                            "HTTP/1.1 {code} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n{extra}\r\n{body}",
+                            body.len()
+                        );
+                        let _ = sock.write_all(reply.as_bytes()).await;
+                        buf.clear();
+                    }
+                });
+            }
+        });
+        format!(
+            "sentinel+http://{addr}?dcr=dcr-00112233445566778899aabbccddeeff&stream=Custom-W\
+             &tenant=72f988bf-86f1-41af-91ab-2d7cd011db47&client=72f988bf-86f1-41af-91ab-2d7cd011db47\
+             &authority=http://{addr}"
+        )
+    }
+
+    async fn send_to(url: String) -> Result<(), SendError> {
+        let target = Target::parse(&url).unwrap();
+        let mut s = SentinelSender::new(
+            &target,
+            None,
+            Some(SecretString::from("s".to_string())),
+            Duration::from_secs(5),
+        )
+        .unwrap();
+        s.send(&[record(1, 1)]).await
+    }
+
+    #[tokio::test]
+    async fn answers_are_sorted_into_retry_refused_and_setup() {
+        send_to(service(204, "").await).await.unwrap();
+        let e = send_to(service(429, "retry-after: 9\r\n").await)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (e.kind, e.code, e.retry_after),
+            (
+                FailureKind::Retryable,
+                "forward.throttled",
+                Some(Duration::from_secs(9))
+            )
+        );
+        let e = send_to(service(503, "").await).await.unwrap_err();
+        assert_eq!(e.kind, FailureKind::Retryable);
+        let e = send_to(service(403, "").await).await.unwrap_err();
+        assert_eq!(
+            (e.kind, e.code),
+            (FailureKind::Setup, "forward.sentinel_forbidden")
+        );
+        assert!(e.fix.contains("Monitoring Metrics Publisher"));
+        // A 401 with a fresh token is the settings, not an expired cache.
+        let e = send_to(service(401, "").await).await.unwrap_err();
+        assert_eq!(
+            (e.kind, e.code),
+            (FailureKind::Setup, "forward.token_rejected")
+        );
+        let e = send_to(service(413, "").await).await.unwrap_err();
+        assert_eq!(
+            (e.kind, e.code),
+            (FailureKind::Refused, "forward.too_large")
+        );
+        let e = send_to(service(400, "").await).await.unwrap_err();
+        assert_eq!((e.kind, e.code), (FailureKind::Refused, "forward.refused"));
+        assert!(e.message.contains("Busy"), "{}", e.message);
+    }
 
     fn record(id: i64, size: usize) -> Record {
         Record {

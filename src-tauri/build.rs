@@ -30,6 +30,8 @@ const COMMANDS: &[&str] = &[
     "alerts_list",
     "alert_set_status",
     "rules_list",
+    "forward_list",
+    "forward_test",
     "route_save",
 ];
 

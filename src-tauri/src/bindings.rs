@@ -23,8 +23,8 @@ use connector::{Problem, SandboxInfo};
 use ts_rs::{Config, TS};
 
 use crate::commands::{
-    ActivityFilter, ActivityPage, AlertsQuery, AppInfo, CommandError, Exported, PastedDto,
-    ProfileInput, Saved, SignInWaiting, SyncProgressEvent,
+    ActivityFilter, ActivityPage, AlertsQuery, AppInfo, CommandError, Exported, ForwardView,
+    PastedDto, ProfileInput, Saved, SignInWaiting, SyncProgressEvent,
 };
 
 /// Where the declarations live, from the workspace root.
@@ -96,6 +96,7 @@ pub fn typescript() -> String {
         export::<AlertsQuery>(&cfg),
         export::<RuleView>(&cfg),
         export::<RulesView>(&cfg),
+        export::<ForwardView>(&cfg),
     ];
     format!(
         "// Generated from the Rust types by `src-tauri/src/bindings.rs`; do not edit. After changing\n\

@@ -638,3 +638,64 @@ pub async fn alert_set_status(
 pub fn rules_list(state: State<'_, AppState>, name: Option<String>) -> Result<RulesView> {
     Ok(state.connector.rules(name.as_deref())?)
 }
+
+/// One forwarding destination of a connection as the connection screen shows it: where it
+/// sends, how far delivery is, and its last failure (until a batch is accepted again).
+#[derive(Debug, Serialize, TS)]
+pub struct ForwardView {
+    pub name: String,
+    pub url: String,
+    /// What kind of receiver, in words ("Splunk HTTP Event Collector").
+    pub kind: String,
+    pub format: String,
+    pub pending: u64,
+    pub delivered: u64,
+    pub alerts_pending: u64,
+    pub alerts_delivered: u64,
+    /// RFC 3339, the last time a batch was accepted.
+    pub last_delivery: Option<String>,
+    pub last_error: Option<Problem>,
+}
+
+impl From<connector::forwarding::ForwardStatus> for ForwardView {
+    fn from(s: connector::forwarding::ForwardStatus) -> Self {
+        Self {
+            name: s.name,
+            url: s.url,
+            kind: s.kind.label().to_string(),
+            format: s.format.name().to_string(),
+            pending: s.pending,
+            delivered: s.delivered,
+            alerts_pending: s.alerts_pending,
+            alerts_delivered: s.alerts_delivered,
+            last_delivery: s.last_delivery.map(|t| t.to_rfc3339()),
+            last_error: s.last_error,
+        }
+    }
+}
+
+/// The forwarding destinations of a connection (added with `wdconnect forward add`).
+#[tauri::command]
+pub fn forward_list(state: State<'_, AppState>, name: String) -> Result<Vec<ForwardView>> {
+    Ok(state
+        .connector
+        .forward_list(Some(&name))?
+        .into_iter()
+        .map(ForwardView::from)
+        .collect())
+}
+
+/// Sends one test event to a destination (as `wdconnect forward test`); a refusal comes back
+/// as the problem, with what to fix.
+#[tauri::command]
+pub async fn forward_test(
+    state: State<'_, AppState>,
+    name: String,
+    destination: String,
+) -> Result<ForwardView> {
+    Ok(state
+        .connector
+        .forward_test(&name, &destination)
+        .await?
+        .into())
+}

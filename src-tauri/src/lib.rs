@@ -160,6 +160,8 @@ pub fn build<R: tauri::Runtime>(state: AppState) -> tauri::Builder<R> {
             commands::alerts_list,
             commands::alert_set_status,
             commands::rules_list,
+            commands::forward_list,
+            commands::forward_test,
             window::route_save,
         ])
         .setup(move |app| {

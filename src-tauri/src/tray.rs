@@ -3,6 +3,7 @@
 //! first menu line.
 
 use connector::Status;
+use connector::forwarding::ForwardStatus;
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuBuilder, MenuItemBuilder};
 use tauri::tray::TrayIconBuilder;
@@ -54,6 +55,15 @@ fn menu<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<(Menu<R>, Status)> {
             .enabled(false)
             .build(app)?,
     );
+    // Destinations whose last delivery failed (as `wdconnect run` left them in the stores).
+    let failing = app
+        .state::<AppState>()
+        .connector
+        .forward_list(None)
+        .unwrap_or_default();
+    for line in forward_lines(&failing) {
+        builder = builder.item(&MenuItemBuilder::new(line).enabled(false).build(app)?);
+    }
     let signing_in = all.iter().any(|(_, s, _)| *s == Status::SigningIn);
     for (name, status, simulated) in &all {
         let label = if *simulated {
@@ -87,6 +97,20 @@ fn headline(connections: usize, overall: &str, open_alerts: u64) -> String {
         1 => format!("{status}, 1 open alert"),
         n => format!("{status}, {n} open alerts"),
     }
+}
+
+/// One disabled line per forwarding destination whose last delivery failed, with its code.
+fn forward_lines(all: &[ForwardStatus]) -> Vec<String> {
+    all.iter()
+        .filter_map(|d| {
+            d.last_error.as_ref().map(|e| {
+                format!(
+                    "Forwarding {} ({}) is failing: {}",
+                    d.name, d.connection, e.code
+                )
+            })
+        })
+        .collect()
 }
 
 pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
@@ -185,6 +209,34 @@ mod tests {
             super::headline(2, "Degraded", 3),
             "Workday Connector: Degraded, 3 open alerts"
         );
+    }
+
+    #[test]
+    fn a_failing_destination_gets_a_line_of_its_own() {
+        use connector::forwarding::ForwardStatus;
+        let status = |name: &str, error: Option<connector::Problem>| ForwardStatus {
+            connection: "acme".into(),
+            name: name.into(),
+            url: "hec+https://splunk:8088".into(),
+            kind: forward::Kind::Hec,
+            format: forward::Format::Json,
+            ca_file: None,
+            token_stored: true,
+            pending: 10,
+            delivered: 5,
+            delivered_id: 5,
+            alerts_pending: 0,
+            alerts_delivered: 0,
+            alerts_delivered_id: 0,
+            last_delivery: None,
+            last_error: error,
+        };
+        let refused = connector::Problem::new("forward.refused", "Refused.", "Fix the index.");
+        assert_eq!(
+            super::forward_lines(&[status("ok", None), status("splunk", Some(refused))]),
+            vec!["Forwarding splunk (acme) is failing: forward.refused".to_string()]
+        );
+        assert!(super::forward_lines(&[status("ok", None)]).is_empty());
     }
 
     #[test]

@@ -21,6 +21,7 @@ import type {
   ExportFormat,
   Exported,
   Finding,
+  ForwardView,
   Guide,
   PastedValues,
   ProfileInput,
@@ -131,6 +132,10 @@ export const api = {
     call<ConnectionAlert>("alert_set_status", { name, id, status }),
   /** The rules in force (with the connection's learning period when `name` is given). */
   rulesList: (name: string | null) => call<RulesView>("rules_list", { name }),
+  /** Where the connection forwards its events and alerts, and how far delivery is. */
+  forwardList: (name: string) => call<ForwardView[]>("forward_list", { name }),
+  /** Sends one test event to a destination; rejects with what to fix when it is refused. */
+  forwardTest: (name: string, destination: string) => call<ForwardView>("forward_test", { name, destination }),
   /** Tells the shell which screen shows (a URL fragment, see route.ts): a window built again on
    * Open starts there. */
   saveRoute: (route: string) => call<null>("route_save", { route }),

@@ -552,3 +552,17 @@ geo_database: string, risky_entries: number, corporate_entries: number, corporat
  * Files that could not be used (their path and line), each skipped.
  */
 load_errors: Array<Problem>, };
+
+/**
+ * One forwarding destination of a connection as the connection screen shows it: where it
+ * sends, how far delivery is, and its last failure (until a batch is accepted again).
+ */
+export type ForwardView = { name: string, url: string, 
+/**
+ * What kind of receiver, in words ("Splunk HTTP Event Collector").
+ */
+kind: string, format: string, pending: number, delivered: number, alerts_pending: number, alerts_delivered: number, 
+/**
+ * RFC 3339, the last time a batch was accepted.
+ */
+last_delivery: string | null, last_error: Problem | null, };

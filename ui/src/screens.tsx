@@ -4,6 +4,7 @@ import type { Api, Connection, Problem, Settings, TestReport } from "./api";
 import { toProblem } from "./api";
 import { ConfirmDialog, ProblemView, SimBadge, StatusBadge, useFocus } from "./components";
 import { formatTime, hostOf, tenantOf } from "./format";
+import { ForwardingPanel } from "./Forwarding";
 import { TestPanel, TestReportView } from "./TestPanel";
 
 function When({ iso, none = "Never" }: { iso: string | undefined; none?: string }) {
@@ -300,6 +301,7 @@ export function ConnectionScreen({
           <p class="muted">Not tested in this session yet.</p>
         )}
       </div>
+      <ForwardingPanel api={api} name={c.name} />
       {confirming && (
         <ConfirmDialog
           title={`Remove “${c.name}”?`}

@@ -374,8 +374,10 @@ pub enum ForwardCommand {
     /// Add a destination to a connection (a token is read from stdin with --token-stdin).
     ///
     /// URL kinds: syslog+tls://HOST:6514, syslog+tcp://HOST:514, syslog+udp://HOST:514,
-    /// hec+https://HOST:8088[?index=I&sourcetype=S&source=S], elastic+https://HOST:9200/INDEX,
-    /// otlp+https://HOST:4318; `+http` only to this computer.
+    /// hec+https://HOST:8088[?index=I&sourcetype=S&source=S&ack=true], elastic+https://HOST:9200/INDEX,
+    /// otlp+https://HOST:4318[?encoding=protobuf],
+    /// sentinel+https://DCE-HOST?dcr=DCR-ID&stream=Custom-NAME&tenant=TENANT-ID&client=CLIENT-ID
+    /// (the client secret with --token-stdin); `+http` only to this computer.
     Add {
         connection: String,
         /// The destination's name within the connection.

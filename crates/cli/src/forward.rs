@@ -104,6 +104,12 @@ pub fn status_line(s: &ForwardStatus) -> String {
         "{:<16} {:<40} {} delivered, {} pending",
         s.name, s.url, s.delivered, s.pending
     );
+    if s.alerts_delivered + s.alerts_pending > 0 {
+        line.push_str(&format!(
+            "; alerts {} delivered, {} pending",
+            s.alerts_delivered, s.alerts_pending
+        ));
+    }
     if let Some(e) = &s.last_error {
         line.push_str(&format!("; last error: {} [{}]", e.message, e.code));
     }

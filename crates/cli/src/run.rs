@@ -235,9 +235,16 @@ async fn once(
 
 fn pass_event(log: &Log, what: &str, e: &PassEvent) {
     match e {
-        PassEvent::Delivered { events, cursor } => log.line(
+        PassEvent::Delivered {
+            events,
+            cursor,
+            kind,
+        } => log.line(
             "info",
-            &format!("{what}: batch of {events} accepted, cursor at {cursor}"),
+            &format!(
+                "{what}: batch of {events} {}s accepted, cursor at {cursor}",
+                kind.name()
+            ),
         ),
         PassEvent::Retrying { problem, wait } => log.problem(
             "warn",

@@ -6,22 +6,23 @@
 //! retried with backoff and `Retry-After`, reading the events again from the store each time;
 //! one that refuses a batch or its settings stops with the problem recorded for `status`.
 //!
-//! Alerts (the detections engine's output, stored beside the events) are to be forwarded the
-//! same way: a second cursor per destination over the alerts' own commit order, read by a
-//! second `events_after`-like query and turned into `forward::Record`s in [`record`]'s place;
-//! nothing else here needs to change.
+//! Alerts (the detections engine's output, stored beside the events) go the same way once the
+//! events are caught up: a second cursor per destination over the alerts in id order, each a
+//! record flagged as an alert with the key `alert:EPISODE` ([`alert_record`]). An alert is sent
+//! as it stands when it is first forwarded; events that later join its episode are forwarded as
+//! events, not as a second copy of the alert.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use forward::{FailureKind, Format, Kind, Record, SendError, Target};
+use forward::{FailureKind, Format, Kind, Record, RecordKind, SendError, Target};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
-use crate::activity::store::{ForwardCursor, PendingEvent, Store};
+use crate::activity::store::{ForwardCursor, PendingAlert, PendingEvent, Store};
 use crate::connections::{Connector, ConnectorError};
 use crate::problem::{Diagnose, Problem};
 use crate::secrets::SecretKind;
@@ -68,6 +69,10 @@ pub struct ForwardStatus {
     pub pending: u64,
     pub delivered: u64,
     pub delivered_id: i64,
+    /// Alerts raised and not yet accepted, accepted in all, and the last one accepted.
+    pub alerts_pending: u64,
+    pub alerts_delivered: u64,
+    pub alerts_delivered_id: i64,
     pub last_delivery: Option<DateTime<Utc>>,
     /// The last failure, until a batch is accepted again.
     pub last_error: Option<Problem>,
@@ -106,8 +111,16 @@ impl Default for PassOptions {
 /// What a pass reports as it goes (for logs).
 #[derive(Debug, Clone)]
 pub enum PassEvent {
-    Delivered { events: usize, cursor: i64 },
-    Retrying { problem: Problem, wait: Duration },
+    /// A batch of events (or of alerts) accepted; the cursor of that kind moved to `cursor`.
+    Delivered {
+        events: usize,
+        cursor: i64,
+        kind: RecordKind,
+    },
+    Retrying {
+        problem: Problem,
+        wait: Duration,
+    },
 }
 
 /// What one pass did.
@@ -116,8 +129,10 @@ pub struct PassReport {
     pub connection: String,
     pub destination: String,
     pub delivered: u64,
+    pub alerts_delivered: u64,
     pub batches: u64,
     pub cursor: i64,
+    pub alerts_cursor: i64,
     /// Stopped (Ctrl-C, SIGTERM) before it caught up.
     pub stopped: bool,
 }
@@ -239,6 +254,16 @@ impl Connector {
                 )
             })?),
         };
+        if format.is_some() && !target.kind.takes_format() {
+            return Err(invalid(
+                "forward.format_unused",
+                format!(
+                    "A {} destination takes no --format: its records have fixed columns.",
+                    target.kind.label()
+                ),
+                "Drop --format; the README lists the columns to declare in the rule's stream.",
+            ));
+        }
         let ca_file = match &new.ca_file {
             None => None,
             Some(path) => {
@@ -260,6 +285,9 @@ impl Connector {
                     "forward.token_missing",
                     format!("A {} destination needs a token.", k.label()),
                     match k {
+                        Kind::Sentinel => {
+                            "Pipe the Entra app's client secret in with --token-stdin, e.g. `printf %s \"$CLIENT_SECRET\" | wdconnect forward add ... --token-stdin` (Azure portal > Microsoft Entra ID > App registrations > your app > Certificates & secrets: the secret's Value)."
+                        }
                         Kind::Elastic => {
                             "Pipe the API key (or user:password) in with --token-stdin, e.g. `printf %s \"$ES_API_KEY\" | wdconnect forward add ... --token-stdin`."
                         }
@@ -364,15 +392,18 @@ impl Connector {
         let target = Target::parse(&d.url).ok();
         let kind = target.as_ref().map_or(Kind::SyslogTcp, |t| t.kind);
         let path = self.activity_store_path(connection);
-        let (cursor, pending) = if path.exists() {
+        let (cursor, pending, alerts_pending) = if path.exists() {
             let store = Store::open(&path).map_err(store_failed)?;
             let cursor = store.forward_cursor(&d.name).map_err(store_failed)?;
             let pending = store
                 .count_after(cursor.delivered_id)
                 .map_err(store_failed)?;
-            (cursor, pending)
+            let alerts = store
+                .count_alerts_after(cursor.alerts_delivered_id)
+                .map_err(store_failed)?;
+            (cursor, pending, alerts)
         } else {
-            (ForwardCursor::default(), 0)
+            (ForwardCursor::default(), 0, 0)
         };
         Ok(ForwardStatus {
             connection: connection.to_string(),
@@ -385,6 +416,9 @@ impl Connector {
             pending,
             delivered: cursor.delivered,
             delivered_id: cursor.delivered_id,
+            alerts_pending,
+            alerts_delivered: cursor.alerts_delivered,
+            alerts_delivered_id: cursor.alerts_delivered_id,
             last_delivery: cursor.delivered_at,
             last_error: cursor.last_error,
         })
@@ -476,8 +510,10 @@ impl Connector {
             connection: connection.clone(),
             destination: d.name.clone(),
             delivered: 0,
+            alerts_delivered: 0,
             batches: 0,
             cursor: 0,
+            alerts_cursor: 0,
             stopped: false,
         };
         let fail = |problem: Problem, kind: FailureKind, report: &PassReport| PassFailure {
@@ -504,6 +540,8 @@ impl Connector {
         };
         let mut backoff = options.backoff_min;
         let mut down_since: Option<Instant> = None;
+        // The events first, then the alerts (which refer to events already sent).
+        let mut kind = RecordKind::Event;
         loop {
             if stop.is_cancelled() {
                 report.stopped = true;
@@ -513,33 +551,56 @@ impl Connector {
                 .forward_cursor(&d.name)
                 .map_err(|e| fail(e.problem(), FailureKind::Retryable, &report))?;
             report.cursor = cursor.delivered_id;
-            let pending = store
-                .events_after(
-                    cursor.delivered_id,
-                    options.batch_events,
-                    options.batch_bytes,
-                )
-                .map_err(|e| fail(e.problem(), FailureKind::Retryable, &report))?;
-            let Some(last) = pending.last().map(|e| e.id) else {
+            report.alerts_cursor = cursor.alerts_delivered_id;
+            let batch: Vec<Record> = match kind {
+                RecordKind::Event => store
+                    .events_after(
+                        cursor.delivered_id,
+                        options.batch_events,
+                        options.batch_bytes,
+                    )
+                    .map(|p| p.into_iter().map(|e| record(&connection, e)).collect()),
+                RecordKind::Alert => store
+                    .alerts_after(cursor.alerts_delivered_id, options.batch_events)
+                    .map(|p| {
+                        p.into_iter()
+                            .map(|a| alert_record(&connection, a))
+                            .collect()
+                    }),
+            }
+            .map_err(|e| fail(e.problem(), FailureKind::Retryable, &report))?;
+            let Some(last) = batch.last().map(|r| r.id) else {
+                if kind == RecordKind::Event {
+                    kind = RecordKind::Alert;
+                    continue;
+                }
                 return Ok(report);
             };
-            let batch: Vec<Record> = pending
-                .into_iter()
-                .map(|e| record(&connection, e))
-                .collect();
             match sender.send(&batch).await {
                 Ok(()) => {
-                    store
-                        .advance_forward_cursor(&d.name, last, batch.len() as u64)
-                        .map_err(|e| fail(e.problem(), FailureKind::Retryable, &report))?;
-                    report.delivered += batch.len() as u64;
+                    let n = batch.len() as u64;
+                    match kind {
+                        RecordKind::Event => store.advance_forward_cursor(&d.name, last, n),
+                        RecordKind::Alert => store.advance_forward_alert_cursor(&d.name, last, n),
+                    }
+                    .map_err(|e| fail(e.problem(), FailureKind::Retryable, &report))?;
+                    match kind {
+                        RecordKind::Event => {
+                            report.delivered += n;
+                            report.cursor = last;
+                        }
+                        RecordKind::Alert => {
+                            report.alerts_delivered += n;
+                            report.alerts_cursor = last;
+                        }
+                    }
                     report.batches += 1;
-                    report.cursor = last;
                     backoff = options.backoff_min;
                     down_since = None;
                     on_event(&PassEvent::Delivered {
                         events: batch.len(),
                         cursor: last,
+                        kind,
                     });
                 }
                 Err(e) => {
@@ -581,8 +642,10 @@ impl Connector {
                 connection: String::new(),
                 destination: name.to_string(),
                 delivered: 0,
+                alerts_delivered: 0,
                 batches: 0,
                 cursor: 0,
+                alerts_cursor: 0,
                 stopped: false,
             },
         }
@@ -606,10 +669,41 @@ fn unknown_destination(
     )
 }
 
+/// A stored alert as the forwarding crate takes it: flagged as an alert, keyed by its episode
+/// (stable across resends and across a store rebuilt from the same events).
+fn alert_record(connection: &str, a: PendingAlert) -> Record {
+    let ms = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let key = format!("alert:{}", a.episode);
+    Record {
+        kind: RecordKind::Alert,
+        id: a.id,
+        key,
+        connection: connection.to_string(),
+        own_call: false,
+        time: Some(a.time),
+        event: serde_json::json!({
+            "id": a.id,
+            "episode": a.episode,
+            "rule": a.rule,
+            "severity": a.severity,
+            "status": a.status,
+            "user": a.user,
+            "time": ms(a.time),
+            "last_time": ms(a.last_time),
+            "summary": a.summary,
+            "country": a.country,
+            "ip": a.ip,
+            "raised_at": ms(a.raised_at),
+            "event_keys": a.event_keys,
+        }),
+    }
+}
+
 /// A stored event as the forwarding crate takes it.
 fn record(connection: &str, e: PendingEvent) -> Record {
     let event = serde_json::from_str(&e.raw).unwrap_or(serde_json::Value::String(e.raw));
     Record {
+        kind: RecordKind::Event,
         id: e.id,
         key: e.key,
         connection: connection.to_string(),

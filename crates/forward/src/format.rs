@@ -1,6 +1,7 @@
 //! How a record is written: JSON (the event with its key and origin), CEF (ArcSight's
 //! `CEF:0|...` line, what most SIEMs' syslog parsers know), or ECS field names (Elastic Common
-//! Schema). Every format carries the stable event key and the own-call flag.
+//! Schema). Every format carries the stable event key and the own-call flag, and says whether
+//! the record is an event or an alert (`record_type`; ECS `event.kind: alert`; CEF `cat=alert`).
 
 use std::net::IpAddr;
 
@@ -8,7 +9,7 @@ use chrono::SecondsFormat;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::Record;
+use crate::{Record, RecordKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -53,19 +54,72 @@ fn time_text(r: &Record) -> Option<String> {
         .map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true))
 }
 
-/// The record as JSON: the event under `workday`, with its key, connection and own-call flag.
+/// An alert's severity (`low`, `medium`, `high`) as a rank 0 to 2; anything else is medium.
+pub fn alert_rank(r: &Record) -> usize {
+    match text(&r.event, "severity") {
+        Some("low") => 0,
+        Some("high") => 2,
+        _ => 1,
+    }
+}
+
+/// The record as JSON: the event under `workday` (an alert under `alert`), with its key,
+/// connection, own-call flag and `record_type`.
 pub fn json(r: &Record) -> Value {
-    json!({
+    let mut v = json!({
+        "record_type": r.kind.name(),
         "event_key": r.key,
         "connection": r.connection,
         "own_call": r.own_call,
         "time": time_text(r),
-        "workday": r.event,
-    })
+    });
+    let field = match r.kind {
+        RecordKind::Event => "workday",
+        RecordKind::Alert => "alert",
+    };
+    v[field] = r.event.clone();
+    v
+}
+
+/// An alert with ECS names: `event.kind: alert`, the rule as `rule.name`, the severity as
+/// `event.severity` (21, 47, 73), the summary as `message`; the alert itself under `alert`.
+fn ecs_alert(r: &Record) -> Value {
+    let a = &r.event;
+    let mut doc = json!({
+        "@timestamp": time_text(r),
+        "message": text(a, "summary"),
+        "event": {
+            "id": r.key,
+            "kind": "alert",
+            "category": ["authentication"],
+            "type": ["info"],
+            "severity": ([21, 47, 73][alert_rank(r)]),
+            "provider": "workday",
+            "dataset": "workday.alert",
+            "module": "workday",
+        },
+        "rule": { "name": text(a, "rule") },
+        "user": { "name": text(a, "user") },
+        "labels": {
+            "connection": r.connection,
+            "own_call": r.own_call,
+        },
+        "alert": a,
+    });
+    if let Some(ip) = text(a, "ip").filter(|ip| ip.parse::<IpAddr>().is_ok()) {
+        doc["source"] = json!({ "ip": ip });
+    }
+    if let Some(c) = text(a, "country") {
+        doc["source"]["geo"] = json!({ "country_iso_code": c });
+    }
+    doc
 }
 
 /// The record with Elastic Common Schema field names; the event itself stays under `workday`.
 pub fn ecs(r: &Record) -> Value {
+    if r.kind == RecordKind::Alert {
+        return ecs_alert(r);
+    }
     let e = &r.event;
     let action = text(e, "activityAction");
     let mut doc = json!({
@@ -112,8 +166,56 @@ fn cef_value(s: &str) -> String {
         .replace(['\r', '\n'], "\\n")
 }
 
+/// An alert as one CEF line: signature = the rule, name = the summary, severity 3, 6 or 8,
+/// `cat=alert`, and the keys of its events in `cs6`.
+fn cef_alert(r: &Record) -> String {
+    let a = &r.event;
+    let rule = text(a, "rule").unwrap_or("alert");
+    let name = text(a, "summary").unwrap_or("Workday Connector alert");
+    let mut ext: Vec<(&str, String)> = Vec::new();
+    if let Some(t) = r.time {
+        ext.push(("rt", t.timestamp_millis().to_string()));
+    }
+    ext.push(("externalId", r.key.clone()));
+    ext.push(("cat", "alert".into()));
+    if let Some(u) = text(a, "user") {
+        ext.push(("suser", u.to_string()));
+    }
+    if let Some(ip) = text(a, "ip").filter(|ip| ip.parse::<IpAddr>().is_ok()) {
+        ext.push(("src", ip.to_string()));
+    }
+    ext.push(("cs1Label", "connection".into()));
+    ext.push(("cs1", r.connection.clone()));
+    if let Some(c) = text(a, "country") {
+        ext.push(("cs3Label", "country".into()));
+        ext.push(("cs3", c.to_string()));
+    }
+    if let Some(keys) = a.get("event_keys").and_then(Value::as_array) {
+        let keys: Vec<&str> = keys.iter().filter_map(Value::as_str).collect();
+        ext.push(("cs6Label", "eventKeys".into()));
+        ext.push(("cs6", keys.join(",")));
+    }
+    let ext: Vec<String> = ext
+        .into_iter()
+        .map(|(k, v)| format!("{k}={}", cef_value(&v)))
+        .collect();
+    format!(
+        "CEF:0|{}|{}|{}|{}|{}|{}|{}",
+        cef_header(VENDOR),
+        cef_header(PRODUCT),
+        cef_header(VERSION),
+        cef_header(rule),
+        cef_header(name),
+        [3, 6, 8][alert_rank(r)],
+        ext.join(" ")
+    )
+}
+
 /// The record as one CEF line: signature = the action, name = the task.
 pub fn cef(r: &Record) -> String {
+    if r.kind == RecordKind::Alert {
+        return cef_alert(r);
+    }
     let e = &r.event;
     let action = text(e, "activityAction").unwrap_or("OTHER");
     let name = text(e, "taskDisplayName").unwrap_or("Workday activity");
@@ -193,6 +295,7 @@ mod tests {
 
     fn record() -> Record {
         Record {
+            kind: crate::RecordKind::Event,
             id: 7,
             key: "00ff-1".into(),
             connection: "acme".into(),
@@ -227,6 +330,52 @@ mod tests {
         assert!(line.contains("cs5=Bob \\= Smith"), "{line}");
         assert!(line.contains("rt=1776412800250"), "{line}");
         assert!(!line.contains('\n'));
+    }
+
+    fn alert() -> Record {
+        Record {
+            kind: RecordKind::Alert,
+            id: 3,
+            key: "alert:impossible_travel|ann|1".into(),
+            connection: "acme".into(),
+            own_call: false,
+            time: "2026-04-17T08:00:00Z".parse().ok(),
+            event: json!({
+                "rule": "impossible_travel",
+                "severity": "high",
+                "summary": "ann in DE then JP",
+                "user": "ann",
+                "ip": "126.0.0.1",
+                "country": "JP",
+                "event_keys": ["aa-0", "bb-1"],
+            }),
+        }
+    }
+
+    #[test]
+    fn an_alert_says_it_is_one_in_every_format() {
+        let a = alert();
+        let j = json(&a);
+        assert_eq!(j["record_type"], "alert");
+        assert_eq!(j["alert"], a.event);
+        assert_eq!(j.get("workday"), None);
+        let e = ecs(&a);
+        assert_eq!(e["event"]["kind"], "alert");
+        assert_eq!(e["event"]["id"], a.key.as_str());
+        assert_eq!(e["event"]["severity"], 73);
+        assert_eq!(e["rule"]["name"], "impossible_travel");
+        assert_eq!(e["source"]["geo"]["country_iso_code"], "JP");
+        let c = cef(&a);
+        assert!(c.contains("|impossible_travel|ann in DE then JP|8|"), "{c}");
+        assert!(
+            c.contains("cat=alert") && c.contains("cs6=aa-0,bb-1"),
+            "{c}"
+        );
+        assert!(
+            c.contains("externalId=alert:impossible_travel|ann|1"),
+            "{c}"
+        );
+        assert_eq!(json(&record())["record_type"], "event");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 pub mod format;
 mod http;
+mod sentinel;
 mod syslog;
 pub mod target;
 mod tls;
@@ -23,11 +24,33 @@ pub use target::{Kind, Target, TargetError};
 
 pub(crate) use syslog::hostname as syslog_hostname;
 
-/// One event to forward: its place in the store, its stable key (a resend carries the same one,
-/// so a receiver can drop duplicates), and the event itself.
+/// What a record is: an event of the activity log, or an alert the detections raised.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordKind {
+    #[default]
+    Event,
+    Alert,
+}
+
+impl RecordKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            RecordKind::Event => "event",
+            RecordKind::Alert => "alert",
+        }
+    }
+}
+
+/// One record to forward: its place in the store, its stable key (a resend carries the same
+/// one, so a receiver can drop duplicates), and the event itself. An alert is a record too:
+/// `kind` says so, `event` is then the alert (`rule`, `severity`, `summary`, `user`, `ip`,
+/// `country`, `event_keys`, ...) and its key is `alert:` and its episode key.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
-    /// The store's commit order; batches go out in this order.
+    /// Event or alert.
+    pub kind: RecordKind,
+    /// The store's commit order (alerts: their own order); batches go out in this order.
     pub id: i64,
     /// Stable across resends: the store's fingerprint and ordinal.
     pub key: String,
@@ -153,6 +176,12 @@ pub fn open(target: &Target, options: Options) -> Result<Box<dyn Destination>, S
             options.secret,
             timeout,
         )?)),
+        Kind::Sentinel => Ok(Box::new(sentinel::SentinelSender::new(
+            target,
+            options.ca_file.as_deref(),
+            options.secret,
+            timeout,
+        )?)),
     }
 }
 
@@ -164,6 +193,7 @@ pub fn check_ca_file(path: &std::path::Path) -> Result<(), SendError> {
 /// The record `forward test` sends: marked as a test in every format, with a key of its own.
 pub fn test_record(connection: &str, now: DateTime<Utc>) -> Record {
     Record {
+        kind: RecordKind::Event,
         id: 0,
         key: format!("test-{}", now.timestamp_millis()),
         connection: connection.to_string(),

@@ -132,10 +132,15 @@ impl Syslog {
             .time
             .unwrap_or_else(Utc::now)
             .to_rfc3339_opts(SecondsFormat::Millis, true);
-        let msgid = if r.own_call { "own_call" } else { "activity" };
+        let (pri, msgid) = match r.kind {
+            // An alert at notice, warning or error by its severity.
+            crate::RecordKind::Alert => (13 * 8 + [5, 4, 3][format::alert_rank(r)], "alert"),
+            crate::RecordKind::Event if r.own_call => (PRI, "own_call"),
+            crate::RecordKind::Event => (PRI, "activity"),
+        };
         let payload = format::line(r, self.format);
         format!(
-            "<{PRI}>1 {time} {} wdconnect - {msgid} - {payload}",
+            "<{pri}>1 {time} {} wdconnect - {msgid} - {payload}",
             self.hostname
         )
     }
@@ -259,6 +264,7 @@ mod tests {
 
     fn record(i: i64) -> Record {
         Record {
+            kind: crate::RecordKind::Event,
             id: i,
             key: format!("k{i}"),
             connection: "acme".into(),

@@ -1,5 +1,6 @@
 //! Forwarding end to end: `wdconnect forward ...` and `wdconnect run` against strict fakes of
-//! Splunk HEC and Elasticsearch `_bulk`, and a real rsyslog with TLS. Every event of the store
+//! Splunk HEC, Elasticsearch `_bulk` and the Logs Ingestion API (Microsoft Sentinel) with its
+//! Entra ID token endpoint, and a real rsyslog with TLS. Every event of the store
 //! arrives, with its key, in commit order; a receiver that goes down, a forwarder killed with
 //! SIGKILL, and certificates that do not match lose nothing; no token in any output or file.
 
@@ -12,12 +13,13 @@ use connector::activity::store::{PendingEvent, Store};
 use connector::connections::Connector;
 use connector::paths::Home;
 use e2e::cli::{Cli, Tenant};
-use e2e::receivers::{Behaviour, HttpFake, Rsyslog, TestCa};
+use e2e::receivers::{Behaviour, HttpFake, Rsyslog, SENTINEL_MAX_BODY, TestCa};
 use serde_json::Value;
 
 use super::assert_mentions;
 
 const HEC_TOKEN: &str = "9f3c51d2-hec-token-never-shown-0b7e";
+const CLIENT_SECRET: &str = "Xq8~entra-client-secret.never~shown_41";
 
 /// A connection "acme" to a tenant of `events` events, fully synced.
 async fn synced(events: u64) -> (Tenant, Cli) {
@@ -58,23 +60,42 @@ async fn add_hec(cli: &Cli, fake: &HttpFake) {
 /// No run printed the token, no file of the home holds it, and the receiver saw it only in
 /// the Authorization header.
 fn assert_no_token_anywhere(cli: &Cli, extra: &[String]) {
-    for run in cli.runs() {
-        assert!(
-            !run.stdout.contains(HEC_TOKEN) && !run.stderr.contains(HEC_TOKEN),
-            "{run}"
-        );
+    assert_no_secret_anywhere(cli, &[HEC_TOKEN], extra);
+}
+
+/// None of `secrets` in any run's output, any file of the home, or `extra` (logs).
+fn assert_no_secret_anywhere(cli: &Cli, secrets: &[&str], extra: &[String]) {
+    for secret in secrets {
+        for run in cli.runs() {
+            assert!(
+                !run.stdout.contains(secret) && !run.stderr.contains(secret),
+                "{run}"
+            );
+        }
+        for (path, bytes) in cli.snapshot() {
+            let text = String::from_utf8_lossy(&bytes);
+            assert!(!text.contains(secret), "a secret is in {}", path.display());
+        }
+        for text in extra {
+            assert!(!text.contains(secret), "a secret is in a log: {text}");
+        }
     }
-    for (path, bytes) in cli.snapshot() {
-        let text = String::from_utf8_lossy(&bytes);
-        assert!(
-            !text.contains(HEC_TOKEN),
-            "the token is in {}",
-            path.display()
-        );
-    }
-    for text in extra {
-        assert!(!text.contains(HEC_TOKEN), "the token is in a log: {text}");
-    }
+}
+
+async fn add_sentinel(cli: &Cli, fake: &HttpFake, secret: &str) -> e2e::cli::Run {
+    cli.cmd([
+        "forward",
+        "add",
+        "acme",
+        "--name",
+        "sentinel",
+        "--to",
+        &fake.url(),
+        "--token-stdin",
+    ])
+    .input(secret)
+    .run()
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -86,6 +107,17 @@ async fn forward_add_refuses_bad_input_and_changes_nothing() {
     let bad_ca = cli.scratch().join("not-a-ca.pem");
     std::fs::write(&bad_ca, "hello").unwrap();
     let bad_ca = bad_ca.display().to_string();
+    let sentinel_good = format!(
+        "sentinel+https://wd-x1.westeurope-1.ingest.monitor.azure.com?dcr={}&stream={}&tenant={}&client={}",
+        e2e::receivers::SENTINEL_DCR,
+        e2e::receivers::SENTINEL_STREAM,
+        e2e::receivers::SENTINEL_TENANT,
+        e2e::receivers::SENTINEL_CLIENT
+    );
+    let sentinel_bad_dcr = sentinel_good.replace(e2e::receivers::SENTINEL_DCR, "dcr-12345");
+    let sentinel_bad_tenant =
+        sentinel_good.replace(e2e::receivers::SENTINEL_TENANT, "contoso.onmicrosoft.com");
+    let sentinel_remote_authority = format!("{sentinel_good}&authority=http://login.example.com");
     let cases: Vec<(Vec<&str>, Option<&str>, &str, &str)> = vec![
         (
             vec!["--to", "https://splunk:8088"],
@@ -136,10 +168,34 @@ async fn forward_add_refuses_bad_input_and_changes_nothing() {
             "--token-stdin",
         ),
         (
-            vec!["--to", "sentinel+https://dce.example.com"],
+            vec!["--to", &sentinel_bad_dcr],
+            Some(CLIENT_SECRET),
+            "forward.sentinel_dcr",
+            "immutableId",
+        ),
+        (
+            vec!["--to", &sentinel_bad_tenant],
+            Some(CLIENT_SECRET),
+            "forward.sentinel_tenant",
+            "Microsoft Entra ID > Overview",
+        ),
+        (
+            vec!["--to", &sentinel_good],
             None,
-            "forward.kind_unavailable",
-            "syslog+tls",
+            "forward.token_missing",
+            "Certificates & secrets",
+        ),
+        (
+            vec!["--to", &sentinel_good, "--format", "cef"],
+            Some(CLIENT_SECRET),
+            "forward.format_unused",
+            "--format",
+        ),
+        (
+            vec!["--to", &sentinel_remote_authority],
+            Some(CLIENT_SECRET),
+            "forward.sentinel_authority",
+            "authority=",
         ),
     ];
     for (args, token, code, fix) in cases {
@@ -171,6 +227,122 @@ async fn forward_add_refuses_bad_input_and_changes_nothing() {
     let run = cli.cmd(["forward", "remove", "acme", "ghost"]).run().await;
     run.error(2, "forward.unknown_destination");
     assert_eq!(cli.snapshot(), before);
+    assert_no_secret_anywhere(&cli, &[CLIENT_SECRET], &[]);
+}
+
+/// Microsoft Sentinel through the Logs Ingestion API: a 20,000-event backfill in batches larger
+/// than one call may carry, with the cached token revoked part-way. Every event arrives exactly
+/// once, in commit order, in the documented columns; each call is an array under 1 MB, with a
+/// Bearer token from the client-credentials grant (asked for again only after the 401); the
+/// client secret and the tokens appear in no output, file or log.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_event_of_a_backfill_arrives_exactly_once_at_sentinel() {
+    let (_tenant, cli) = synced(20_000).await;
+    let fake = HttpFake::sentinel(CLIENT_SECRET).await;
+    add_sentinel(&cli, &fake, CLIENT_SECRET).await.ok();
+    fake.revoke_tokens_at(3);
+    let log = cli.scratch().join("run.log");
+    let run = cli
+        .cmd([
+            "run",
+            "--once",
+            "--no-sync",
+            "--batch-events",
+            "5000",
+            "--log-file",
+        ])
+        .arg(log.display().to_string())
+        .run()
+        .await;
+    run.ok();
+    assert_eq!(fake.violations(), Vec::<String>::new());
+    let events = stored(&cli);
+    let received = fake.received_events();
+    let got: Vec<&str> = received.iter().map(|r| r.key.as_str()).collect();
+    let want: Vec<&str> = events.iter().map(|e| e.key.as_str()).collect();
+    assert_eq!(got, want, "every event exactly once, in commit order");
+    for (r, e) in received.iter().zip(&events) {
+        let raw: Value = serde_json::from_str(&e.raw).unwrap();
+        assert_eq!(r.payload["RawEvent"], raw);
+        assert_eq!(r.payload["RecordType"], "event");
+        assert_eq!(r.payload["OwnCall"], e.own_call);
+        assert_eq!(r.payload["Connection"], "acme");
+        assert_eq!(r.payload["SystemAccount"], raw["systemAccount"]);
+    }
+    // The alerts the sync raised come after the events, in the same columns.
+    let all = fake.received();
+    assert!(
+        all[events.len()..]
+            .iter()
+            .all(|r| r.payload["RecordType"] == "alert" && r.key.starts_with("alert:"))
+    );
+    assert_eq!(fake.token_requests(), 2, "one token, and one after the 401");
+    assert!(
+        fake.max_body() > SENTINEL_MAX_BODY / 2 && fake.max_body() <= SENTINEL_MAX_BODY,
+        "calls are filled up to the limit: {}",
+        fake.max_body()
+    );
+    let log = std::fs::read_to_string(&log).unwrap();
+    let mut secrets = vec![CLIENT_SECRET.to_string()];
+    secrets.extend(fake.issued_tokens());
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    assert_no_secret_anywhere(&cli, &secrets, &[log]);
+    assert!(
+        cli.keyring("acme", "forward-tokens")
+            .is_some_and(|t| t.contains(CLIENT_SECRET)),
+        "the secret is in the credential store"
+    );
+}
+
+/// Settings Sentinel refuses, each with what to change: a wrong client secret (Entra ID's
+/// invalid_client), an app without the role on the rule (403), a batch the rule refuses (400:
+/// reported once, not retried, the cursor unmoved).
+#[tokio::test(flavor = "multi_thread")]
+async fn sentinel_refusals_say_what_to_fix_and_are_not_retried() {
+    let (_tenant, cli) = synced(1_000).await;
+    let fake = HttpFake::sentinel(CLIENT_SECRET).await;
+    let wrong = "Xq8~a-wrong-secret-also-never-shown";
+    add_sentinel(&cli, &fake, wrong).await.ok();
+    let run = cli.cmd(["forward", "test", "acme", "sentinel"]).run().await;
+    let p = run.error(1, "forward.sentinel_secret_rejected");
+    assert_mentions(&p.fix, "Certificates & secrets", &run);
+    assert_eq!(fake.requests(), 0, "nothing sent without a token");
+    cli.cmd(["forward", "remove", "acme", "sentinel"])
+        .run()
+        .await
+        .ok();
+    add_sentinel(&cli, &fake, CLIENT_SECRET).await.ok();
+    fake.set(Behaviour::Status(403, None));
+    let run = cli.cmd(["forward", "test", "acme", "sentinel"]).run().await;
+    let p = run.error(1, "forward.sentinel_forbidden");
+    assert_mentions(&p.fix, "Monitoring Metrics Publisher", &run);
+    fake.set(Behaviour::Status(400, None));
+    let before = fake.requests();
+    let run = cli.cmd(["run", "--once", "--no-sync"]).run().await;
+    assert_eq!(run.code, 1, "{run}");
+    assert_eq!(
+        run.json()["forward_failed"][0]["code"],
+        "forward.refused",
+        "{run}"
+    );
+    assert_eq!(
+        fake.requests(),
+        before + 1,
+        "a refused batch is not sent again"
+    );
+    let list = cli.cmd(["forward", "list", "acme"]).run().await.ok();
+    let d = &list["destinations"][0];
+    assert_eq!(d["delivered"], 0, "{list}");
+    assert_eq!(d["kind"], "sentinel", "{list}");
+    assert_eq!(d["last_error"]["code"], "forward.refused", "{list}");
+    fake.set(Behaviour::Accept);
+    cli.cmd(["run", "--once", "--no-sync"]).run().await.ok();
+    assert_eq!(fake.received_events().len(), stored(&cli).len());
+    assert_eq!(fake.violations(), Vec::<String>::new());
+    let mut secrets = vec![CLIENT_SECRET.to_string(), wrong.to_string()];
+    secrets.extend(fake.issued_tokens());
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    assert_no_secret_anywhere(&cli, &secrets, &[]);
 }
 
 /// The size: a 200,000-event backfill, then `run --once`: each event arrives once at a
@@ -186,7 +358,7 @@ async fn every_event_of_a_backfill_arrives_exactly_once_at_hec() {
     run.ok();
     let events = stored(&cli);
     assert!(events.len() > 150_000, "{} events stored", events.len());
-    let received = fake.received();
+    let received = fake.received_events();
     assert_eq!(fake.violations(), Vec::<String>::new());
     assert_eq!(received.len(), events.len(), "each event exactly once");
     let by_key: HashMap<&str, &PendingEvent> = events.iter().map(|e| (e.key.as_str(), e)).collect();
@@ -230,7 +402,7 @@ async fn a_receiver_down_for_a_while_gets_everything_in_order_with_its_key() {
     let control = {
         let fake = fake.clone();
         async move {
-            while fake.received().len() < 2_000 {
+            while fake.received_events().len() < 2_000 {
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }
             let requests = fake.requests();
@@ -258,7 +430,7 @@ async fn a_receiver_down_for_a_while_gets_everything_in_order_with_its_key() {
     let (run, ()) = tokio::join!(run.run(), control);
     run.ok();
     let events = stored(&cli);
-    let received = fake.received();
+    let received = fake.received_events();
     assert_eq!(fake.violations(), Vec::<String>::new());
     // In commit order, each first arrival.
     let mut seen = HashSet::new();
@@ -327,7 +499,7 @@ async fn a_forwarder_killed_three_times_resumes_and_delivers_every_event() {
     assert!(kills > 0, "the runs ended before any kill");
     cli.cmd(["run", "--once", "--no-sync"]).run().await.ok();
     let events = stored(&cli);
-    let got: HashSet<String> = fake.received().into_iter().map(|r| r.key).collect();
+    let got: HashSet<String> = fake.received_events().into_iter().map(|r| r.key).collect();
     let want: HashSet<String> = events.into_iter().map(|e| e.key).collect();
     assert_eq!(got.len(), want.len());
     assert_eq!(got, want, "every event arrived");
@@ -371,6 +543,8 @@ async fn syslog_over_tls_reaches_rsyslog_with_every_event() {
     let payloads: Vec<Value> = lines
         .iter()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        // The alerts the sync raised follow the events; they have a test of their own.
+        .filter(|p: &Value| p["record_type"] != "alert")
         .collect();
     let test_events = payloads
         .iter()
@@ -481,17 +655,21 @@ async fn elastic_gets_every_event_and_a_refusing_receiver_is_reported_not_retrie
     );
     assert_eq!(refusing.requests(), 1, "a refused batch is not sent again");
     let events = stored(&cli);
-    let got: Vec<String> = elastic.received().into_iter().map(|r| r.key).collect();
+    let got: Vec<String> = elastic
+        .received_events()
+        .into_iter()
+        .map(|r| r.key)
+        .collect();
     let want: Vec<String> = events.iter().map(|e| e.key.clone()).collect();
     assert_eq!(got, want);
     assert_eq!(elastic.violations(), Vec::<String>::new());
-    let doc = &elastic.received()[0].payload;
+    let doc = &elastic.received_events()[0].payload;
     assert!(
         doc["@timestamp"].is_string() && doc["event"]["kind"] == "event",
         "{doc}"
     );
     let own: Vec<bool> = elastic
-        .received()
+        .received_events()
         .iter()
         .map(|r| r.payload["labels"]["own_call"] == true)
         .collect();
@@ -541,7 +719,7 @@ async fn sigterm_stops_run_cleanly_after_the_batch_in_flight() {
         .kill_on_drop(true)
         .spawn()
         .expect("wdconnect starts");
-    while fake.received().len() < 1_000 {
+    while fake.received_events().len() < 1_000 {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let pid = child.id().expect("running").to_string();
@@ -561,14 +739,173 @@ async fn sigterm_stops_run_cleanly_after_the_batch_in_flight() {
     assert_mentions(&log, "SIGTERM", &log);
     let list = cli.cmd(["forward", "list", "acme"]).run().await.ok();
     let delivered = list["destinations"][0]["delivered"].as_u64().unwrap();
-    assert_eq!(delivered as usize, fake.received().len(), "{list}");
+    assert_eq!(delivered as usize, fake.received_events().len(), "{list}");
     let events = stored(&cli);
     assert!(
-        fake.received().len() < events.len(),
+        fake.received_events().len() < events.len(),
         "stopped before the end"
     );
     cli.cmd(["run", "--once", "--no-sync"]).run().await.ok();
-    let got: Vec<String> = fake.received().into_iter().map(|r| r.key).collect();
+    let got: Vec<String> = fake.received_events().into_iter().map(|r| r.key).collect();
     let want: Vec<String> = events.into_iter().map(|e| e.key).collect();
     assert_eq!(got, want, "every event once, in order, across the stop");
+}
+
+/// A tenant whose log holds a user in Germany then Japan 20 minutes later, and an integration
+/// system user at a browser: the sync raises their alerts. `run --once` sends every event, then
+/// every alert, flagged as one (`record_type: alert`), keyed
+/// `alert:EPISODE`, with its rule, severity, user and the keys of its events; a second run
+/// sends nothing again.
+#[tokio::test(flavor = "multi_thread")]
+async fn alerts_arrive_at_hec_after_the_events_once() {
+    let tenant = Tenant::start_with(|c| c.events = 5_000).await;
+    let now = Utc::now();
+    let browser = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/124.0";
+    let event = |at: chrono::DateTime<Utc>, user: &str, ip: &str| {
+        serde_json::json!({
+            "requestTime": at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+            "systemAccount": user,
+            "ipAddress": ip,
+            "taskDisplayName": "View Worker",
+            "activityAction": "READ",
+            "deviceType": "Desktop",
+            "userAgent": browser,
+            "sessionId": format!("s-{user}"),
+        })
+    };
+    let first = now - chrono::Duration::hours(5);
+    let later = first + chrono::Duration::minutes(20);
+    let isu = now - chrono::Duration::hours(4);
+    tenant
+        .sim
+        .log_event(first, event(first, "travel.test", "80.128.0.1"));
+    tenant
+        .sim
+        .log_event(later, event(later, "travel.test", "126.0.0.1"));
+    tenant
+        .sim
+        .log_event(isu, event(isu, "ISU_Payroll", "10.0.0.5"));
+    let cli = Cli::new();
+    cli.add("acme", &tenant).await;
+    cli.connect("acme").await;
+    cli.cmd(["sync", "acme", "--once", "--backfill-days", "8"])
+        .run()
+        .await
+        .ok();
+    let alerts = cli
+        .cmd(["alerts", "acme", "--status", "all"])
+        .run()
+        .await
+        .ok()["alerts"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(alerts.len() >= 2, "{alerts:?}");
+    let fake = HttpFake::hec(HEC_TOKEN).await;
+    add_hec(&cli, &fake).await;
+    cli.cmd(["run", "--once", "--no-sync"]).run().await.ok();
+    assert_eq!(fake.violations(), Vec::<String>::new());
+    let events = stored(&cli);
+    let received = fake.received();
+    assert_eq!(received.len(), events.len() + alerts.len());
+    let (sent_events, sent_alerts) = received.split_at(events.len());
+    let got: Vec<&str> = sent_events.iter().map(|r| r.key.as_str()).collect();
+    let want: Vec<&str> = events.iter().map(|e| e.key.as_str()).collect();
+    assert_eq!(got, want, "every event first, once, in commit order");
+    assert!(
+        sent_events
+            .iter()
+            .all(|r| r.payload["record_type"] == "event")
+    );
+    let event_keys: HashSet<&str> = want.iter().copied().collect();
+    let mut alert_keys = HashSet::new();
+    for r in sent_alerts {
+        assert_eq!(r.payload["record_type"], "alert", "{}", r.payload);
+        assert!(r.key.starts_with("alert:"), "{}", r.key);
+        assert!(alert_keys.insert(r.key.clone()), "{} twice", r.key);
+        let a = &r.payload["alert"];
+        for field in ["rule", "severity", "summary", "time"] {
+            assert!(a[field].is_string(), "{field} in {a}");
+        }
+        let keys = a["event_keys"].as_array().unwrap();
+        assert!(!keys.is_empty(), "{a}");
+        for k in keys {
+            assert!(event_keys.contains(k.as_str().unwrap()), "{k} was sent");
+        }
+    }
+    // In alert-id order, the ones the alerts command lists (newest first).
+    let ids: Vec<i64> = sent_alerts
+        .iter()
+        .map(|r| r.payload["alert"]["id"].as_i64().unwrap())
+        .collect();
+    let mut want_ids: Vec<i64> = alerts.iter().map(|a| a["id"].as_i64().unwrap()).collect();
+    want_ids.sort_unstable();
+    assert_eq!(ids, want_ids);
+    let travel = sent_alerts
+        .iter()
+        .find(|r| r.payload["alert"]["rule"] == "impossible_travel")
+        .expect("the travel alert");
+    assert_eq!(travel.payload["alert"]["user"], "travel.test");
+    assert_eq!(travel.payload["alert"]["severity"], "high");
+    assert_eq!(
+        travel.payload["alert"]["event_keys"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    cli.cmd(["run", "--once", "--no-sync"]).run().await.ok();
+    assert_eq!(fake.received().len(), received.len(), "nothing sent twice");
+    let list = cli.cmd(["forward", "list", "acme"]).run().await.ok();
+    let d = &list["destinations"][0];
+    assert_eq!(d["alerts_delivered"], alerts.len() as u64, "{list}");
+    assert_eq!(d["alerts_pending"], 0, "{list}");
+    assert_eq!(d["pending"], 0, "{list}");
+}
+
+/// Splunk HEC with indexer acknowledgement (`?ack=true`): every request on one channel (a
+/// UUID), and a batch counts as delivered only once `/services/collector/ack` confirmed its
+/// ackId (the fake confirms at the second poll). Every event arrives exactly once, in commit
+/// order, and every record the receiver holds was confirmed.
+#[tokio::test(flavor = "multi_thread")]
+async fn hec_with_ack_counts_a_batch_only_once_splunk_confirmed_it() {
+    let (_tenant, cli) = synced(5_000).await;
+    let fake = HttpFake::hec_ack(HEC_TOKEN).await;
+    cli.cmd([
+        "forward",
+        "add",
+        "acme",
+        "--name",
+        "splunk",
+        "--to",
+        &format!("{}?ack=true", fake.url()),
+        "--token-stdin",
+    ])
+    .input(HEC_TOKEN)
+    .run()
+    .await
+    .ok();
+    let run = cli
+        .cmd(["run", "--once", "--no-sync", "--batch-events", "500"])
+        .run()
+        .await;
+    let report = run.ok();
+    assert_eq!(fake.violations(), Vec::<String>::new());
+    let events = stored(&cli);
+    let got: Vec<String> = fake.received_events().into_iter().map(|r| r.key).collect();
+    let want: Vec<String> = events.iter().map(|e| e.key.clone()).collect();
+    assert_eq!(got, want, "every event exactly once, in commit order");
+    assert!(
+        fake.received().iter().all(|r| !r.unacknowledged),
+        "every record was confirmed before the cursor moved past it"
+    );
+    assert_eq!(fake.channels().len(), 1, "one channel for the destination");
+    let batches = fake.requests();
+    assert!(batches >= events.len() / 500, "{report}");
+    assert_eq!(
+        fake.ack_polls(),
+        2 * batches,
+        "each ackId polled until confirmed"
+    );
+    assert_no_token_anywhere(&cli, &[]);
 }

@@ -462,6 +462,8 @@ export function fakeShell(initial: Connection[] = [], overrides: Partial<Api> = 
       return Promise.resolve({ ...found });
     }),
     rulesList: vi.fn(() => Promise.resolve(shell.rules)),
+    forwardList: vi.fn(() => Promise.resolve([])),
+    forwardTest: vi.fn(() => Promise.reject(new Error("no such destination"))),
     saveRoute: vi.fn((route: string) => {
       shell.route = route;
       return Promise.resolve(null);

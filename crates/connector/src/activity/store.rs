@@ -259,6 +259,12 @@ LEFT JOIN names n_target_ref ON n_target_ref.id = e.target_ref
 LEFT JOIN names n_target_name ON n_target_name.id = e.target_name
 LEFT JOIN names n_target_link ON n_target_link.id = e.target_link;
 "#,
+    // Owner: forwarding. The alerts' own cursor per destination: the id of the last alert it
+    // accepted (alerts are forwarded in id order, after the events), and how many in all.
+    r#"
+ALTER TABLE forward_cursors ADD COLUMN alerts_delivered_id INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE forward_cursors ADD COLUMN alerts_delivered    INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
 
 /// The schema version this build writes.
@@ -1019,12 +1025,35 @@ pub struct PendingEvent {
     pub raw: String,
 }
 
+/// A stored alert as forwarding reads it: in id order, with the keys of its events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingAlert {
+    pub id: i64,
+    /// The episode key (rule, scope, first time): the same for every resend of the alert.
+    pub episode: String,
+    pub rule: String,
+    pub severity: String,
+    pub status: String,
+    pub user: Option<String>,
+    pub time: DateTime<Utc>,
+    pub last_time: DateTime<Utc>,
+    pub summary: String,
+    pub country: Option<String>,
+    pub ip: Option<String>,
+    pub raised_at: DateTime<Utc>,
+    /// The keys of its events, in commit order.
+    pub event_keys: Vec<String>,
+}
+
 /// Where one forwarding destination stands in this store.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ForwardCursor {
     /// Every event with an id up to this one was accepted.
     pub delivered_id: i64,
     pub delivered: u64,
+    /// Every alert with an id up to this one was accepted.
+    pub alerts_delivered_id: i64,
+    pub alerts_delivered: u64,
     pub delivered_at: Option<DateTime<Utc>>,
     pub last_error: Option<Problem>,
 }
@@ -1035,13 +1064,15 @@ impl Store {
     pub fn forward_cursor(&self, destination: &str) -> Result<ForwardCursor, StoreError> {
         self.conn
             .query_row(
-                "SELECT delivered_id, delivered, delivered_at, last_error FROM forward_cursors \
-                 WHERE destination = ?1",
+                "SELECT delivered_id, delivered, delivered_at, last_error, alerts_delivered_id, \
+                 alerts_delivered FROM forward_cursors WHERE destination = ?1",
                 params![destination],
                 |r| {
                     Ok(ForwardCursor {
                         delivered_id: r.get(0)?,
                         delivered: r.get(1)?,
+                        alerts_delivered_id: r.get(4)?,
+                        alerts_delivered: r.get(5)?,
                         delivered_at: r.get::<_, Option<i64>>(2)?.map(from_ms),
                         last_error: r
                             .get::<_, Option<String>>(3)?
@@ -1123,6 +1154,98 @@ impl Store {
                  VALUES (?1, ?2, ?3, ?4) ON CONFLICT (destination) DO UPDATE SET \
                  delivered_id = max(delivered_id, excluded.delivered_id), \
                  delivered = delivered + excluded.delivered, \
+                 delivered_at = excluded.delivered_at, last_error = NULL",
+                params![
+                    destination,
+                    delivered_id,
+                    count as i64,
+                    Utc::now().timestamp_millis()
+                ],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Up to `limit` alerts raised after `after_id`, in id order, each with its events' keys.
+    pub fn alerts_after(
+        &self,
+        after_id: i64,
+        limit: usize,
+    ) -> Result<Vec<PendingAlert>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, episode, rule, severity, status, user, time, last_time, summary, \
+                 country, ip, raised_at FROM alerts WHERE id > ?1 ORDER BY id LIMIT ?2",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut alerts = stmt
+            .query_map(params![after_id, limit as i64], |r| {
+                Ok(PendingAlert {
+                    id: r.get(0)?,
+                    episode: r.get(1)?,
+                    rule: r.get(2)?,
+                    severity: r.get(3)?,
+                    status: r.get(4)?,
+                    user: r.get(5)?,
+                    time: from_ms(r.get(6)?),
+                    last_time: from_ms(r.get(7)?),
+                    summary: r.get(8)?,
+                    country: r.get(9)?,
+                    ip: r.get(10)?,
+                    raised_at: from_ms(r.get(11)?),
+                    event_keys: Vec::new(),
+                })
+            })
+            .map_err(|e| self.err(e))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.err(e))?;
+        let mut keys = self
+            .conn
+            .prepare_cached(
+                "SELECT e.fingerprint, e.ordinal FROM alert_events a JOIN events e \
+                 ON e.id = a.event_id WHERE a.alert_id = ?1 ORDER BY e.id",
+            )
+            .map_err(|e| self.err(e))?;
+        for a in &mut alerts {
+            a.event_keys = keys
+                .query_map(params![a.id], |r| {
+                    let fp: Vec<u8> = r.get(0)?;
+                    let ordinal: u32 = r.get(1)?;
+                    Ok(format!("{}-{ordinal}", hex(&fp)))
+                })
+                .map_err(|e| self.err(e))?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(alerts)
+    }
+
+    /// How many alerts were raised after `after_id`.
+    pub fn count_alerts_after(&self, after_id: i64) -> Result<u64, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT COUNT(*) FROM alerts WHERE id > ?1",
+                params![after_id],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    /// Moves the alerts' cursor of `destination` to `delivered_id` (never back) after it
+    /// accepted `count` more alerts, and clears its last error.
+    pub fn advance_forward_alert_cursor(
+        &self,
+        destination: &str,
+        delivered_id: i64,
+        count: u64,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO forward_cursors (destination, alerts_delivered_id, alerts_delivered, \
+                 delivered_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (destination) DO UPDATE SET \
+                 alerts_delivered_id = max(alerts_delivered_id, excluded.alerts_delivered_id), \
+                 alerts_delivered = alerts_delivered + excluded.alerts_delivered, \
                  delivered_at = excluded.delivered_at, last_error = NULL",
                 params![
                     destination,
@@ -1730,5 +1853,73 @@ mod tests {
             store.tenant().unwrap().as_deref(),
             Some("wd2.example.com/acme")
         );
+    }
+
+    /// A store of the version before the alerts' forwarding cursor (events, an alert, a
+    /// destination part-way): opened by this build, it keeps every row and the destination's
+    /// event cursor and error, and its alerts' cursor starts at the first alert.
+    #[test]
+    fn a_store_before_the_alerts_cursor_migrates_with_nothing_lost() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("previous.sqlite3");
+        let previous = MIGRATIONS.len() - 1;
+        {
+            let mut c = Connection::open(&path).unwrap();
+            let tx = c.transaction().unwrap();
+            for sql in &MIGRATIONS[..previous] {
+                tx.execute_batch(sql).unwrap();
+            }
+            tx.pragma_update(None, "user_version", previous as u32)
+                .unwrap();
+            for i in 1..=3i64 {
+                tx.execute(
+                    "INSERT INTO events (id, fingerprint, ordinal, request_time, extra) \
+                     VALUES (?1, ?2, 0, ?3, ?4)",
+                    params![i, vec![i as u8; 16], 1_000 * i, format!("{{\"n\":{i}}}")],
+                )
+                .unwrap();
+            }
+            tx.execute(
+                "INSERT INTO alerts (id, episode, rule, severity, user, time, last_time, summary, \
+                 raised_at) VALUES (1, 'ep-1', 'impossible_travel', 'high', 'ann', 1000, 3000, \
+                 'Ann in two places', 4000)",
+                [],
+            )
+            .unwrap();
+            tx.execute_batch(
+                "INSERT INTO alert_events VALUES (1, 1), (1, 3); \
+                 INSERT INTO forward_cursors (destination, delivered_id, delivered, delivered_at, \
+                 last_error) VALUES ('splunk', 2, 2, 5000, \
+                 '{\"code\":\"forward.server_error\",\"message\":\"m\",\"fix\":\"f\"}');",
+            )
+            .unwrap();
+            tx.commit().unwrap();
+        }
+        let s = Store::open(&path).unwrap();
+        assert_eq!(s.count().unwrap(), 3);
+        let c = s.forward_cursor("splunk").unwrap();
+        assert_eq!((c.delivered_id, c.delivered), (2, 2));
+        assert_eq!((c.alerts_delivered_id, c.alerts_delivered), (0, 0));
+        assert_eq!(c.last_error.unwrap().code, "forward.server_error");
+        assert_eq!(c.delivered_at.unwrap().timestamp_millis(), 5000);
+        let alerts = s.alerts_after(0, 10).unwrap();
+        assert_eq!(alerts.len(), 1);
+        assert_eq!(alerts[0].rule, "impossible_travel");
+        assert_eq!(
+            alerts[0].event_keys,
+            vec![
+                format!("{}-0", hex(&[1u8; 16])),
+                format!("{}-0", hex(&[3u8; 16]))
+            ]
+        );
+        assert_eq!(s.count_alerts_after(0).unwrap(), 1);
+        s.advance_forward_alert_cursor("splunk", 1, 1).unwrap();
+        let c = s.forward_cursor("splunk").unwrap();
+        assert_eq!(
+            (c.delivered_id, c.alerts_delivered_id, c.alerts_delivered),
+            (2, 1, 1)
+        );
+        assert_eq!(c.last_error, None);
+        assert!(s.alerts_after(1, 10).unwrap().is_empty());
     }
 }

@@ -1,6 +1,7 @@
 // The connection screen's forwarding card on the fake shell: each destination with its delivery
 // figures and last error, "Send test event" saying it was accepted or showing the fix, and the
-// hint when nothing is forwarded.
+// hint when nothing is forwarded, and an axe-core audit.
+import axe from "axe-core";
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/preact";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { App } from "./App";
@@ -9,6 +10,9 @@ import { ProblemError } from "./api";
 import { connection, fakeShell } from "./test/fakeApi";
 
 afterEach(cleanup);
+
+// jsdom draws nothing: axe-core's icon-ligature check asks for a canvas and gets none.
+HTMLCanvasElement.prototype.getContext = () => null;
 
 function destination(name: string, overrides: Partial<ForwardView> = {}): ForwardView {
   return {
@@ -75,5 +79,17 @@ describe("forwarding card", () => {
     const card = await openAcme(fakeShell([connection("acme")]));
     expect(await card.findByText(/Not forwarded anywhere/)).toBeTruthy();
     expect(card.getByText("wdconnect forward add acme --name NAME --to URL")).toBeTruthy();
+  });
+
+  it("passes an axe-core audit with a working and a failing destination", async () => {
+    const failing = { code: "forward.unreachable", message: "siem.example.com did not answer.", fix: "Check the host." };
+    const shell = fakeShell([connection("acme")], {
+      forwardList: vi.fn(() => Promise.resolve([destination("splunk"), destination("siem", { last_error: failing })])),
+    });
+    await openAcme(shell);
+    await screen.findByRole("region", { name: "Destination siem" });
+    const section = screen.getByRole("heading", { name: "Forwarding" }).parentElement as HTMLElement;
+    const result = await axe.run(section, { rules: { "color-contrast": { enabled: false } } });
+    expect(result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)).toEqual([]);
   });
 });

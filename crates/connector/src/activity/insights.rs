@@ -233,7 +233,7 @@ fn tally(
     detail: bool,
 ) -> Result<Tally, StoreError> {
     let (conn, err) = store.reader();
-    let (where_sql, args) = where_clause(filter);
+    let (where_sql, args) = where_clause(conn, filter).map_err(&err)?;
     let columns = if detail {
         "request_time, system_account, task_display_name, ip_address, device_type, \
          activity_action, session_id"

@@ -273,9 +273,12 @@ pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 /// The version that made events compact (v6): a store upgraded from before it is rewritten once.
 const COMPACT_SINCE: u32 = 6;
 
-/// Matches a count reads before it estimates the rest (see [`Store::count_or_estimate`]): about
-/// 20 ms of index entries on this project's test machine.
+/// Matches a count reads before it estimates the rest (see [`Store::count_or_estimate`]).
 pub const COUNT_EXACT_UP_TO: u64 = 500_000;
+
+/// How long a count reads before it estimates the rest: the viewer asks for a page and its
+/// total together, and both should come within 100 ms.
+pub const COUNT_BUDGET: Duration = Duration::from_millis(50);
 
 /// Free pages given back to the disk after each pruning step (4 KiB each).
 const PRUNE_PAGES: u32 = 512;
@@ -871,7 +874,7 @@ impl Store {
 
     /// How many events match `f` (`f.limit` ignored).
     pub fn count_matching(&self, f: &EventFilter) -> Result<u64, StoreError> {
-        let (where_sql, args) = where_clause(f);
+        let (where_sql, args) = where_clause(&self.conn, f).map_err(|e| self.err(e))?;
         self.conn
             .query_row(
                 &format!("SELECT COUNT(*) FROM events{where_sql}"),
@@ -882,35 +885,55 @@ impl Store {
     }
 
     /// How many events match `f`, and whether that is an estimate. Matches are counted newest
-    /// first up to [`COUNT_EXACT_UP_TO`] (a few tens of milliseconds); a filter that matches
-    /// more gets an estimate instead: those matches' density over the time they span, carried
-    /// over the whole time the filter covers in the store. The viewer says "about" then.
+    /// first for up to [`COUNT_BUDGET`] or [`COUNT_EXACT_UP_TO`] of them; a filter that matches
+    /// more gets an estimate instead: the density of the matches counted over the time they
+    /// span, carried over the whole time the filter covers in the store. The viewer says
+    /// "about" then. So a total never keeps the viewer waiting, however large the store.
     pub fn count_or_estimate(&self, f: &EventFilter) -> Result<(u64, bool), StoreError> {
-        self.count_up_to(f, COUNT_EXACT_UP_TO)
+        self.count_within(f, COUNT_EXACT_UP_TO, COUNT_BUDGET)
     }
 
-    fn count_up_to(&self, f: &EventFilter, exact: u64) -> Result<(u64, bool), StoreError> {
-        use rusqlite::types::Value as V;
-        let (where_sql, mut args) = where_clause(f);
-        args.push(V::Integer(exact as i64));
-        let (n, oldest, newest): (u64, Option<i64>, Option<i64>) = self
+    fn count_within(
+        &self,
+        f: &EventFilter,
+        most: u64,
+        budget: Duration,
+    ) -> Result<(u64, bool), StoreError> {
+        let started = std::time::Instant::now();
+        let (where_sql, args) = where_clause(&self.conn, f).map_err(|e| self.err(e))?;
+        let mut stmt = self
             .conn
-            .query_row(
-                &format!(
-                    "SELECT COUNT(*), MIN(request_time), MAX(request_time) FROM \
-                     (SELECT request_time FROM events{where_sql} \
-                      ORDER BY request_time DESC LIMIT ?)"
-                ),
-                params_from_iter(args),
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
+            .prepare(&format!(
+                "SELECT request_time FROM events{where_sql} ORDER BY request_time DESC"
+            ))
             .map_err(|e| self.err(e))?;
-        let (Some(oldest), Some(newest)) = (oldest, newest) else {
-            return Ok((n, false));
-        };
-        if n < exact {
-            return Ok((n, false));
+        let mut rows = stmt
+            .query(params_from_iter(args))
+            .map_err(|e| self.err(e))?;
+        let (mut n, mut newest, mut oldest) = (0u64, None, None);
+        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+            let t: Option<i64> = r.get(0).map_err(|e| self.err(e))?;
+            n += 1;
+            newest = newest.or(t);
+            oldest = t.or(oldest);
+            if n >= most || (n % 256 == 0 && started.elapsed() >= budget) {
+                return self.estimate(f, n, newest, oldest);
+            }
         }
+        Ok((n, false))
+    }
+
+    /// `counted` matches seen between `newest` and `oldest`, carried over the filter's range.
+    fn estimate(
+        &self,
+        f: &EventFilter,
+        counted: u64,
+        newest: Option<i64>,
+        oldest: Option<i64>,
+    ) -> Result<(u64, bool), StoreError> {
+        let (Some(newest), Some(oldest)) = (newest, oldest) else {
+            return Ok((counted, true));
+        };
         let first: Option<i64> = self
             .conn
             .query_row("SELECT MIN(request_time) FROM events", [], |r| r.get(0))
@@ -924,7 +947,7 @@ impl Store {
             .unwrap_or(oldest);
         let seen = (newest - oldest).max(1) as f64;
         let whole = (newest - start).max(newest - oldest).max(1) as f64;
-        Ok(((n as f64 * whole / seen).round() as u64, true))
+        Ok((((counted as f64) * whole / seen).round() as u64, true))
     }
 
     fn select(
@@ -960,7 +983,7 @@ impl Store {
         mut visit: impl FnMut(StoredEvent) -> bool,
     ) -> Result<u64, StoreError> {
         use rusqlite::types::Value as V;
-        let (where_sql, mut args) = where_clause(f);
+        let (where_sql, mut args) = where_clause(&self.conn, f).map_err(|e| self.err(e))?;
         let mut sql = format!("SELECT {READ_COLUMNS} FROM events_named{where_sql}");
         // Newest first; ties in insertion order. Both keys are in every time index (the rowid
         // ends each index entry), so SQLite walks an index instead of sorting the matches.
@@ -1288,56 +1311,69 @@ impl Store {
 }
 
 /// The `WHERE` part (with a leading space, or empty) of a query for `f`, and its arguments.
-pub(crate) fn where_clause(f: &EventFilter) -> (String, Vec<rusqlite::types::Value>) {
+///
+/// The exact text filters are looked up in `names` first and compared as ids written into the
+/// query: with the ids known, the planner sees `account = 42` and seeks in that user's index
+/// (a subquery it cannot size made it walk the whole time range instead).
+pub(crate) fn where_clause(
+    conn: &Connection,
+    f: &EventFilter,
+) -> rusqlite::Result<(String, Vec<rusqlite::types::Value>)> {
     use rusqlite::types::Value as V;
-    let mut clauses: Vec<&str> = Vec::new();
+    let mut clauses: Vec<String> = Vec::new();
     let mut args: Vec<V> = Vec::new();
     if let Some(t) = f.since {
-        clauses.push("request_time >= ?");
+        clauses.push("request_time >= ?".into());
         args.push(V::Integer(ms(t)));
     }
     if let Some(t) = f.until {
-        clauses.push("request_time < ?");
+        clauses.push("request_time < ?".into());
         args.push(V::Integer(ms(t)));
     }
-    // Texts are compared in `names` (a few thousand rows), the events by their ids.
+    let nocase = "SELECT id FROM names WHERE name = ?1 COLLATE NOCASE";
     let exact = [
-        (
-            "account IN (SELECT id FROM names WHERE name = ? COLLATE NOCASE)",
-            &f.user,
-        ),
-        (
-            "action IN (SELECT id FROM names WHERE name = ? COLLATE NOCASE)",
-            &f.action,
-        ),
-        ("ip IN (SELECT id FROM names WHERE name = ?)", &f.ip),
-        (
-            "device IN (SELECT id FROM names WHERE name = ? COLLATE NOCASE)",
-            &f.device,
-        ),
+        ("account", nocase, &f.user),
+        ("action", nocase, &f.action),
+        ("ip", "SELECT id FROM names WHERE name = ?1", &f.ip),
+        ("device", nocase, &f.device),
     ];
-    for (clause, v) in exact {
+    for (column, lookup, v) in exact {
         if let Some(v) = v {
-            clauses.push(clause);
-            args.push(V::Text(v.clone()));
+            let ids: Vec<i64> = conn
+                .prepare_cached(lookup)?
+                .query_map([v], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            clauses.push(match ids.as_slice() {
+                // No such text: nothing can match.
+                [] => "0".into(),
+                [id] => format!("{column} = {id}"),
+                many => format!(
+                    "{column} IN ({})",
+                    many.iter()
+                        .map(i64::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            });
         }
     }
     if let Some(task) = &f.task {
-        clauses.push("task IN (SELECT id FROM names WHERE instr(lower(name), lower(?)) > 0)");
+        clauses
+            .push("task IN (SELECT id FROM names WHERE instr(lower(name), lower(?)) > 0)".into());
         args.push(V::Text(task.clone()));
     }
     if let Some(alert) = f.alert {
-        clauses.push("id IN (SELECT event_id FROM alert_events WHERE alert_id = ?)");
+        clauses.push("id IN (SELECT event_id FROM alert_events WHERE alert_id = ?)".into());
         args.push(V::Integer(alert));
     }
     if !f.include_own_calls && f.alert.is_none() {
-        clauses.push("own_call = 0");
+        clauses.push("own_call = 0".into());
     }
-    if clauses.is_empty() {
+    Ok(if clauses.is_empty() {
         (String::new(), args)
     } else {
         (format!(" WHERE {}", clauses.join(" AND ")), args)
-    }
+    })
 }
 
 /// A file that is not a database (or is damaged) is `store.corrupt`; anything else unavailable.
@@ -1805,6 +1841,9 @@ mod tests {
         assert_eq!(s.prune_step(before, 500).unwrap(), 0);
     }
 
+    /// A budget no count here reaches: the tests decide by the number of matches alone.
+    const LONG: Duration = Duration::from_secs(3600);
+
     #[test]
     fn a_total_too_large_to_count_at_once_is_estimated_and_said_so() {
         let dir = tempfile::tempdir().unwrap();
@@ -1815,8 +1854,11 @@ mod tests {
                 .unwrap();
         }
         let all = EventFilter::default();
-        assert_eq!(s.count_up_to(&all, 10_000).unwrap(), (4 * 1440, false));
-        let (about, estimated) = s.count_up_to(&all, 1_000).unwrap();
+        assert_eq!(
+            s.count_within(&all, 10_000, LONG).unwrap(),
+            (4 * 1440, false)
+        );
+        let (about, estimated) = s.count_within(&all, 1_000, LONG).unwrap();
         assert!(estimated);
         assert!((5_500..=6_000).contains(&about), "{about}");
         // A time range: its own span, not the store's.
@@ -1824,7 +1866,7 @@ mod tests {
             since: Some("2026-04-12T00:00:00Z".parse().unwrap()),
             ..Default::default()
         };
-        let (about, estimated) = s.count_up_to(&two_days, 1_000).unwrap();
+        let (about, estimated) = s.count_within(&two_days, 1_000, LONG).unwrap();
         assert!(estimated);
         assert!((2_750..=3_000).contains(&about), "{about}");
         // Few matches: exact.
@@ -1832,9 +1874,9 @@ mod tests {
             user: Some("USER3".into()),
             ..Default::default()
         };
-        assert!(!s.count_up_to(&one, 1_000).unwrap().1);
+        assert!(!s.count_within(&one, 1_000, LONG).unwrap().1);
         assert_eq!(
-            s.count_up_to(&one, 1_000).unwrap().0,
+            s.count_within(&one, 1_000, LONG).unwrap().0,
             s.count_matching(&one).unwrap()
         );
     }

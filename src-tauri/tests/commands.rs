@@ -508,7 +508,7 @@ fn activity_query_on_an_empty_store_is_zero_rows_of_zero() {
         .unwrap_or_else(|e| panic!("activity_query failed: {e}"));
     assert_eq!(
         page,
-        json!({"events": [], "total": 0, "offset": 0, "synced_until": null})
+        json!({"events": [], "total": 0, "total_estimated": false, "offset": 0, "synced_until": null})
     );
     // An unknown connection is the usual problem.
     let err = h

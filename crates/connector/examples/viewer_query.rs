@@ -102,7 +102,11 @@ fn main() {
     // as it is: filling ten million takes a while.
     let kept = store.count().unwrap_or(0) >= n;
     let t = Instant::now();
-    let per_hour = if kept { 0 } else { n.div_ceil((DAYS * 24) as u64) };
+    let per_hour = if kept {
+        0
+    } else {
+        n.div_ceil((DAYS * 24) as u64)
+    };
     let mut i = 0;
     let mut hour = 0;
     while !kept && i < n {

@@ -37,6 +37,7 @@ pub enum FakeKind {
     Hec,
     Elastic,
     Sentinel,
+    Otlp,
 }
 
 /// The Logs Ingestion settings the Sentinel fake expects, as the Azure portal shows them.
@@ -100,6 +101,13 @@ impl HttpFake {
     /// A HEC fake that accepts `Authorization: Splunk {token}`.
     pub async fn hec(token: &str) -> HttpFake {
         Self::start(FakeKind::Hec, token, "").await
+    }
+
+    /// An OTLP/HTTP logs receiver (`POST /v1/logs`, JSON or protobuf) that accepts
+    /// `Authorization: Bearer {token}`; each log record's `event.key` attribute is its key and
+    /// its body (the formatted record) its payload.
+    pub async fn otlp(token: &str) -> HttpFake {
+        Self::start(FakeKind::Otlp, token, "").await
     }
 
     /// An `_bulk` fake that accepts `Authorization: ApiKey {key}` and writes to `index`.
@@ -246,6 +254,7 @@ impl HttpFake {
         match self.kind {
             FakeKind::Hec => format!("hec+http://127.0.0.1:{}", self.port),
             FakeKind::Elastic => format!("elastic+http://127.0.0.1:{}/{}", self.port, self.index),
+            FakeKind::Otlp => format!("otlp+http://127.0.0.1:{}", self.port),
             FakeKind::Sentinel => format!(
                 "sentinel+http://127.0.0.1:{p}?dcr={SENTINEL_DCR}&stream={SENTINEL_STREAM}&tenant={SENTINEL_TENANT}&client={SENTINEL_CLIENT}&authority=http://127.0.0.1:{p}",
                 p = self.port
@@ -369,11 +378,21 @@ impl HttpFake {
         if self.kind == FakeKind::Sentinel {
             return self.ingest(&parts, &auth, &body, behaviour);
         }
+        let protobuf = header("content-type") == "application/x-protobuf";
         let (path, content_type, expected_auth) = match self.kind {
             FakeKind::Hec => (
                 "/services/collector/event",
                 "application/json",
                 format!("Splunk {}", self.secret),
+            ),
+            FakeKind::Otlp => (
+                "/v1/logs",
+                if protobuf {
+                    "application/x-protobuf"
+                } else {
+                    "application/json"
+                },
+                format!("Bearer {}", self.secret),
             ),
             _ => (
                 "/_bulk",
@@ -415,6 +434,8 @@ impl HttpFake {
         }
         let parsed = match self.kind {
             FakeKind::Hec => parse_hec(&body),
+            FakeKind::Otlp if protobuf => parse_otlp_protobuf(&body),
+            FakeKind::Otlp => parse_otlp_json(&body),
             _ => parse_bulk(&body, &self.index),
         };
         let records = match parsed {
@@ -457,6 +478,13 @@ impl HttpFake {
         }
         Ok(match self.kind {
             FakeKind::Hec => reply(200, json!({"text": "Success", "code": 0})),
+            // An ExportLogsServiceResponse without partial success: empty in protobuf.
+            FakeKind::Otlp if protobuf => Response::builder()
+                .status(200)
+                .header("content-type", "application/x-protobuf")
+                .body(Full::new(Bytes::new()))
+                .expect("a response"),
+            FakeKind::Otlp => reply(200, json!({})),
             _ => reply(
                 200,
                 json!({"took": 1, "errors": false, "items": (0..n).map(|_| json!({"index": {"status": 201}})).collect::<Vec<_>>()}),
@@ -724,6 +752,79 @@ fn parse_hec(body: &[u8]) -> Result<Vec<(String, Value)>, String> {
             return Err("event_key differs between fields and event".into());
         }
         out.push((key, env["event"].clone()));
+    }
+    if out.is_empty() {
+        return Err("an empty batch".into());
+    }
+    Ok(out)
+}
+
+/// OTLP/HTTP JSON: `resourceLogs[].scopeLogs[].logRecords[]`, each with a body string (the
+/// formatted record), a numeric-string `observedTimeUnixNano` and an `event.key` attribute.
+fn parse_otlp_json(body: &[u8]) -> Result<Vec<(String, Value)>, String> {
+    let request: Value = serde_json::from_slice(body).map_err(|e| format!("not JSON: {e}"))?;
+    let mut out = Vec::new();
+    for resource in request["resourceLogs"]
+        .as_array()
+        .ok_or("no resourceLogs")?
+    {
+        for scope in resource["scopeLogs"].as_array().ok_or("no scopeLogs")? {
+            for record in scope["logRecords"].as_array().ok_or("no logRecords")? {
+                let observed = record["observedTimeUnixNano"].as_str().unwrap_or_default();
+                if observed.is_empty() || !observed.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err("observedTimeUnixNano is not a decimal string".into());
+                }
+                let key = record["attributes"]
+                    .as_array()
+                    .and_then(|all| all.iter().find(|a| a["key"] == "event.key"))
+                    .and_then(|a| a["value"]["stringValue"].as_str())
+                    .ok_or("a log record without event.key")?;
+                let line = record["body"]["stringValue"]
+                    .as_str()
+                    .ok_or("a log record without a string body")?;
+                let payload = serde_json::from_str(line).map_err(|e| format!("body: {e}"))?;
+                out.push((key.to_string(), payload));
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err("an empty batch".into());
+    }
+    Ok(out)
+}
+
+/// OTLP/HTTP protobuf: an `ExportLogsServiceRequest` with the same records as the JSON form.
+fn parse_otlp_protobuf(body: &[u8]) -> Result<Vec<(String, Value)>, String> {
+    use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+    use opentelemetry_proto::tonic::common::v1::any_value::Value as Any;
+    use prost::Message;
+    let request =
+        ExportLogsServiceRequest::decode(body).map_err(|e| format!("not protobuf: {e}"))?;
+    let text = |v: &Option<opentelemetry_proto::tonic::common::v1::AnyValue>| match v
+        .as_ref()
+        .and_then(|v| v.value.as_ref())
+    {
+        Some(Any::StringValue(s)) => Some(s.clone()),
+        _ => None,
+    };
+    let mut out = Vec::new();
+    for resource in &request.resource_logs {
+        for scope in &resource.scope_logs {
+            for record in &scope.log_records {
+                if record.observed_time_unix_nano == 0 {
+                    return Err("a log record without observedTimeUnixNano".into());
+                }
+                let key = record
+                    .attributes
+                    .iter()
+                    .find(|a| a.key == "event.key")
+                    .and_then(|a| text(&a.value))
+                    .ok_or("a log record without event.key")?;
+                let line = text(&record.body).ok_or("a log record without a string body")?;
+                let payload = serde_json::from_str(&line).map_err(|e| format!("body: {e}"))?;
+                out.push((key, payload));
+            }
+        }
     }
     if out.is_empty() {
         return Err("an empty batch".into());

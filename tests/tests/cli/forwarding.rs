@@ -1,6 +1,6 @@
 //! Forwarding end to end: `wdconnect forward ...` and `wdconnect run` against strict fakes of
-//! Splunk HEC, Elasticsearch `_bulk` and the Logs Ingestion API (Microsoft Sentinel) with its
-//! Entra ID token endpoint, and a real rsyslog with TLS. Every event of the store
+//! Splunk HEC, Elasticsearch `_bulk`, the Logs Ingestion API (Microsoft Sentinel) with its
+//! Entra ID token endpoint and an OTLP/HTTP logs receiver, and a real rsyslog with TLS. Every event of the store
 //! arrives, with its key, in commit order; a receiver that goes down, a forwarder killed with
 //! SIGKILL, and certificates that do not match lose nothing; no token in any output or file.
 
@@ -388,6 +388,59 @@ async fn every_event_of_a_backfill_arrives_exactly_once_at_hec() {
         elapsed.as_secs_f64(),
         events.len() as f64 / elapsed.as_secs_f64()
     );
+}
+
+/// An OpenTelemetry logs receiver over OTLP/HTTP, in JSON (the default) and in protobuf: every
+/// stored event arrives exactly once, in commit order, as a log record carrying its key, the
+/// event and the bearer token only in its header.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_event_arrives_once_at_an_otlp_receiver_in_json_and_in_protobuf() {
+    const OTLP_TOKEN: &str = "otlp-bearer-token-never-shown-5c1a";
+    let (_tenant, cli) = synced(20_000).await;
+    let json_fake = HttpFake::otlp(OTLP_TOKEN).await;
+    let proto_fake = HttpFake::otlp(OTLP_TOKEN).await;
+    for (name, url) in [
+        ("otel-json", json_fake.url()),
+        (
+            "otel-proto",
+            format!("{}?encoding=protobuf", proto_fake.url()),
+        ),
+    ] {
+        cli.cmd([
+            "forward",
+            "add",
+            "acme",
+            "--name",
+            name,
+            "--to",
+            &url,
+            "--token-stdin",
+        ])
+        .input(OTLP_TOKEN)
+        .run()
+        .await
+        .ok();
+    }
+    cli.cmd(["run", "--once", "--no-sync"]).run().await.ok();
+    let events = stored(&cli);
+    assert!(events.len() > 15_000, "{} events stored", events.len());
+    for fake in [&json_fake, &proto_fake] {
+        assert_eq!(fake.violations(), Vec::<String>::new());
+        let received = fake.received_events();
+        let keys: Vec<&str> = received.iter().map(|r| r.key.as_str()).collect();
+        let want: Vec<&str> = events.iter().map(|e| e.key.as_str()).collect();
+        assert_eq!(keys, want, "every event once, in commit order");
+        for (r, e) in received.iter().zip(&events) {
+            let raw: Value = serde_json::from_str(&e.raw).unwrap();
+            assert_eq!(r.payload["workday"], raw);
+            assert_eq!(r.payload["own_call"], e.own_call);
+        }
+        assert_eq!(
+            fake.auth_headers(),
+            HashSet::from([format!("Bearer {OTLP_TOKEN}")])
+        );
+    }
+    assert_no_secret_anywhere(&cli, &[OTLP_TOKEN], &[]);
 }
 
 /// The receiver takes a batch and hangs up without answering, then drops connections, then

@@ -55,6 +55,7 @@ def main():
 
     events = pages = 0
     began = time.monotonic()
+    cpu_began = time.process_time()
     while windows:
         a, b = windows.pop(0)
         offset = 0
@@ -107,6 +108,8 @@ def main():
                 "seconds": secs,
                 "events_per_sec": events / secs if secs else 0.0,
                 "peak_rss_kb": peak_rss_kb(),
+                # User + system CPU of this process over the collection (requests, JSON, SQLite).
+                "cpu_seconds": time.process_time() - cpu_began,
             }
         )
     )

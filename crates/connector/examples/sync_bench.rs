@@ -95,6 +95,21 @@ fn status_kb(key: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// User + system CPU time of this process so far, in seconds (`/proc/self/stat` fields 14 and
+/// 15, in clock ticks of 1/100 s: Linux reports them in USER_HZ, 100 on every architecture it
+/// runs this on).
+fn cpu_secs() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            // "pid (comm) state ..." with fields counted after the name's closing parenthesis.
+            let rest = s.rsplit_once(')')?.1.split_whitespace().collect::<Vec<_>>();
+            let ticks = |i: usize| rest.get(i)?.parse::<f64>().ok();
+            Some((ticks(11)? + ticks(12)?) / 100.0)
+        })
+        .unwrap_or(0.0)
+}
+
 /// Resets VmHWM to the current RSS (Linux 4.0+).
 fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
@@ -340,6 +355,8 @@ struct ChildReport {
     to: DateTime<Utc>,
     rss_before_kb: u64,
     peak_kb: u64,
+    /// User + system CPU seconds of the sync (the child process, all its threads).
+    cpu_secs: f64,
 }
 
 /// `--child-sync HOME SERVICE`: the connector's seven-day backfill of the signed-in `bench`
@@ -354,6 +371,7 @@ async fn child_sync() -> Result<(), Error> {
     .map_err(ce)?;
     let rss_before_kb = status_kb("VmRSS:");
     reset_peak();
+    let cpu_before = cpu_secs();
     let options = SyncOptions {
         backfill_days: Some(DAYS),
         ..SyncOptions::default()
@@ -385,9 +403,15 @@ async fn child_sync() -> Result<(), Error> {
         to: report.to,
         rss_before_kb,
         peak_kb: status_kb("VmHWM:"),
+        cpu_secs: cpu_secs() - cpu_before,
     };
     println!("{}", serde_json::to_string(&r)?);
     Ok(())
+}
+
+/// CPU seconds per million events.
+fn per_million(cpu_secs: f64, events: u64) -> f64 {
+    cpu_secs * 1e6 / events.max(1) as f64
 }
 
 /// The most stamps within any one second.
@@ -682,7 +706,7 @@ async fn main() -> Result<(), Error> {
         "connector: {} events read ({} stored, {} windows, {} splits, {requests} requests = {:.2}/s, \
          at most {per_sec_max} arrived in any second ({answered_max} begun; {refused} answered \
          429), tenant {}) in {:.1} s (wall {wall:.1} s): {conn_rate:.0} \
-         events/s; its process: RSS {:.1} MB before the sync, peak {:.1} MB",
+         events/s; its process: RSS {:.1} MB before the sync, peak {:.1} MB, {:.1} CPU-s ({:.1} per million events)",
         report.events_read,
         report.events_stored,
         report.windows,
@@ -695,7 +719,9 @@ async fn main() -> Result<(), Error> {
         },
         report.elapsed_secs,
         mb(report.rss_before_kb),
-        mb(report.peak_kb)
+        mb(report.peak_kb),
+        report.cpu_secs,
+        per_million(report.cpu_secs, report.events_read)
     );
     let (from, to) = (report.from, report.to);
     let total = report.events_read;
@@ -705,9 +731,11 @@ async fn main() -> Result<(), Error> {
     let mut rows: Vec<(String, String)> = vec![(
         "connector (Connector::sync, in its own process)".into(),
         format!(
-            "{conn_rate:.0} events/s ({:.1} s for {total} events; peak RSS {:.0} MB)",
+            "{conn_rate:.0} events/s ({:.1} s for {total} events; peak RSS {:.0} MB; {:.1} \
+             CPU-s per million events)",
             report.elapsed_secs,
-            mb(peak)
+            mb(peak),
+            per_million(report.cpu_secs, total)
         ),
     )];
 
@@ -784,13 +812,23 @@ async fn main() -> Result<(), Error> {
             }
             let b: Value = serde_json::from_slice(&out.stdout)?;
             let line = format!(
-                "{:.0} events/s ({} events, {} pages in {:.1} s; peak RSS {:.0} MB); connector = {:.2}x",
+                "{:.0} events/s ({} events, {} pages in {:.1} s; peak RSS {:.0} MB; {:.1} CPU-s \
+                 per million events); connector = {:.2}x the rate, {:.2}x the CPU per event",
                 b["events_per_sec"].as_f64().unwrap_or(0.0),
                 b["events"],
                 b["pages"],
                 b["seconds"].as_f64().unwrap_or(0.0),
                 b["peak_rss_kb"].as_f64().unwrap_or(0.0) / 1024.0,
-                conn_rate / b["events_per_sec"].as_f64().unwrap_or(f64::NAN)
+                per_million(
+                    b["cpu_seconds"].as_f64().unwrap_or(f64::NAN),
+                    b["events"].as_u64().unwrap_or(0)
+                ),
+                conn_rate / b["events_per_sec"].as_f64().unwrap_or(f64::NAN),
+                per_million(report.cpu_secs, total)
+                    / per_million(
+                        b["cpu_seconds"].as_f64().unwrap_or(f64::NAN),
+                        b["events"].as_u64().unwrap_or(0)
+                    )
             );
             println!("baseline (Python, requests + sqlite3, sequential, page 1000): {line}");
             rows.push((

@@ -419,7 +419,7 @@ impl RestClient {
             .append_pair("limit", &limit.to_string())
             .append_pair("offset", &offset.to_string());
         let j = self.get_json(Call::Workers, url, access_token).await?;
-        page(Call::Workers, &j)
+        page(Call::Workers, j)
     }
 
     /// One page of the activity log for `[from, to)`.
@@ -434,7 +434,7 @@ impl RestClient {
             .append_pair("offset", &q.offset.to_string())
             .append_pair("instancesReturned", "1");
         let j = self.get_json(Call::ActivityLog, url, access_token).await?;
-        page(Call::ActivityLog, &j)
+        page(Call::ActivityLog, j)
     }
 
     /// How many events `[from, to)` holds (`returnUserActivityEntryCount=true`).
@@ -629,16 +629,17 @@ fn workday_detail(body: &[u8], token: &str) -> String {
     one_line(&text, &[token], MAX_DETAIL)
 }
 
-fn page(call: Call, j: &Value) -> Result<Page, ApiError> {
+/// The answer's rows are taken out of it, not copied: a page of a thousand events is a tree of
+/// several megabytes, and a sync has several pages in hand at once.
+fn page(call: Call, mut j: Value) -> Result<Page, ApiError> {
     let invalid = |reason: &str| ApiError::InvalidResponse {
         call,
         reason: reason.into(),
     };
-    let data = j
-        .get("data")
-        .and_then(Value::as_array)
-        .ok_or_else(|| invalid("no data array in the answer"))?
-        .clone();
+    let data = match j.get_mut("data").map(Value::take) {
+        Some(Value::Array(data)) => data,
+        _ => return Err(invalid("no data array in the answer")),
+    };
     let total = match j.get("total") {
         Some(t) => t.as_u64().ok_or_else(|| invalid("total is not a number"))?,
         None => data.len() as u64,

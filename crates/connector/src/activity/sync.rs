@@ -27,7 +27,11 @@ const CONSISTENT_READS: u32 = 3;
 /// Requests of one pass in flight at once. The rate limiter spaces them; with a tenant's latency
 /// (~300 ms) and 10 requests/s at least three must always be out, across windows and pages.
 const REQUESTS_IN_FLIGHT: usize = 8;
-/// Rows read and waiting for their commit, in offset caps (about 1 KB each in memory).
+/// Rows a pass may hold in memory, in offset caps (about 1 KB each): read and waiting for
+/// their commit, and those the windows still being read will bring (a whole cap until their
+/// first page tells their total). A new window starts only below it, so memory stays near this
+/// many caps however many events the backfill holds. Two caps keep the store busy: one window
+/// commits while the next is read.
 const ROWS_HELD_PER_CAP: u64 = 2;
 
 /// How one sync runs; `Default` is what the app uses.
@@ -410,7 +414,8 @@ impl Reader<'_> {
         let rest = self.api.rest.clone();
         let mut task = AbortOnDrop(tokio::spawn(async move {
             let page: Page = rest.activity(&token, &q).await?;
-            let rows: Vec<EventRow> = page.data.iter().map(EventRow::new).collect();
+            // Each event's tree is freed as its row is made, so a page is not in memory twice.
+            let rows: Vec<EventRow> = page.data.into_iter().map(|e| EventRow::new(&e)).collect();
             Ok::<_, ApiError>((page.total, rows))
         }));
         match (&mut task.0).await {
@@ -612,6 +617,10 @@ struct Slot {
     probed: bool,
     /// A part of a split window.
     half: bool,
+    /// Rows its read will bring: its total once its first page told it, a whole cap before (a
+    /// cascade of splits at the start, each half counted whole, then holds back new windows,
+    /// not the halves; counting unknown windows as empty let memory rise by half again).
+    expect: usize,
     /// Its rows (and a warning), or why it cannot be committed in this pass.
     done: Option<Result<Rows, Problem>>,
 }
@@ -758,7 +767,9 @@ async fn prune(
 ///   without gaps: a split window is replaced by its halves at its place.
 /// - Only `open`'s front is committed, one commit at a time, each with the checkpoint in the
 ///   same transaction: the checkpoint only ever covers a contiguous prefix of the range.
-/// - `held` counts the rows read and not yet committed, the commit under way included.
+/// - `held` counts the rows read and not yet committed, the commit under way included; with
+///   the rows the windows still being read are expected to bring (`Slot::expect`), it is what
+///   the pass holds in memory, kept under `budget` (a window may start just below it).
 /// - After a failure nothing is planned or committed; after an unstable window nothing is
 ///   planned, and the commits stop before it.
 struct Pass<'r, 'p> {
@@ -774,8 +785,8 @@ struct Pass<'r, 'p> {
     lookback: chrono::Duration,
     /// Windows read or waiting for their commit at once.
     max_open: usize,
-    /// Rows held at most before no new window starts: where the store is slower than the
-    /// tenant (no latency, no rate limit), finished windows would otherwise pile up in memory.
+    /// Rows held and expected at most before no new window starts: where the store is slower
+    /// than the tenant (no latency, no rate limit), windows would otherwise pile up in memory.
     budget: usize,
     started: Instant,
     planner: Planner,
@@ -872,7 +883,7 @@ impl<'r, 'p> Pass<'r, 'p> {
             && !self.unstable
             && self.planned_until < self.to
             && self.open.len() < self.max_open
-            && self.held < self.budget
+            && (self.open.is_empty() || self.rows_in_memory() < self.budget)
             && self.open.iter().filter(|s| !s.probed && !s.half).count() < blind
         {
             let end = match self.reread_until {
@@ -886,6 +897,17 @@ impl<'r, 'p> Pass<'r, 'p> {
         }
     }
 
+    /// Rows read and not committed, and those the windows still being read will bring.
+    fn rows_in_memory(&self) -> usize {
+        let reading: usize = self
+            .open
+            .iter()
+            .filter(|s| s.done.is_none())
+            .map(|s| s.expect)
+            .sum();
+        self.held + reading
+    }
+
     /// Starts reading `span`; its slot is for the caller to put in its place in `open`.
     fn start_read(&mut self, span: Span, half: bool) -> Slot {
         let id = self.next_id;
@@ -897,6 +919,7 @@ impl<'r, 'p> Pass<'r, 'p> {
             span,
             probed: false,
             half,
+            expect: self.reader.cap as usize,
             done: None,
         }
     }
@@ -1023,6 +1046,7 @@ impl<'r, 'p> Pass<'r, 'p> {
     fn on_probed(&mut self, (id, span, total): Probe) {
         if let Some(s) = self.open.iter_mut().find(|s| s.id == id) {
             s.probed = true;
+            s.expect = total.min(self.reader.cap) as usize;
         }
         self.planner.observe(span, total, total >= self.reader.cap);
     }

@@ -811,6 +811,10 @@ async fn main() -> Result<(), Error> {
                 .into());
             }
             let b: Value = serde_json::from_slice(&out.stdout)?;
+            let baseline_cpu = per_million(
+                b["cpu_seconds"].as_f64().unwrap_or(f64::NAN),
+                b["events"].as_u64().unwrap_or(0),
+            );
             let line = format!(
                 "{:.0} events/s ({} events, {} pages in {:.1} s; peak RSS {:.0} MB; {:.1} CPU-s \
                  per million events); connector = {:.2}x the rate, {:.2}x the CPU per event",
@@ -819,16 +823,9 @@ async fn main() -> Result<(), Error> {
                 b["pages"],
                 b["seconds"].as_f64().unwrap_or(0.0),
                 b["peak_rss_kb"].as_f64().unwrap_or(0.0) / 1024.0,
-                per_million(
-                    b["cpu_seconds"].as_f64().unwrap_or(f64::NAN),
-                    b["events"].as_u64().unwrap_or(0)
-                ),
+                baseline_cpu,
                 conn_rate / b["events_per_sec"].as_f64().unwrap_or(f64::NAN),
-                per_million(report.cpu_secs, total)
-                    / per_million(
-                        b["cpu_seconds"].as_f64().unwrap_or(f64::NAN),
-                        b["events"].as_u64().unwrap_or(0)
-                    )
+                per_million(report.cpu_secs, total) / baseline_cpu
             );
             println!("baseline (Python, requests + sqlite3, sequential, page 1000): {line}");
             rows.push((

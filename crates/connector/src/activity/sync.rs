@@ -617,9 +617,9 @@ struct Slot {
     probed: bool,
     /// A part of a split window.
     half: bool,
-    /// Rows its read will bring: its total once its first page told it, a whole cap before (a
-    /// cascade of splits at the start, each half counted whole, then holds back new windows,
-    /// not the halves; counting unknown windows as empty let memory rise by half again).
+    /// Rows its read will bring: its total once its first page told it, a whole cap before.
+    /// Counted whole while unknown so that the splits at a backfill's start hold new windows
+    /// back (counted as empty, they let peak memory rise by a third).
     expect: usize,
     /// Its rows (and a warning), or why it cannot be committed in this pass.
     done: Option<Result<Rows, Problem>>,

@@ -283,6 +283,7 @@ pub async fn signin_cancel(state: State<'_, AppState>, name: String) -> Result<(
 
 #[tauri::command]
 pub async fn connection_test(state: State<'_, AppState>, name: String) -> Result<TestReport> {
+    let _busy = state.busy();
     Ok(state.connector.test(&name).await?)
 }
 
@@ -456,6 +457,7 @@ pub async fn activity_sync<R: Runtime>(
     };
     // A second sync of the same connection, from here or from wdconnect, is refused by the
     // connector's cross-process lock (`activity.sync_running`).
+    let _busy = state.busy();
     Ok(state
         .connector
         .sync(&name, &SyncOptions::default(), progress)
@@ -504,6 +506,7 @@ pub async fn activity_export<R: Runtime>(
     let Some(path) = chosen.and_then(|p| p.into_path().ok()) else {
         return Ok(None);
     };
+    let _busy = state.busy();
     let count = state
         .connector
         .export_events(&name, filter, format, &path)

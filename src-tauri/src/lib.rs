@@ -7,6 +7,7 @@ mod autostart;
 mod bindings;
 pub mod commands;
 mod events;
+mod handover;
 mod monitors;
 mod opener;
 pub mod state;
@@ -37,10 +38,20 @@ pub struct LaunchOptions {
     /// Keep connections and state in DIR (default: the user's config folder; also WDCONNECT_HOME).
     #[arg(long, value_name = "DIR")]
     pub home: Option<PathBuf>,
+    /// Started by the app itself after its window closed (see `handover.rs`): first wait until
+    /// the process that started this one has ended.
+    #[arg(long, hide = true)]
+    pub handover: bool,
+    /// The screen a window built later starts on (see `window.rs`), handed over with `--handover`.
+    #[arg(long, hide = true, value_name = "ROUTE")]
+    pub route: Option<String>,
 }
 
 pub fn run() {
     let options = <LaunchOptions as clap::Parser>::parse();
+    if options.handover {
+        handover::wait_for_predecessor();
+    }
     let home = connector::paths::Home::resolve(options.home.clone());
     init_logging(home.as_ref().ok());
     let state = match home

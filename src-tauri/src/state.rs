@@ -32,6 +32,21 @@ pub struct AppState {
     /// The screen the UI last showed (a URL fragment, see `window.rs`): the window is destroyed on
     /// close and built again there on Open.
     route: std::sync::Mutex<String>,
+    /// Counts the window's closes and opens, so a hand-over planned at a close (`handover.rs`)
+    /// knows the window was opened since.
+    pub window_generation: std::sync::atomic::AtomicU64,
+    /// Syncs, exports and tests running (see [`AppState::busy`]).
+    busy: std::sync::atomic::AtomicUsize,
+}
+
+/// Marks work the app must not end in the middle of; dropped when the work ends.
+#[derive(Debug)]
+pub struct Busy<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl Drop for Busy<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 impl AppState {
@@ -52,7 +67,6 @@ impl AppState {
             })
         })?;
         Ok(Self {
-            launch,
             connector: Arc::new(connector),
             sandbox: Mutex::new(None),
             signins: Mutex::new(HashMap::new()),
@@ -61,8 +75,36 @@ impl AppState {
             settings_store,
             open_alerts: std::sync::atomic::AtomicU64::new(0),
             alerts_changed: tokio::sync::Notify::new(),
-            route: std::sync::Mutex::new(String::new()),
+            route: std::sync::Mutex::new(
+                launch
+                    .route
+                    .clone()
+                    .filter(|r| crate::window::valid_route(r))
+                    .unwrap_or_default(),
+            ),
+            launch,
+            window_generation: std::sync::atomic::AtomicU64::new(0),
+            busy: std::sync::atomic::AtomicUsize::new(0),
         })
+    }
+
+    /// Marks a sync, export or test as running until the guard is dropped.
+    pub fn busy(&self) -> Busy<'_> {
+        self.busy.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Busy(&self.busy)
+    }
+
+    /// What this process is doing that ending it would break, if anything.
+    pub async fn busy_with(&self) -> Option<&'static str> {
+        if self.busy.load(std::sync::atomic::Ordering::SeqCst) > 0 {
+            Some("a sync, export or test is running")
+        } else if !self.signins.lock().await.is_empty() {
+            Some("a sign-in is waiting for the browser")
+        } else if self.sandbox.lock().await.is_some() {
+            Some("the sandbox tenant runs in this process")
+        } else {
+            None
+        }
     }
 
     pub fn route(&self) -> String {

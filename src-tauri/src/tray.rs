@@ -138,7 +138,7 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
                 }
             });
         }
-        "quit" => app.exit(0),
+        "quit" => quit(app),
         other => {
             if let Some(name) = other.strip_prefix(CONNECTION_PREFIX) {
                 // A window built now starts on the connection's screen; one already open is told.
@@ -151,11 +151,32 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
     }
 }
 
+/// Ends the app between token refreshes, never inside one (a refresh that Workday answered but
+/// whose rotated token is not stored yet would leave the connection signed out); a refresh stuck
+/// for long does not keep the app from quitting.
+fn quit<R: Runtime>(app: &AppHandle<R>) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let held = app
+            .state::<AppState>()
+            .connector
+            .hold_token_refreshes(std::time::Duration::from_secs(10))
+            .await;
+        if let Err(e) = &held {
+            tracing::warn!(error = %e, "quitting while a token refresh may be in flight");
+        }
+        app.exit(0);
+        // The locks go with the process, after the exit.
+        std::mem::forget(held);
+    });
+}
+
 fn test_all<R: Runtime>(app: &AppHandle<R>) {
     for (name, _, _) in connections(app) {
         let app = app.clone();
         tauri::async_runtime::spawn(async move {
             let state = app.state::<AppState>();
+            let _busy = state.busy();
             if let Err(e) = state.connector.test(&name).await {
                 tracing::warn!(connection = %name, error = %e, "test from the tray failed to run");
             }

@@ -17,6 +17,10 @@ const ROUTE_MAX: usize = 512;
 /// Shows the main window, building it (and its webview) if it was closed or never opened. A new
 /// window starts on the last route the UI saved, so the person finds the screen they left.
 pub fn open<R: Runtime>(app: &AppHandle<R>) {
+    // A hand-over planned at the last close is off: the person is back.
+    app.state::<AppState>()
+        .window_generation
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     if let Some(window) = app.get_webview_window(MAIN) {
         let _ = window.show();
         let _ = window.unminimize();
@@ -54,7 +58,8 @@ pub fn open<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
-/// The main window is gone (closed, or its webview ended). On Linux, WebKit keeps its network
+/// The main window is gone (closed, or its webview ended): the app process is handed over to a
+/// fresh one after a while (`handover.rs`). Until then, on Linux, WebKit keeps its network
 /// process running once no webview is left (Tauri keeps the web context, so that a new window
 /// reuses it): some 60 MiB resident for nothing while the app sits in the tray. It is ended here;
 /// WebKit starts another with the next window. The app keeps no web storage, so nothing is lost.
@@ -68,6 +73,9 @@ pub fn released<R: Runtime>(app: &AppHandle<R>) {
     }
     #[cfg(not(target_os = "linux"))]
     let _ = others;
+    if !others {
+        crate::handover::schedule(app);
+    }
 }
 
 /// Sends SIGTERM to this process's own WebKit network process (a direct child, by name).

@@ -2,8 +2,9 @@
 //! the sandbox from the empty home to a passing test and a Connected card; a tenant of our own
 //! (a `workday-sim` process without the System scope) set up through every wizard step, whose
 //! test fails on the activity log with a fix naming System Auditing (and whose home, the app's log
-//! file included, holds no client secret or bearer token); a denied consent; and a window closed
-//! and opened again on the screen it showed.
+//! file included, holds no client secret or bearer token); a denied consent; a window closed
+//! and opened again on the screen it showed; and the hand-over to a fresh, window-less process
+//! after a close.
 //!
 //! The app opens the sign-in page through the opener plugin, which on Linux runs `xdg-open`;
 //! outside a desktop environment `xdg-open` hands the URL to `$BROWSER`, here
@@ -848,6 +849,148 @@ async fn close_then_open_brings_back_the_same_screen_and_connection() {
         .expect("the new window starts on the screen and connection left");
     shot(&session, "reopened-activity").await;
     session.delete().await.unwrap();
+}
+
+/// Ends every app process of a home when the test ends, passed or not.
+struct AppsOf(PathBuf);
+
+impl Drop for AppsOf {
+    fn drop(&mut self) {
+        let pattern = format!("--home {}", self.0.display());
+        let _ = std::process::Command::new("pkill")
+            .args(["-TERM", "-f", "--", &pattern])
+            .status();
+    }
+}
+
+/// Polls `probe` every 100 ms until it gives a value, failing with `what` after `within`.
+fn wait_for<T>(within: Duration, what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        if let Some(value) = probe() {
+            return value;
+        }
+        assert!(std::time::Instant::now() < deadline, "{what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Asks the windows of `pid` to close as a close button does; false when it has none.
+fn close_windows_of(pid: u32) -> bool {
+    std::process::Command::new("python3")
+        .arg(e2e::workspace_root().join("scripts/x11-close.py"))
+        .arg(pid.to_string())
+        .status()
+        .expect("python3 runs")
+        .success()
+}
+
+/// The app process started hidden on `home` by a hand-over, if one runs.
+fn successor_on(app: &std::path::Path, home: &std::path::Path) -> Option<u32> {
+    let line = format!(
+        "^{} --hidden --handover --home {}$",
+        app.display(),
+        home.display()
+    );
+    let out = std::process::Command::new("pgrep")
+        .args(["-n", "-f", &line])
+        .output()
+        .expect("pgrep runs");
+    String::from_utf8_lossy(&out.stdout).trim().parse().ok()
+}
+
+/// The names of `pid`'s child processes.
+fn children_of(pid: u32) -> Vec<String> {
+    let out = std::process::Command::new("pgrep")
+        .args(["-l", "-P", &pid.to_string()])
+        .output()
+        .expect("pgrep runs");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(1).map(str::to_string))
+        .collect()
+}
+
+/// A closed window leaves WebKit's pages in the process that built it, so once the window has
+/// stayed closed (here 1 s instead of 30) the app hands the tray to a fresh process started
+/// hidden on the same home, and ends. The fresh one runs no WebKit process, answers the next
+/// launch (Open) by building the window, and hands over again after that window closes.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_closed_window_hands_the_tray_to_a_fresh_process_that_opens_it_again() {
+    let _turn = SERIAL.lock().await;
+    let app = e2e::binary("workday-connector");
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let _cleanup = AppsOf(home.clone());
+    let log = std::fs::File::create(dir.path().join("app.log")).unwrap();
+    let launch = |extra: &[&str]| {
+        let mut command = std::process::Command::new(&app);
+        command
+            .args(extra)
+            .arg("--home")
+            .arg(&home)
+            .env("WDCONNECT_RESTART_AFTER_CLOSE", "1")
+            .env_remove("TAURI_WEBVIEW_AUTOMATION")
+            .stdin(std::process::Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log.try_clone().unwrap());
+        command
+    };
+    let mut first = launch(&[]).spawn().expect("the app starts");
+    wait_for(UI, "the app's window appears and is closed", || {
+        close_windows_of(first.id()).then_some(())
+    });
+    let ended = wait_for(
+        NETWORK,
+        "the app hands over and ends after its window closed",
+        || first.try_wait().unwrap(),
+    );
+    assert!(ended.success(), "a hand-over is a clean exit: {ended:?}");
+    let successor = wait_for(UI, "a fresh app process holds the tray", || {
+        successor_on(&app, &home)
+    });
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(
+        std::path::Path::new(&format!("/proc/{successor}")).exists(),
+        "the fresh process stays in the tray"
+    );
+    let webkit: Vec<String> = children_of(successor)
+        .into_iter()
+        .filter(|n| n.starts_with("WebKit"))
+        .collect();
+    assert!(
+        webkit.is_empty(),
+        "no WebKit process while hidden: {webkit:?}"
+    );
+
+    // Open: a second launch finds the fresh process (single instance) and it builds the window.
+    let second = launch(&[]).status().expect("a second launch runs");
+    assert!(
+        second.success(),
+        "the second launch hands over to the running app"
+    );
+    wait_for(UI, "the fresh process opens its window on Open", || {
+        close_windows_of(successor).then_some(())
+    });
+    let next = wait_for(
+        NETWORK,
+        "closed again, the window's process hands over again",
+        || successor_on(&app, &home).filter(|pid| *pid != successor),
+    );
+    // Ended, or a zombie until init reaps it (its `exe` link is gone either way).
+    wait_for(UI, "the process that built the second window ends", || {
+        (!std::path::Path::new(&format!("/proc/{successor}/exe")).exists()).then_some(())
+    });
+    assert!(
+        std::path::Path::new(&format!("/proc/{next}/exe")).exists(),
+        "the app is still in the tray"
+    );
+    let log = std::fs::read_to_string(dir.path().join("app.log")).unwrap();
+    assert_eq!(
+        log.matches("handing the tray to a fresh process").count(),
+        2,
+        "each hand-over is logged: {log}"
+    );
 }
 
 /// `--help` and `--version` print and exit 0 without opening a window; an unknown option is

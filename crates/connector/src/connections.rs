@@ -97,6 +97,12 @@ pub(crate) struct Session {
     pub(crate) rest: RestClient,
 }
 
+/// The refresh locks of every connection, held (see [`Connector::hold_token_refreshes`]).
+#[derive(Debug)]
+pub struct RefreshesHeld {
+    _locks: Vec<std::fs::File>,
+}
+
 #[derive(Debug)]
 pub struct Connector {
     home: Home,
@@ -560,6 +566,44 @@ impl Connector {
 
     /// The session of `name` (any letter case), built on first use and once: concurrent callers
     /// wait for the one build (the activity sync uses it too).
+    /// The lock file every refresh of `name`'s token holds, in any process of this home.
+    fn token_lock_path(&self, name: &str) -> std::path::PathBuf {
+        let mut lock = self.activity_store_path(name).into_os_string();
+        lock.push(".token-lock");
+        lock.into()
+    }
+
+    /// Holds every connection's refresh lock, waiting up to `wait` for refreshes in flight (here
+    /// or in `wdconnect`) to end, so a process that ends while holding them never ends between
+    /// Workday retiring a refresh token and the new one being stored. Refused while a rotated
+    /// refresh token lives only in this process (the credential store refused it): ending now
+    /// would sign that connection out. Released when the value is dropped or the process ends.
+    pub async fn hold_token_refreshes(
+        &self,
+        wait: std::time::Duration,
+    ) -> Result<RefreshesHeld, ConnectorError> {
+        let profiles = self.profiles.load().map_err(ConnectorError::failed)?;
+        let mut held = Vec::with_capacity(profiles.len());
+        for profile in &profiles {
+            let lock = crate::tokens::hold_refresh_lock(&self.token_lock_path(&profile.name), wait)
+                .await
+                .map_err(ConnectorError::failed)?;
+            held.push(lock);
+        }
+        let cells: Vec<_> = self.sessions.lock().await.values().cloned().collect();
+        for session in cells.iter().filter_map(|cell| cell.get()) {
+            if session.tokens.holds_unsaved_refresh_token().await {
+                return Err(ConnectorError::Failed(Problem::new(
+                    "token.unsaved",
+                    "A refreshed sign-in is held in memory only: the credential store refused it.",
+                    "Unlock the system's credential store (keyring); the app stores the token \
+                     at the connection's next check.",
+                )));
+            }
+        }
+        Ok(RefreshesHeld { _locks: held })
+    }
+
     pub(crate) async fn session(&self, name: &str) -> Result<Arc<Session>, ConnectorError> {
         let profile = self.profile(name)?;
         let cell = self
@@ -601,11 +645,9 @@ impl Connector {
             limiter,
             RetryPolicy::default(),
         );
-        let mut lock = self.activity_store_path(name).into_os_string();
-        lock.push(".token-lock");
         Ok(Arc::new(Session {
             tokens: TokenManager::new(name, oauth, self.secrets.clone())
-                .with_refresh_lock(lock.into()),
+                .with_refresh_lock(self.token_lock_path(name)),
             rest,
         }))
     }

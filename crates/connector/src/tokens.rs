@@ -4,7 +4,7 @@
 //! token is used (kept in memory and written again while the store fails), and `invalid_grant`
 //! treated as final (sign-in required), never retried.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -100,6 +100,34 @@ struct Held {
 
 /// The token source of one connection. Cheap to share; all refreshes go through one lock, so
 /// concurrent callers wait for the refresh in flight instead of starting their own.
+/// Waits (polling, so a caller that gives up leaves no thread blocked on it) up to `wait` for the
+/// OS lock on a connection's refresh lock file. Released when the returned file is dropped or the
+/// process dies. Every refresh holds it, in any process of the home: holding it means no refresh
+/// is between Workday's answer and the rotated token being stored.
+pub async fn hold_refresh_lock(path: &Path, wait: Duration) -> Result<std::fs::File, TokenError> {
+    let failed = |detail: String| TokenError::Lock {
+        path: path.to_owned(),
+        detail,
+    };
+    let file = crate::files::open_lock_file(path).map_err(|e| failed(e.to_string()))?;
+    let deadline = Instant::now() + wait;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(failed(
+                    "another process has been refreshing this connection's token for too long"
+                        .to_owned(),
+                ));
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(failed(e.to_string())),
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct TokenManager {
     connection: String,
@@ -199,33 +227,18 @@ impl TokenManager {
         }
     }
 
-    /// Waits for the cross-process refresh lock (polling, so a caller that gives up leaves no
-    /// thread blocked on it). Released when the returned file is dropped or the process dies.
+    /// Waits for the cross-process refresh lock (see [`hold_refresh_lock`]).
     async fn lock_refresh(&self) -> Result<Option<std::fs::File>, TokenError> {
-        let Some(path) = &self.refresh_lock else {
-            return Ok(None);
-        };
-        let failed = |detail: String| TokenError::Lock {
-            path: path.clone(),
-            detail,
-        };
-        let file = crate::files::open_lock_file(path).map_err(|e| failed(e.to_string()))?;
-        let deadline = Instant::now() + REFRESH_LOCK_WAIT;
-        loop {
-            match file.try_lock() {
-                Ok(()) => return Ok(Some(file)),
-                Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
-                    tokio::time::sleep(Duration::from_millis(25)).await;
-                }
-                Err(std::fs::TryLockError::WouldBlock) => {
-                    return Err(failed(
-                        "another process has been refreshing this connection's token for too long"
-                            .to_owned(),
-                    ));
-                }
-                Err(std::fs::TryLockError::Error(e)) => return Err(failed(e.to_string())),
-            }
+        match &self.refresh_lock {
+            Some(path) => hold_refresh_lock(path, REFRESH_LOCK_WAIT).await.map(Some),
+            None => Ok(None),
         }
+    }
+
+    /// A rotated refresh token the credential store refused is held in this process only: were
+    /// the process to end now, the connection would need a new sign-in.
+    pub async fn holds_unsaved_refresh_token(&self) -> bool {
+        self.held.lock().await.unsaved_refresh.is_some()
     }
 
     /// One refresh, with the refresh token read now: under the lock, so a token that another
@@ -249,5 +262,27 @@ impl TokenManager {
                 Err(e) => return Err(e.into()),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the app's Quit and hand-over rely on: while one holder has a connection's refresh
+    /// lock, no other (another process, or this one through a second open) gets it; dropped, it
+    /// is free at once.
+    #[tokio::test]
+    async fn a_held_refresh_lock_keeps_every_other_holder_out_until_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data/acme.sqlite.token-lock");
+        let held = hold_refresh_lock(&path, Duration::ZERO).await.unwrap();
+        let refused = hold_refresh_lock(&path, Duration::from_millis(100))
+            .await
+            .unwrap_err();
+        assert!(matches!(refused, TokenError::Lock { .. }), "{refused:?}");
+        assert!(refused.is_transient() && !refused.needs_sign_in());
+        drop(held);
+        hold_refresh_lock(&path, Duration::ZERO).await.unwrap();
     }
 }

@@ -870,7 +870,10 @@ fn wait_for<T>(within: Duration, what: &str, mut probe: impl FnMut() -> Option<T
         if let Some(value) = probe() {
             return value;
         }
-        assert!(std::time::Instant::now() < deadline, "{what}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what} (within {within:?})"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -936,15 +939,32 @@ async fn a_closed_window_hands_the_tray_to_a_fresh_process_that_opens_it_again()
             .stderr(log.try_clone().unwrap());
         command
     };
+    let app_log = || std::fs::read_to_string(dir.path().join("app.log")).unwrap_or_default();
+    // The window's web process runs once the window and its webview are built, so the close
+    // goes to a window that handles it (a close sent earlier can reach GTK before the app does).
+    let close_when_built = |pid: u32, what: &str| {
+        wait_for(UI, &format!("{what}: {}", app_log()), || {
+            children_of(pid)
+                .iter()
+                .any(|n| n.starts_with("WebKitWebProc"))
+                .then_some(())
+        });
+        assert!(close_windows_of(pid), "{what}: the window takes the close");
+    };
     let mut first = launch(&[]).spawn().expect("the app starts");
-    wait_for(UI, "the app's window appears and is closed", || {
-        close_windows_of(first.id()).then_some(())
-    });
-    let ended = wait_for(
-        NETWORK,
-        "the app hands over and ends after its window closed",
-        || first.try_wait().unwrap(),
-    );
+    close_when_built(first.id(), "the app's window appears");
+    let deadline = std::time::Instant::now() + NETWORK;
+    let ended = loop {
+        if let Some(status) = first.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the app hands over and ends after its window closed: {}",
+            app_log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
     assert!(ended.success(), "a hand-over is a clean exit: {ended:?}");
     let successor = wait_for(UI, "a fresh app process holds the tray", || {
         successor_on(&app, &home)
@@ -969,9 +989,7 @@ async fn a_closed_window_hands_the_tray_to_a_fresh_process_that_opens_it_again()
         second.success(),
         "the second launch hands over to the running app"
     );
-    wait_for(UI, "the fresh process opens its window on Open", || {
-        close_windows_of(successor).then_some(())
-    });
+    close_when_built(successor, "the fresh process opens its window on Open");
     let next = wait_for(
         NETWORK,
         "closed again, the window's process hands over again",

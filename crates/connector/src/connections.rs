@@ -564,8 +564,6 @@ impl Connector {
             })
     }
 
-    /// The session of `name` (any letter case), built on first use and once: concurrent callers
-    /// wait for the one build (the activity sync uses it too).
     /// The lock file every refresh of `name`'s token holds, in any process of this home.
     fn token_lock_path(&self, name: &str) -> std::path::PathBuf {
         let mut lock = self.activity_store_path(name).into_os_string();
@@ -604,6 +602,8 @@ impl Connector {
         Ok(RefreshesHeld { _locks: held })
     }
 
+    /// The session of `name` (any letter case), built on first use and once: concurrent callers
+    /// wait for the one build (the activity sync uses it too).
     pub(crate) async fn session(&self, name: &str) -> Result<Arc<Session>, ConnectorError> {
         let profile = self.profile(name)?;
         let cell = self

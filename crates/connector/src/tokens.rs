@@ -98,8 +98,6 @@ struct Held {
     unsaved_refresh: Option<SecretString>,
 }
 
-/// The token source of one connection. Cheap to share; all refreshes go through one lock, so
-/// concurrent callers wait for the refresh in flight instead of starting their own.
 /// Waits (polling, so a caller that gives up leaves no thread blocked on it) up to `wait` for the
 /// OS lock on a connection's refresh lock file. Released when the returned file is dropped or the
 /// process dies. Every refresh holds it, in any process of the home: holding it means no refresh
@@ -128,6 +126,8 @@ pub async fn hold_refresh_lock(path: &Path, wait: Duration) -> Result<std::fs::F
     }
 }
 
+/// The token source of one connection. Cheap to share; all refreshes go through one lock, so
+/// concurrent callers wait for the refresh in flight instead of starting their own.
 #[derive(Debug)]
 pub struct TokenManager {
     connection: String,

@@ -356,6 +356,9 @@ impl ApiError {
 
 type Observer = Arc<dyn Fn(Call, &RetryEvent) + Send + Sync>;
 
+/// Answers at least this large are parsed on a blocking thread (see [`RestClient::attempt`]).
+const PARSE_ASIDE: usize = 64 * 1024;
+
 /// Calls one tenant's REST API. Cheap to clone; clones share the rate limiter.
 #[derive(Clone)]
 pub struct RestClient {
@@ -536,11 +539,25 @@ impl RestClient {
             Err(e) => return network(call, &e, attempts, token),
         };
         if status.is_success() {
-            return Attempt::Done(serde_json::from_slice(&body).map_err(|_| {
-                ApiError::InvalidResponse {
-                    call,
-                    reason: "the answer is not JSON".into(),
+            let parsed = if body.len() < PARSE_ASIDE {
+                serde_json::from_slice(&body)
+            } else {
+                // A page of a thousand events takes milliseconds to parse: on the threads that
+                // write the requests it would hold back the ones the limiter has just let go,
+                // and they would reach the tenant bunched.
+                match tokio::task::spawn_blocking(move || serde_json::from_slice(&body)).await {
+                    Ok(parsed) => parsed,
+                    Err(e) => {
+                        return Attempt::Done(Err(ApiError::InvalidResponse {
+                            call,
+                            reason: format!("the answer could not be parsed: {e}"),
+                        }));
+                    }
                 }
+            };
+            return Attempt::Done(parsed.map_err(|_| ApiError::InvalidResponse {
+                call,
+                reason: "the answer is not JSON".into(),
             }));
         }
         let detail = || workday_detail(&body, token);

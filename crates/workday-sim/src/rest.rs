@@ -230,7 +230,13 @@ pub async fn activity_logging(
         Ok(a) => a,
         Err(r) => return r,
     };
-    let r = activity_inner(&t, raw.as_deref());
+    // A page of a thousand events takes milliseconds to build: off the threads that read
+    // the sockets, so a request that arrives meanwhile is stamped when it arrives, as a
+    // tenant's front end would, not when a worker comes free.
+    let tenant = t.clone();
+    let r = tokio::task::spawn_blocking(move || activity_inner(&tenant, raw.as_deref()))
+        .await
+        .unwrap_or_else(|_| Err(StatusCode::INTERNAL_SERVER_ERROR.into_response()));
     let task = own_call_task(&method, uri.path(), Some("userActivity"));
     log_own_call(&t, &access, task);
     r.unwrap_or_else(|e| e)

@@ -414,8 +414,20 @@ impl Reader<'_> {
         let rest = self.api.rest.clone();
         let mut task = AbortOnDrop(tokio::spawn(async move {
             let page: Page = rest.activity(&token, &q).await?;
-            // Each event's tree is freed as its row is made, so a page is not in memory twice.
-            let rows: Vec<EventRow> = page.data.into_iter().map(|e| EventRow::new(&e)).collect();
+            // Keyed on a blocking thread, like the parse: the async threads stay free to send
+            // the next requests the moment the limiter lets them go. Each event's tree is
+            // freed as its row is made, so a page is not in memory twice.
+            let rows = tokio::task::spawn_blocking(move || {
+                page.data
+                    .into_iter()
+                    .map(|e| EventRow::new(&e))
+                    .collect::<Vec<EventRow>>()
+            })
+            .await
+            .map_err(|e| ApiError::InvalidResponse {
+                call: workday_client::rest::Call::ActivityLog,
+                reason: format!("the answer could not be keyed: {e}"),
+            })?;
             Ok::<_, ApiError>((page.total, rows))
         }));
         match (&mut task.0).await {

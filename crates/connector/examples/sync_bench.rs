@@ -357,6 +357,9 @@ struct ChildReport {
     peak_kb: u64,
     /// User + system CPU seconds of the sync (the child process, all its threads).
     cpu_secs: f64,
+    /// When the sync began and ended, on the clock the tenant stamps arrivals with.
+    began: DateTime<Utc>,
+    ended: DateTime<Utc>,
 }
 
 /// `--child-sync HOME SERVICE`: the connector's seven-day backfill of the signed-in `bench`
@@ -372,6 +375,7 @@ async fn child_sync() -> Result<(), Error> {
     let rss_before_kb = status_kb("VmRSS:");
     reset_peak();
     let cpu_before = cpu_secs();
+    let began = Utc::now();
     let options = SyncOptions {
         backfill_days: Some(DAYS),
         ..SyncOptions::default()
@@ -404,6 +408,8 @@ async fn child_sync() -> Result<(), Error> {
         rss_before_kb,
         peak_kb: status_kb("VmHWM:"),
         cpu_secs: cpu_secs() - cpu_before,
+        began,
+        ended: Utc::now(),
     };
     println!("{}", serde_json::to_string(&r)?);
     Ok(())
@@ -439,6 +445,47 @@ fn request_stats(log: &[RequestRecord]) -> (usize, usize, usize, usize) {
     let answered = most_in_a_second(log.iter().map(|r| r.at).collect());
     let refused = log.iter().filter(|r| r.status == 429).count();
     (log.len(), arrived, answered, refused)
+}
+
+/// How well a sync used the rate limit: the share of the rows its requests could have carried
+/// that were useful (a window's last page is partly empty; an over-full window's first page is
+/// thrown away), and the share of the sync during which the limiter was busy, with where the
+/// rest went (before the first request, between requests, after the last: the final commit and
+/// the store's upkeep).
+fn use_of_the_limit(log: &[RequestRecord], r: &ChildReport, rate: f64, page: u32) -> String {
+    let limiter = workday_client::ratelimit::RateLimiter::new(rate);
+    let interval = limiter.interval().as_secs_f64();
+    let mut times: Vec<DateTime<Utc>> = log
+        .iter()
+        .filter(|x| x.path.ends_with("/activityLogging"))
+        .map(|x| x.arrived)
+        .collect();
+    times.sort();
+    let secs =
+        |a: DateTime<Utc>, b: DateTime<Utc>| (b - a).num_microseconds().unwrap_or(0) as f64 / 1e6;
+    let (Some(first), Some(last)) = (times.first().copied(), times.last().copied()) else {
+        return "no requests".into();
+    };
+    let between: f64 = times
+        .windows(2)
+        .map(|w| (secs(w[0], w[1]) - interval).max(0.0))
+        .sum();
+    let elapsed = secs(r.began, r.ended).max(1e-3);
+    let useful = r.events_read as f64 / (times.len() as f64 * f64::from(page));
+    let busy = times.len() as f64 * interval / elapsed;
+    format!(
+        "use of the rate limit: {:.1} % of the rows the {} requests could carry were useful, the \
+         limiter was busy {:.1} % of the {elapsed:.1} s (one request each {:.0} ms); idle \
+         {:.1} s before the first request, {between:.1} s between requests, {:.1} s after the \
+         last; {:.1} % of the bound",
+        useful * 100.0,
+        times.len(),
+        busy * 100.0,
+        interval * 1000.0,
+        secs(r.began, first).max(0.0),
+        secs(last, r.ended).max(0.0),
+        r.events_read as f64 / elapsed / (rate * f64::from(page)) * 100.0,
+    )
 }
 
 /// The tenant: in this process, or the `workday-sim` binary in its own (`--sim-process`).
@@ -636,6 +683,7 @@ async fn main() -> Result<(), Error> {
     profile.authorization_endpoint = v.authorization_endpoint.clone();
     profile.redirect_port = port;
     profile.redirect_host = RedirectHost::Ipv4Literal;
+    let profile_page_size = profile.sync.page_size;
     profile.sync.rate_limit_per_sec = rate.min(50.0);
     Connector::with_secrets(home.clone(), secrets())
         .map_err(ce)?
@@ -701,7 +749,8 @@ async fn main() -> Result<(), Error> {
     }
     let report: ChildReport = serde_json::from_slice(&out.stdout)?;
     let conn_rate = report.events_read as f64 / report.elapsed_secs;
-    let (requests, per_sec_max, answered_max, refused) = request_stats(&sim.request_log().await?);
+    let log = sim.request_log().await?;
+    let (requests, per_sec_max, answered_max, refused) = request_stats(&log);
     println!(
         "connector: {} events read ({} stored, {} windows, {} splits, {requests} requests = {:.2}/s, \
          at most {per_sec_max} arrived in any second ({answered_max} begun; {refused} answered \
@@ -723,6 +772,12 @@ async fn main() -> Result<(), Error> {
         report.cpu_secs,
         per_million(report.cpu_secs, report.events_read)
     );
+    if !raw {
+        println!(
+            "{}",
+            use_of_the_limit(&log, &report, rate, profile_page_size)
+        );
+    }
     let (from, to) = (report.from, report.to);
     let total = report.events_read;
     let peak = report.peak_kb;

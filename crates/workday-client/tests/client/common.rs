@@ -226,6 +226,18 @@ async fn read_request(stream: &mut tokio::net::TcpStream) -> String {
     }
 }
 
+/// The endpoints of tenant `acme` at `origin` (a fake server's).
+pub fn endpoints_at(origin: &str) -> Endpoints {
+    let rest = format!("{origin}/ccx/api/v1/acme");
+    Endpoints {
+        rest_api: Url::parse(&rest).unwrap(),
+        token: Url::parse(&format!("{origin}/ccx/oauth2/acme/token")).unwrap(),
+        authorization: Url::parse(&format!("{origin}/acme/authorize")).unwrap(),
+        tenant: "acme".into(),
+        services_origin: origin.into(),
+    }
+}
+
 pub fn http_response(status: &str, headers: &[(&str, &str)], body: &str) -> String {
     let mut r = format!(
         "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n",

@@ -449,3 +449,48 @@ async fn fractional_seconds_are_refused_before_sending() {
         .await
         .expect("whole seconds");
 }
+
+#[tokio::test]
+async fn a_page_that_is_not_json_is_an_invalid_response_whatever_its_size() {
+    // A small answer is parsed where it arrives, one of 64 KiB and more on a blocking thread:
+    // both paths must give the same error, and neither is retried.
+    for size in [200, 300 * 1024] {
+        let body = "<html><body>Maintenance</body></html>\n".repeat(size / 38 + 1);
+        let (addr, hits) = fake_server(move |_| {
+            http_response("200 OK", &[("Content-Type", "application/json")], &body)
+        })
+        .await;
+        let rest = RestClient::new(
+            client(),
+            endpoints_at(&format!("http://{addr}")),
+            Arc::new(RateLimiter::new(1000.0)),
+            RetryPolicy::fast(3),
+        );
+        let (from, to) = settled_window();
+        let e = rest
+            .activity(
+                &SecretString::from("at-1"),
+                &ActivityQuery {
+                    from,
+                    to,
+                    limit: 1000,
+                    offset: 0,
+                },
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), "api.invalid_response", "{size} bytes");
+        assert_eq!(e.call(), Call::ActivityLog);
+        assert!(
+            e.message().contains("the answer is not JSON"),
+            "{}",
+            e.message()
+        );
+        assert!(!e.message().contains("<html>"), "the body is not shown");
+        assert_eq!(
+            hits.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "not retried"
+        );
+    }
+}

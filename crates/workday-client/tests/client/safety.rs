@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 use url::Url;
-use workday_client::endpoints::Endpoints;
 use workday_client::oauth::{ClientAuth, OAuthClient};
 use workday_client::ratelimit::RateLimiter;
 use workday_client::rest::RestClient;
@@ -28,17 +27,6 @@ fn oauth_client(url: &str, auth: ClientAuth) -> OAuthClient {
         SecretString::from(CLIENT_SECRET),
         auth,
     )
-}
-
-fn endpoints(origin: &str) -> Endpoints {
-    let rest = format!("{origin}/ccx/api/v1/acme");
-    Endpoints {
-        rest_api: Url::parse(&rest).unwrap(),
-        token: Url::parse(&format!("{origin}/ccx/oauth2/acme/token")).unwrap(),
-        authorization: Url::parse(&format!("{origin}/acme/authorize")).unwrap(),
-        tenant: "acme".into(),
-        services_origin: origin.into(),
-    }
 }
 
 #[tokio::test]
@@ -65,7 +53,7 @@ async fn a_redirect_from_the_token_endpoint_is_not_followed() {
     // The REST client does not follow either.
     let rest = RestClient::new(
         client(),
-        endpoints(&format!("http://{redirector}")),
+        endpoints_at(&format!("http://{redirector}")),
         std::sync::Arc::new(RateLimiter::new(1000.0)),
         RetryPolicy::fast(3),
     );
@@ -128,7 +116,7 @@ async fn no_secret_reaches_an_error() {
         }
         let rest = RestClient::new(
             client(),
-            endpoints(&format!("http://{addr}")),
+            endpoints_at(&format!("http://{addr}")),
             std::sync::Arc::new(RateLimiter::new(1000.0)),
             RetryPolicy::fast(2),
         );
@@ -200,7 +188,7 @@ async fn a_tls_failure_is_named() {
     assert!(!e.is_transient());
     let rest = RestClient::new(
         client(),
-        endpoints(&format!("https://{addr}")),
+        endpoints_at(&format!("https://{addr}")),
         std::sync::Arc::new(RateLimiter::new(1000.0)),
         RetryPolicy::fast(3),
     );

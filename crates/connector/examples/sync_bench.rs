@@ -43,6 +43,10 @@
 //! tenant would be; add `--sim-rate-limit N` to have it answer 429 above N REST requests in any
 //! second, as a real tenant does. Peers, the baseline and the local limit then need `--no-peers`
 //! / `--no-python` and are skipped.
+//!
+//! In real mode a second line tells how well the sync used the rate limit: the share of the rows
+//! its requests could carry that were useful, how busy the limiter was and where it idled.
+//! `--timeline FILE` writes the activity requests in arrival order (time, status, query).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -466,23 +470,30 @@ fn use_of_the_limit(log: &[RequestRecord], r: &ChildReport, rate: f64, page: u32
     let (Some(first), Some(last)) = (times.first().copied(), times.last().copied()) else {
         return "no requests".into();
     };
-    let between: f64 = times
+    // Net of the requests that left closer together than the mean spacing (the limiter lets
+    // a few go early after a pause).
+    let between = (secs(first, last) - (times.len() - 1) as f64 * interval).max(0.0);
+    let stalls: Vec<f64> = times
         .windows(2)
-        .map(|w| (secs(w[0], w[1]) - interval).max(0.0))
-        .sum();
+        .map(|w| secs(w[0], w[1]))
+        .filter(|g| *g > 3.0 * interval)
+        .collect();
     let elapsed = secs(r.began, r.ended).max(1e-3);
     let useful = r.events_read as f64 / (times.len() as f64 * f64::from(page));
     let busy = times.len() as f64 * interval / elapsed;
     format!(
         "use of the rate limit: {:.1} % of the rows the {} requests could carry were useful, the \
          limiter was busy {:.1} % of the {elapsed:.1} s (one request each {:.0} ms); idle \
-         {:.1} s before the first request, {between:.1} s between requests, {:.1} s after the \
-         last; {:.1} % of the bound",
+         {:.1} s before the first request, {between:.1} s between requests ({} pauses over {:.0} ms, \
+         {:.1} s in all), {:.1} s after the last; {:.1} % of the bound",
         useful * 100.0,
         times.len(),
         busy * 100.0,
         interval * 1000.0,
         secs(r.began, first).max(0.0),
+        stalls.len(),
+        3000.0 * interval,
+        stalls.iter().sum::<f64>(),
         secs(last, r.ended).max(0.0),
         r.events_read as f64 / elapsed / (rate * f64::from(page)) * 100.0,
     )
@@ -751,6 +762,24 @@ async fn main() -> Result<(), Error> {
     let conn_rate = report.events_read as f64 / report.elapsed_secs;
     let log = sim.request_log().await?;
     let (requests, per_sec_max, answered_max, refused) = request_stats(&log);
+    if let Some(path) = arg("--timeline") {
+        // One line per activity request, in arrival order: when, which window, which offset.
+        let mut lines: Vec<(DateTime<Utc>, String)> = log
+            .iter()
+            .filter(|r| r.path.ends_with("/activityLogging"))
+            .map(|r| {
+                let line = format!(
+                    "{} {} {}\n",
+                    r.arrived.format("%H:%M:%S%.3f"),
+                    r.status,
+                    r.query.as_deref().unwrap_or("")
+                );
+                (r.arrived, line)
+            })
+            .collect();
+        lines.sort();
+        std::fs::write(&path, lines.into_iter().map(|(_, l)| l).collect::<String>())?;
+    }
     println!(
         "connector: {} events read ({} stored, {} windows, {} splits, {requests} requests = {:.2}/s, \
          at most {per_sec_max} arrived in any second ({answered_max} begun; {refused} answered \

@@ -5,6 +5,7 @@ pub mod export;
 pub mod fingerprint;
 pub mod insights;
 pub mod ipinfo;
+pub mod plan;
 pub mod row;
 pub mod store;
 pub mod sync;

@@ -16,6 +16,8 @@ use serde::Serialize;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use workday_client::rest::{ActivityQuery, ApiError, Page, RestClient, whole_seconds};
 
+pub use super::plan::Span;
+use super::plan::{MAX_SHAPED_WINDOW, MAX_WINDOW, Planner};
 use super::row::{EventRow, number_twins};
 use super::store::{Checkpoint, Store, StoreError};
 use crate::problem::{Diagnose, Problem};
@@ -41,7 +43,9 @@ pub struct SyncOptions {
     pub backfill_days: Option<u32>,
     /// A backfill span finer than days (tests; a "last hour" choice); wins over `backfill_days`.
     pub backfill: Option<Duration>,
-    /// Width of the first window; later ones are sized from the event density seen.
+    /// Width of the first window (two go out before any total is known); later ones are
+    /// sized from what the windows read tell. Short, so that a backfill starting in busy hours
+    /// does not begin by splitting both.
     pub window: Duration,
     /// Re-read before the checkpoint, for events published later than the lag allowed for.
     pub overlap: Duration,
@@ -58,7 +62,7 @@ impl Default for SyncOptions {
         SyncOptions {
             backfill_days: None,
             backfill: None,
-            window: Duration::from_secs(3600),
+            window: Duration::from_secs(20 * 60),
             overlap: Duration::from_secs(600),
             concurrency: 6,
             offset_cap: 10_000,
@@ -148,13 +152,6 @@ impl Diagnose for SyncError {
     }
 }
 
-/// A window `[from, to)` in whole seconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Span {
-    pub from: DateTime<Utc>,
-    pub to: DateTime<Utc>,
-}
-
 /// The range of this pass: the first backfill, else from the checkpoint minus the overlap
 /// (never before the origin), up to now minus the publishing lag.
 pub fn range(
@@ -180,75 +177,6 @@ pub fn range(
 pub struct Api<'a> {
     pub tokens: &'a TokenManager,
     pub rest: &'a RestClient,
-}
-
-/// Sizes the next window from the event density seen so far, so that its total lands just under
-/// the offset cap: one request then reads it whole, page after page, and no page is spent on a
-/// window that must be split (an over-full window's first page is thrown away).
-#[derive(Debug, Clone)]
-pub struct Planner {
-    /// Events the next window should hold.
-    target: f64,
-    /// Events per second in the latest window (by time) whose total is known, and its end.
-    density: Option<(f64, DateTime<Utc>)>,
-    first: Duration,
-}
-
-/// The widest window planned. Quiet hours predict nothing about the busy ones after them: a
-/// night-sized window (ten hours and more) running into a morning would be split again and
-/// again, a wasted page each time; two hours of night cost a page or two.
-const MAX_WINDOW: Duration = Duration::from_secs(2 * 3600);
-/// Share of the offset cap a planned window aims at: the density of the last window predicts
-/// the next one within a few percent, except where activity rises (mornings).
-const FILL: f64 = 0.95;
-
-impl Planner {
-    pub fn new(cap: u64, first: Duration) -> Planner {
-        Planner {
-            target: (cap as f64 * FILL).max(1.0),
-            density: None,
-            first: first.max(Duration::from_secs(1)),
-        }
-    }
-
-    /// A window `[from, to)` answered `total` (`over` when it reached the cap: then `total` is a
-    /// floor). Only the latest window in time counts: activity drifts.
-    pub fn observe(&mut self, span: Span, total: u64, over: bool) {
-        if self.density.is_some_and(|(_, end)| end > span.to) {
-            return;
-        }
-        let secs = (span.to - span.from).num_seconds().max(1) as f64;
-        // Past the cap the true count is unknown: guess half as many again.
-        let n = if over {
-            total as f64 * 1.5
-        } else {
-            total as f64
-        };
-        self.density = Some((n / secs, span.to));
-    }
-
-    /// The next window, starting at `from`, ending no later than `end`.
-    pub fn next(&self, from: DateTime<Utc>, end: DateTime<Utc>) -> Span {
-        let secs = match self.density {
-            None => self.first.as_secs_f64(),
-            Some((d, _)) if d <= 0.0 => MAX_WINDOW.as_secs_f64(),
-            Some((d, _)) => (self.target / d).clamp(1.0, MAX_WINDOW.as_secs_f64()),
-        };
-        let to = (from + chrono::Duration::seconds(secs as i64)).min(end);
-        Span { from, to }
-    }
-
-    /// Windows of the current width that `[from, end)` still holds.
-    fn windows_left(&self, from: DateTime<Utc>, end: DateTime<Utc>) -> usize {
-        let left = (end - from).num_seconds().max(0);
-        let width = (self
-            .next(from, from + chrono::Duration::seconds(left.max(1)))
-            .to
-            - from)
-            .num_seconds()
-            .max(1);
-        ((left + width - 1) / width) as usize
-    }
 }
 
 /// The order requests go out in: first pages first (they tell how much work each window holds
@@ -331,7 +259,8 @@ impl<T> Drop for AbortOnDrop<T> {
 enum Leaf {
     /// Every event, keyed, twins numbered; a warning when not all could be reached.
     Events(Vec<EventRow>, Option<Problem>),
-    Overfull,
+    /// It reached the offset cap; the total its first page told.
+    Overfull(u64),
     /// No read could be trusted (see [`Reader::leaf`]): not to be committed in this pass.
     Unstable(Problem),
 }
@@ -342,7 +271,67 @@ enum Read {
     Pages(Vec<Vec<EventRow>>),
     /// The read contradicted itself, as said.
     Flawed(String),
-    Overfull,
+    /// It reached the offset cap; the total its first page told.
+    Overfull(u64),
+}
+
+/// A page to ask for again across a boundary of a read, and how often each row repeated
+/// across that boundary must be in it.
+#[derive(Debug, PartialEq)]
+struct Straddle {
+    offset: u64,
+    counts: Vec<([u8; 16], usize)>,
+}
+
+impl Straddle {
+    fn holds(&self, rows: &[EventRow]) -> bool {
+        self.counts
+            .iter()
+            .all(|(fp, n)| rows.iter().filter(|r| r.fingerprint == *fp).count() == *n)
+    }
+}
+
+/// The pages to ask for again to show that a read's repeated rows are identical events (see
+/// `Reader::straddles_explain`): one page of `step` rows centred on each boundary that rows
+/// repeated across pages straddle. `None` when a repeated row is on pages that are not
+/// neighbours, or more often than such a page could show.
+fn straddles(pages: &[Vec<EventRow>], step: u64) -> Option<Vec<Straddle>> {
+    let mut seen: std::collections::HashMap<[u8; 16], (usize, usize, usize)> = Default::default();
+    for (i, page) in pages.iter().enumerate() {
+        for r in page {
+            let e = seen.entry(r.fingerprint).or_insert((0, i, i));
+            e.0 += 1;
+            e.2 = i;
+        }
+    }
+    let mut by_boundary: std::collections::BTreeMap<usize, Vec<([u8; 16], usize)>> =
+        Default::default();
+    for (fp, (n, first, last)) in seen {
+        if first == last {
+            continue;
+        }
+        if last != first + 1 || n as u64 > step / 2 {
+            return None;
+        }
+        by_boundary.entry(last).or_default().push((fp, n));
+    }
+    let starts: Vec<u64> = pages
+        .iter()
+        .scan(0u64, |at, p| {
+            let start = *at;
+            *at += p.len() as u64;
+            Some(start)
+        })
+        .collect();
+    Some(
+        by_boundary
+            .into_iter()
+            .map(|(page, counts)| Straddle {
+                offset: starts[page].saturating_sub(step / 2),
+                counts,
+            })
+            .collect(),
+    )
 }
 
 /// True when a row (by fingerprint) comes on more than one page.
@@ -461,7 +450,7 @@ impl Reader<'_> {
         let size = u64::from(self.page_size.max(1));
         for _ in 0..CONSISTENT_READS {
             let pages = match self.read_once(span, size, probed, &mut told).await? {
-                Read::Overfull => return Ok(Leaf::Overfull),
+                Read::Overfull(t) => return Ok(Leaf::Overfull(t)),
                 Read::Flawed(f) => {
                     tracing::info!(from = %span.from, to = %span.to, "window changed while read ({f}); reading it again");
                     flaw = f;
@@ -470,14 +459,15 @@ impl Reader<'_> {
                 Read::Pages(pages) => pages,
             };
             let repeated = repeats_across_pages(&pages);
+            let explained = repeated && self.straddles_explain(span, &pages, size).await?;
             let mut rows: Vec<EventRow> = pages.into_iter().flatten().collect();
             number_twins(&mut rows);
-            if !repeated {
+            if !repeated || explained {
                 return Ok(Leaf::Events(rows, None));
             }
             let cut = (size / 2).max(1);
             match self.read_once(span, cut, probed, &mut told).await? {
-                Read::Overfull => return Ok(Leaf::Overfull),
+                Read::Overfull(t) => return Ok(Leaf::Overfull(t)),
                 Read::Flawed(f) => flaw = f,
                 Read::Pages(pages) => {
                     let mut other: Vec<EventRow> = pages.into_iter().flatten().collect();
@@ -507,6 +497,46 @@ impl Reader<'_> {
         )))
     }
 
+    /// Whether every row a read's pages hold more than once is there as often in one answer:
+    /// for each boundary such rows straddle, a page cut across it is asked for again, and must
+    /// report the same total and hold each of them as often as the read did. A page is one
+    /// answer, so rows in it as often as that are identical events, not a row served twice
+    /// because rows moved between requests (one row, in any one answer, comes once). One
+    /// request per boundary instead of a second read of the whole window; `false` when this
+    /// cannot show it (copies beyond the neighbouring pages or beyond the page cut across),
+    /// and the window is then read again with its pages cut elsewhere.
+    async fn straddles_explain(
+        &self,
+        span: Span,
+        pages: &[Vec<EventRow>],
+        step: u64,
+    ) -> Result<bool, SyncError> {
+        let Some(checks) = straddles(pages, step) else {
+            return Ok(false);
+        };
+        let total: u64 = pages.iter().map(|p| p.len() as u64).sum();
+        let answers = futures::future::join_all(checks.iter().map(|c| {
+            self.page_at(ActivityQuery {
+                from: span.from,
+                to: span.to,
+                limit: step as u32,
+                offset: c.offset,
+            })
+        }))
+        .await;
+        for (check, answer) in checks.iter().zip(answers) {
+            let (page_total, rows) = match answer {
+                Ok(a) => a,
+                Err(SyncError::Api(ApiError::BadRequest { .. })) => return Ok(false),
+                Err(e) => return Err(e),
+            };
+            if page_total != total || !check.holds(&rows) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
     /// One read of a window: a first page of `first` rows at offset 0, then pages of the page
     /// size after it, all asked for at once (the in-flight limit and the rate limiter pace
     /// them), so the latency is paid once per window.
@@ -528,7 +558,7 @@ impl Reader<'_> {
             probed(total);
         }
         if total >= self.cap {
-            return Ok(Read::Overfull);
+            return Ok(Read::Overfull(total));
         }
         let step = u64::from(self.page_size.max(1));
         let offsets = (0..).map(|i| first + i * step).take_while(|o| *o < total);
@@ -539,11 +569,13 @@ impl Reader<'_> {
             let (page_total, page_rows) = match page {
                 Ok(p) => p,
                 // An offset refused below the reported total: the cap is lower than thought.
-                Err(SyncError::Api(ApiError::BadRequest { .. })) => return Ok(Read::Overfull),
+                Err(SyncError::Api(ApiError::BadRequest { .. })) => {
+                    return Ok(Read::Overfull(total));
+                }
                 Err(e) => return Err(e),
             };
             if page_total >= self.cap {
-                return Ok(Read::Overfull);
+                return Ok(Read::Overfull(page_total));
             }
             if page_total != total {
                 moved = Some(page_total);
@@ -555,7 +587,7 @@ impl Reader<'_> {
         // offset cap lower than this one, answering 200 with an empty page there (unverified;
         // the Splunk add-on expects it) instead of 400. Split, as for the 400.
         if moved.is_none() && held < total && stops_at_a_cap(&pages, first, step) {
-            return Ok(Read::Overfull);
+            return Ok(Read::Overfull(total));
         }
         Ok(match moved {
             // An event published mid-read shifts the offsets.
@@ -629,6 +661,8 @@ struct Slot {
     probed: bool,
     /// A part of a split window.
     half: bool,
+    /// Its first page told a total at the cap: it is to be cut.
+    over: bool,
     /// Rows its read will bring: its total once its first page told it, a whole cap before.
     /// Counted whole while unknown so that the splits at a backfill's start hold new windows
     /// back (counted as empty, they let peak memory rise by a third).
@@ -656,7 +690,7 @@ fn read<'r>(
             let _ = probes.send((id, span, total));
         };
         let mut r = match reader.leaf(span, &probed).await {
-            Ok(Leaf::Overfull) if (span.to - span.from).num_seconds() <= 1 => {
+            Ok(Leaf::Overfull(_)) if (span.to - span.from).num_seconds() <= 1 => {
                 reader.capped(span).await
             }
             r => r,
@@ -844,7 +878,12 @@ impl<'r, 'p> Pass<'r, 'p> {
             from: report.from,
             to: report.to,
             reread_until,
-            lookback: chrono::Duration::seconds(MAX_WINDOW.max(options.window).as_secs() as i64),
+            lookback: chrono::Duration::seconds(
+                MAX_WINDOW
+                    .max(MAX_SHAPED_WINDOW)
+                    .max(options.window)
+                    .as_secs() as i64,
+            ),
             max_open: options.concurrency.max(1),
             budget: (ROWS_HELD_PER_CAP * reader.cap) as usize,
             started,
@@ -886,17 +925,19 @@ impl<'r, 'p> Pass<'r, 'p> {
 
     /// Plans the next window once the last one planned has told its total: the density is
     /// then as fresh as it gets (halves of a split window, which say nothing about what comes
-    /// after them, are not waited for). Before any total is known, two windows go out at once,
+    /// after them, are not waited for); nothing is planned after one that told a total at the
+    /// cap until it is cut (see [`Pass::split`]). Before any total is known, two windows go out at once,
     /// so that a throttled or slow first answer does not hold the whole pass. Windows end at
     /// the last pass's end when they pass it, so none straddles it.
     fn plan(&mut self) {
-        let blind = if self.planner.density.is_some() { 1 } else { 2 };
+        let blind = if self.planner.informed() { 1 } else { 2 };
         while self.failure.is_none()
             && !self.unstable
             && self.planned_until < self.to
             && self.open.len() < self.max_open
             && (self.open.is_empty() || self.rows_in_memory() < self.budget)
             && self.open.iter().filter(|s| !s.probed && !s.half).count() < blind
+            && !self.open.back().is_some_and(|s| s.over)
         {
             let end = match self.reread_until {
                 Some(cp) if self.planned_until < cp && cp < self.to => cp,
@@ -931,6 +972,7 @@ impl<'r, 'p> Pass<'r, 'p> {
             span,
             probed: false,
             half,
+            over: false,
             expect: self.reader.cap as usize,
             done: None,
         }
@@ -1058,6 +1100,7 @@ impl<'r, 'p> Pass<'r, 'p> {
     fn on_probed(&mut self, (id, span, total): Probe) {
         if let Some(s) = self.open.iter_mut().find(|s| s.id == id) {
             s.probed = true;
+            s.over = total >= self.reader.cap;
             s.expect = total.min(self.reader.cap) as usize;
         }
         self.planner.observe(span, total, total >= self.reader.cap);
@@ -1067,6 +1110,11 @@ impl<'r, 'p> Pass<'r, 'p> {
     /// ignored. The first real failure is the one reported; a window stopped by another's
     /// failure only marks the pass as failing until that failure surfaces.
     fn on_read(&mut self, id: u64, r: Result<Leaf, SyncError>) {
+        // A read that ended in the poll that sent its first total: that total is heard first
+        // (an over-full window is cut from what the planner learnt of it).
+        while let Ok(probe) = self.probe_rx.try_recv() {
+            self.on_probed(probe);
+        }
         let Some(at) = self.open.iter().position(|s| s.id == id) else {
             return;
         };
@@ -1081,7 +1129,7 @@ impl<'r, 'p> Pass<'r, 'p> {
                 self.open[at].probed = true;
                 self.open[at].done = Some(Err(problem));
             }
-            Ok(Leaf::Overfull) => self.split(at),
+            Ok(Leaf::Overfull(total)) => self.split(at, total),
             Err(SyncError::Stopped) => {
                 self.failure.get_or_insert(SyncError::Stopped);
             }
@@ -1097,25 +1145,29 @@ impl<'r, 'p> Pass<'r, 'p> {
         }
     }
 
-    /// Replaces the over-full window at `at` by its halves, cut at a whole second and read
-    /// concurrently, in its place in the time order.
-    fn split(&mut self, at: usize) {
+    /// Replaces the over-full window at `at`. The latest window planned gives way to two
+    /// windows from its start, read at once so that the limiter has work while their first
+    /// pages are out, and what comes after them is planned again from what they tell (see
+    /// [`Planner::cut_latest`]). Any other is replaced by the parts the planner cuts it into
+    /// from its told total, in its place in the time order, read concurrently.
+    fn split(&mut self, at: usize, total: u64) {
         let s = self.open[at].span;
-        let mid = s.from + chrono::Duration::seconds((s.to - s.from).num_seconds() / 2);
+        let latest = at + 1 == self.open.len() && s.to == self.planned_until;
+        let parts = if latest {
+            self.planner.cut_latest(s, total)
+        } else {
+            self.planner.cut(s, total)
+        };
         self.report.splits += 1;
         self.open.remove(at);
-        // Inserted at the same place, upper half first: the lower ends up first.
-        for half in [
-            Span {
-                from: mid,
-                to: s.to,
-            },
-            Span {
-                from: s.from,
-                to: mid,
-            },
-        ] {
-            let slot = self.start_read(half, true);
+        if latest {
+            self.planned_until = parts.last().map_or(s.to, |p| p.to);
+        }
+        let last = parts.len() - 1;
+        // Inserted at the same place, last part first: the first ends up first. The last part
+        // of the latest window is the latest planned: the next is planned once it told its total.
+        for (i, part) in parts.into_iter().enumerate().rev() {
+            let slot = self.start_read(part, !(latest && i == last));
             self.open.insert(at, slot);
         }
     }
@@ -1150,42 +1202,6 @@ mod tests {
     use chrono::TimeZone;
 
     #[test]
-    fn windows_are_sized_from_the_latest_density_seen() {
-        let t0 = Utc.with_ymd_and_hms(2026, 4, 17, 8, 0, 0).unwrap();
-        let end = t0 + chrono::Duration::days(7);
-        let mut p = Planner::new(10_000, Duration::from_secs(3600));
-        assert_eq!(p.next(t0, end).to, t0 + chrono::Duration::hours(1));
-        assert_eq!(
-            p.next(t0, t0 + chrono::Duration::minutes(5)).to,
-            t0 + chrono::Duration::minutes(5),
-            "never past the end"
-        );
-        let hour = |h: i64| Span {
-            from: t0 + chrono::Duration::hours(h),
-            to: t0 + chrono::Duration::hours(h + 1),
-        };
-        // 5,000 events an hour: the next window aims at 9,500, 1.9 hours.
-        p.observe(hour(1), 5_000, false);
-        let w = p.next(t0, end);
-        assert_eq!((w.to - w.from).num_seconds(), 6_840);
-        // 10,000 an hour: 57 minutes.
-        p.observe(hour(2), 10_000 - 1, false);
-        let w = p.next(t0, end);
-        assert_eq!((w.to - w.from).num_seconds(), 3_420);
-        assert_eq!(w.from, t0);
-        // An older window answering later changes nothing.
-        p.observe(hour(0), 100, false);
-        assert_eq!(p.next(t0, end), w);
-        // Over the cap: narrower than the cap alone would say.
-        p.observe(hour(3), 10_000, true);
-        assert!((p.next(t0, end).to - t0).num_seconds() < 3_420);
-        // Nothing at all: as wide as allowed.
-        p.observe(hour(4), 0, false);
-        assert_eq!(p.next(t0, end).to - t0, chrono::Duration::hours(2));
-        assert_eq!(p.windows_left(t0, end), 84);
-    }
-
-    #[test]
     fn later_passes_start_before_the_checkpoint_but_not_before_the_origin() {
         let now = Utc.with_ymd_and_hms(2026, 4, 17, 12, 0, 0).unwrap();
         let lag = Duration::from_secs(120);
@@ -1209,5 +1225,51 @@ mod tests {
             range(Some(c), now, Duration::ZERO, lag, overlap).0,
             now - chrono::Duration::minutes(15)
         );
+    }
+
+    fn rows(sessions: &[&str]) -> Vec<EventRow> {
+        sessions
+            .iter()
+            .map(|s| {
+                EventRow::new(&serde_json::json!({
+                    "requestTime": "2026-04-17T08:02:58.655Z", "sessionId": s
+                }))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn rows_repeated_across_a_boundary_are_checked_with_one_page_across_it() {
+        // Pages of four; "x" twice across the first boundary, "y" twice across the second.
+        let pages = vec![
+            rows(&["a", "b", "c", "x"]),
+            rows(&["x", "d", "e", "y"]),
+            rows(&["y", "f"]),
+        ];
+        let checks = straddles(&pages, 4).expect("neighbouring pages");
+        let fp = |s: &str| rows(&[s])[0].fingerprint;
+        assert_eq!(
+            checks,
+            vec![
+                Straddle {
+                    offset: 2,
+                    counts: vec![(fp("x"), 2)]
+                },
+                Straddle {
+                    offset: 6,
+                    counts: vec![(fp("y"), 2)]
+                },
+            ]
+        );
+        // Identical events are in the page across as often; a row served twice is not.
+        assert!(checks[0].holds(&rows(&["c", "x", "x", "d"])));
+        assert!(!checks[0].holds(&rows(&["c", "x", "d", "e"])));
+        assert!(!checks[0].holds(&rows(&["x", "x", "x", "d"])));
+        // Copies on pages that are not neighbours: the whole window is read again instead.
+        let apart = vec![rows(&["z", "b"]), rows(&["c", "d"]), rows(&["z", "e"])];
+        assert_eq!(straddles(&apart, 2), None);
+        // More copies than half a page across could show.
+        let many = vec![rows(&["w", "w", "w", "w"]), rows(&["w", "b", "c", "d"])];
+        assert_eq!(straddles(&many, 4), None);
     }
 }

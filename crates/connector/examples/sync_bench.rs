@@ -483,12 +483,14 @@ fn use_of_the_limit(log: &[RequestRecord], r: &ChildReport, rate: f64, page: u32
     let busy = times.len() as f64 * interval / elapsed;
     format!(
         "use of the rate limit: {:.1} % of the rows the {} requests could carry were useful, the \
-         limiter was busy {:.1} % of the {elapsed:.1} s (one request each {:.0} ms); idle \
+         limiter was busy {:.1} % of the {elapsed:.1} s ({:.1} % until the last request; one \
+         request each {:.0} ms); idle \
          {:.1} s before the first request, {between:.1} s between requests ({} pauses over {:.0} ms, \
          {:.1} s in all), {:.1} s after the last; {:.1} % of the bound",
         useful * 100.0,
         times.len(),
         busy * 100.0,
+        times.len() as f64 * interval / secs(r.began, last).max(1e-3) * 100.0,
         interval * 1000.0,
         secs(r.began, first).max(0.0),
         stalls.len(),

@@ -147,8 +147,8 @@ pub struct Dataset {
     own: Mutex<Vec<Arc<Event>>>,
 }
 
-/// The weekly rhythm: relative activity of the minute `m` (UTC).
-fn weight(m: i64) -> f64 {
+/// The weekly rhythm: relative activity of the minute `m` (UTC), counted from the Unix epoch.
+pub fn weight(m: i64) -> f64 {
     let dow = (m.div_euclid(1440) + 3).rem_euclid(7); // 1970-01-01 was a Thursday; 0 = Monday
     let hour = m.rem_euclid(1440) / 60;
     match (dow >= 5, hour) {

@@ -59,6 +59,7 @@ mod oauth;
 mod pages;
 mod params;
 mod people;
+pub use activity::weight as rhythm;
 pub use people::REAL_SITES;
 mod rest;
 mod rng;

@@ -462,29 +462,17 @@ mod tests {
         );
     }
 
-    /// A tenant with a working week's rhythm (busy office hours, quieter mornings and evenings,
-    /// quiet nights and weekends), a million events a week, each window's count a little off
-    /// the rhythm (±2 %): what a seven-day backfill planned by [`Planner`] asks for.
+    /// A tenant with the sandbox's working-week rhythm (busy office hours, quieter mornings and
+    /// evenings, quiet nights and weekends), a million events a week, each window's count a
+    /// little off the rhythm (±2 %): what a seven-day backfill planned by [`Planner`] asks for.
     struct Week {
         per_weight: f64,
         noise: u64,
     }
 
-    fn weight(minute: i64) -> f64 {
-        let dow = (minute.div_euclid(1440) + 3).rem_euclid(7); // 0 = Monday
-        match (dow >= 5, minute.rem_euclid(1440) / 60) {
-            (false, 12) => 0.7,
-            (false, 8..=17) => 1.0,
-            (false, 6..=7 | 18..=20) => 0.35,
-            (false, _) => 0.05,
-            (true, 9..=20) => 0.08,
-            (true, _) => 0.03,
-        }
-    }
-
     impl Week {
         fn new() -> Week {
-            let week: f64 = (0..7 * 1440).map(weight).sum();
+            let week: f64 = (0..7 * 1440).map(workday_sim::rhythm).sum();
             Week {
                 per_weight: 1_000_000.0 / week,
                 noise: 7,
@@ -497,7 +485,7 @@ mod tests {
             let mut m = a.div_euclid(60);
             while m * 60 < b {
                 let overlap = (b.min(m * 60 + 60) - a.max(m * 60)) as f64 / 60.0;
-                n += weight(m) * overlap * self.per_weight;
+                n += workday_sim::rhythm(m) * overlap * self.per_weight;
                 m += 1;
             }
             self.noise = self
@@ -569,8 +557,8 @@ mod tests {
                 all_requests += requests;
             }
         }
-        // Today: 91.0-93.1 % each, 92.4 % in all. Sized from the latest density alone, at most
-        // two hours wide and halved at the cap, the same weeks gave 90.8-91.6 %, 91.3 % in all.
+        // Today: 91.0-93.1 % each, 92.3 % in all. Sized from the latest density alone, at most
+        // two hours wide and halved at the cap, the same weeks gave 90.8-91.6 %, 91.2 % in all.
         let useful = all_events as f64 / (all_requests * 1_000) as f64;
         assert!(useful >= 0.92, "{:.1} % in all", useful * 100.0);
     }

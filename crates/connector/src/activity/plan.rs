@@ -23,10 +23,10 @@ impl Span {
 /// the busy ones after them: a night-sized window (ten hours and more) running into a morning
 /// would be split again and again, a wasted page each time; two hours of night cost a page or
 /// two.
-pub const MAX_WINDOW: Duration = Duration::from_secs(2 * 3600);
-/// The widest window planned where the day before tells how activity goes on (a night, a quiet
-/// day): wide enough for a night, narrow enough that a quiet day taken for a model of a busy
-/// one (a Sunday before a Monday) costs a few splits, not a dozen.
+const MAX_WINDOW: Duration = Duration::from_secs(2 * 3600);
+/// The widest window planned at all, where the day before tells how activity goes on (a night,
+/// a quiet day): wide enough for a night, narrow enough that a quiet day taken for a model of a
+/// busy one (a Sunday before a Monday) costs a few splits, not a dozen.
 pub const MAX_SHAPED_WINDOW: Duration = Duration::from_secs(10 * 3600);
 /// Share of the offset cap a planned window aims at: the prediction is good to a few percent,
 /// except where activity rises faster than the day before did.

@@ -17,7 +17,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use workday_client::rest::{ActivityQuery, ApiError, Page, RestClient, whole_seconds};
 
 pub use super::plan::Span;
-use super::plan::{MAX_SHAPED_WINDOW, MAX_WINDOW, Planner};
+use super::plan::{MAX_SHAPED_WINDOW, Planner};
 use super::row::{EventRow, number_twins};
 use super::store::{Checkpoint, Store, StoreError};
 use crate::problem::{Diagnose, Problem};
@@ -878,11 +878,9 @@ impl<'r, 'p> Pass<'r, 'p> {
             from: report.from,
             to: report.to,
             reread_until,
+            // The planner's widest window, or a wider first one.
             lookback: chrono::Duration::seconds(
-                MAX_WINDOW
-                    .max(MAX_SHAPED_WINDOW)
-                    .max(options.window)
-                    .as_secs() as i64,
+                MAX_SHAPED_WINDOW.max(options.window).as_secs() as i64
             ),
             max_open: options.concurrency.max(1),
             budget: (ROWS_HELD_PER_CAP * reader.cap) as usize,

@@ -924,9 +924,9 @@ impl<'r, 'p> Pass<'r, 'p> {
     /// Plans the next window once the last one planned has told its total: the density is
     /// then as fresh as it gets (halves of a split window, which say nothing about what comes
     /// after them, are not waited for); nothing is planned after one that told a total at the
-    /// cap until it is cut (see [`Pass::split`]). Before any total is known, two windows go out at once,
-    /// so that a throttled or slow first answer does not hold the whole pass. Windows end at
-    /// the last pass's end when they pass it, so none straddles it.
+    /// cap until it is cut (see [`Pass::split`]). Before any total is known, two windows go
+    /// out at once, so that a throttled or slow first answer does not hold the whole pass.
+    /// Windows end at the last pass's end when they pass it, so none straddles it.
     fn plan(&mut self) {
         let blind = if self.planner.informed() { 1 } else { 2 };
         while self.failure.is_none()

@@ -12,7 +12,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use connector::Status;
 use connector::activity::fingerprint::fingerprint;
-use connector::activity::{EventFilter, SyncOptions, SyncReport};
+use connector::activity::store::statistics_stale;
+use connector::activity::{EventFilter, Store, SyncOptions, SyncReport};
 use connector::browser::CommandBrowser;
 use connector::connections::Connector;
 use connector::paths::Home;
@@ -544,4 +545,38 @@ async fn events_older_than_the_retention_are_deleted_after_a_pass() {
     let truth = s.sim.ground_truth(from, second.synced_until);
     assert!(!truth.is_empty());
     assert_eq!(counts(&raws), counts(&truth));
+}
+
+/// A backfill leaves the viewer's query statistics taken over the store it filled (while it
+/// read, or at its end) and every event it stored evaluated by detection; a later pass that
+/// adds a few events keeps those statistics (taking them costs about a second per million
+/// events), until the store has doubled or halved.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_backfill_leaves_statistics_and_detection_done_and_a_small_pass_keeps_them() {
+    // No publish lag: the second pass reads the first one's own calls, so the store grows.
+    let s = setup(
+        20_000,
+        |w| w.publish_lag_max_secs = 0,
+        |p| p.publish_lag_secs = 0,
+    )
+    .await;
+    let first = sync(&s, &options(Duration::from_secs(3 * 86_400))).await;
+    assert!(first.windows > 1, "several commits: {first:?}");
+    let path = s.connector.activity_store_path("acme");
+    let mut store = Store::open(&path).unwrap();
+    let taken = store.statistics_rows().unwrap().expect("statistics taken");
+    assert!(
+        !statistics_stale(Some(taken), first.events_total),
+        "taken over {taken} of {} events",
+        first.events_total
+    );
+    let mut engine = detect::Engine::new(detect::Geo::shipped(), detect::Config::default());
+    let left = store.detect(&mut engine).unwrap();
+    assert_eq!(left.events_evaluated, 0, "the sync left none unevaluated");
+    drop(store);
+
+    let second = sync(&s, &SyncOptions::default()).await;
+    assert!(second.events_total > first.events_total, "{second:?}");
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.statistics_rows().unwrap(), Some(taken), "kept");
 }

@@ -326,16 +326,26 @@ impl Connector {
             tokens: &session.tokens,
             rest: &session.rest,
         };
-        let outcome = sync::run(
-            &name,
-            api,
-            store.clone(),
-            &profile.sync,
-            options,
-            &mut progress,
-        )
-        .await;
-        // Detection over what the pass committed: alerts within one poll interval.
+        // Detection follows the commits while the pass reads (on the other core, between
+        // commits), then takes what the last ones left: alerts within one poll interval.
+        let (committed, on_commit) = tokio::sync::watch::channel(());
+        let reading = async {
+            let committed = committed;
+            let mut progress = |p: &SyncProgress| {
+                progress(p);
+                committed.send_replace(());
+            };
+            sync::run(
+                &name,
+                api,
+                store.clone(),
+                &profile.sync,
+                options,
+                &mut progress,
+            )
+            .await
+        };
+        let (outcome, ()) = tokio::join!(reading, self.detect_while_syncing(&store, on_commit));
         let outcome = self.detect_after_sync(&store, outcome).await;
         let now = chrono::Utc::now();
         match outcome {

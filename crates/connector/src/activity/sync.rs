@@ -19,7 +19,7 @@ use workday_client::rest::{ActivityQuery, ApiError, Page, RestClient, whole_seco
 pub use super::plan::Span;
 use super::plan::{MAX_SHAPED_WINDOW, Planner};
 use super::row::{EventRow, number_twins};
-use super::store::{Checkpoint, Store, StoreError};
+use super::store::{Checkpoint, Store, StoreError, statistics_stale};
 use crate::problem::{Diagnose, Problem};
 use crate::profile::SyncSettings;
 use crate::tokens::{TokenError, TokenManager};
@@ -759,6 +759,7 @@ pub async fn run(
         warnings: Vec::new(),
     };
     let reread_until = existing.map(|c| c.synced_until);
+    let statistics = blocking(&store, |s| s.statistics_rows()).await?;
     let pass = Pass::new(
         &reader,
         store.clone(),
@@ -768,11 +769,17 @@ pub async fn run(
         started,
         progress,
     );
+    let pass = pass.with_statistics(statistics);
     let mut report = pass.drive().await?;
     report.events_pruned = prune(&store, settings.retention_days, now).await?;
     (report.events_total, report.own_calls_total) = blocking(&store, |s| {
-        s.optimize()?;
-        Ok((s.count()?, s.count_own_calls()?))
+        let total = s.count()?;
+        // Taken while the pass read if it grew the store enough; else now, if pruning or
+        // the last windows made them stale.
+        if statistics_stale(s.statistics_rows()?, total) {
+            s.optimize()?;
+        }
+        Ok((total, s.count_own_calls()?))
     })
     .await?;
     report.elapsed_secs = started.elapsed().as_secs_f64();
@@ -842,6 +849,12 @@ struct Pass<'r, 'p> {
     probe_tx: UnboundedSender<Probe>,
     probe_rx: UnboundedReceiver<Probe>,
     held: usize,
+    /// The events the planner's statistics were taken over, and about how many the store
+    /// holds (counted on from them: counting a large store costs more than the guess misses),
+    /// so that they are taken again while the pass reads once they are stale, by `analyzing`.
+    statistics: Option<u64>,
+    rows_about: u64,
+    analyzing: Option<AbortOnDrop<()>>,
     next_id: u64,
     planned_until: DateTime<Utc>,
     failure: Option<SyncError>,
@@ -892,6 +905,9 @@ impl<'r, 'p> Pass<'r, 'p> {
             probe_tx,
             probe_rx,
             held: 0,
+            statistics: None,
+            rows_about: 0,
+            analyzing: None,
             next_id: 0,
             planned_until: report.from,
             failure: None,
@@ -899,6 +915,13 @@ impl<'r, 'p> Pass<'r, 'p> {
             report,
             progress,
         }
+    }
+
+    /// The store's statistics were taken over `rows` events (`None`: never).
+    fn with_statistics(mut self, rows: Option<u64>) -> Self {
+        self.statistics = rows;
+        self.rows_about = rows.unwrap_or(0);
+        self
     }
 
     /// Runs the pass to its end: its report, or the failure that stopped it.
@@ -914,6 +937,10 @@ impl<'r, 'p> Pass<'r, 'p> {
                 Step::Probed(probe) => self.on_probed(probe),
                 Step::Read(id, r) => self.on_read(id, r),
             }
+        }
+        // Done before the pass ends: the store is the caller's again.
+        if let Some(mut a) = self.analyzing.take() {
+            let _ = (&mut a.0).await;
         }
         match self.failure {
             Some(e) => Err(e),
@@ -1067,6 +1094,8 @@ impl<'r, 'p> Pass<'r, 'p> {
             Ok((added, n)) => {
                 self.held -= n;
                 self.report.events_stored += added;
+                self.rows_about += added;
+                self.refresh_statistics();
                 let p = self.progress_now();
                 (self.progress)(&p);
             }
@@ -1074,6 +1103,25 @@ impl<'r, 'p> Pass<'r, 'p> {
                 self.failure.get_or_insert(SyncError::Store(e));
             }
         }
+    }
+
+    /// Takes the planner's statistics again, beside the reading, once the store has grown
+    /// enough since they were taken (a backfill: at each doubling, the last one well before its
+    /// last request). It waits for the store like a commit, but after the rows it follows were
+    /// let go, so new windows go on starting meanwhile. A failure only leaves them to the end.
+    fn refresh_statistics(&mut self) {
+        if !statistics_stale(self.statistics, self.rows_about)
+            || self.analyzing.as_ref().is_some_and(|a| !a.0.is_finished())
+        {
+            return;
+        }
+        self.statistics = Some(self.rows_about);
+        let store = self.store.clone();
+        self.analyzing = Some(AbortOnDrop(tokio::spawn(async move {
+            if let Err(error) = blocking(&store, |s| s.optimize()).await {
+                tracing::debug!(%error, "statistics not taken during the sync");
+            }
+        })));
     }
 
     fn progress_now(&self) -> SyncProgress {

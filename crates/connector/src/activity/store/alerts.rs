@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use super::{Store, StoreError, classify, from_ms, ms};
 
 /// Events read and evaluated per transaction.
-const BATCH: i64 = 20_000;
+const BATCH: usize = 20_000;
 
 /// How far back a change of tags or rules re-evaluates the stored events.
 pub const REEVALUATE_DAYS: i64 = 30;
@@ -148,15 +148,29 @@ impl Store {
     /// Evaluates every event committed after the detection cursor with `engine`, storing the
     /// alerts it raises; returns what it did. Running it again evaluates nothing twice.
     pub fn detect(&mut self, engine: &mut Engine) -> Result<DetectionPass, StoreError> {
+        self.detect_some(engine, BATCH, usize::MAX)
+            .map(|(pass, _)| pass)
+    }
+
+    /// [`Store::detect`] for at most `batches` batches of at most `batch` events, each its own
+    /// transaction: what a sync runs between its commits, in batches small enough that neither
+    /// waits long for the other nor holds much beside it. The alerts are those of one pass
+    /// (the learnt state goes on from batch to batch). Also returns whether events may be left.
+    pub fn detect_some(
+        &mut self,
+        engine: &mut Engine,
+        batch: usize,
+        batches: usize,
+    ) -> Result<(DetectionPass, bool), StoreError> {
         let (mut cursor, mut state) = self.detection_state()?;
         let mut pass = DetectionPass {
             cursor,
             ..DetectionPass::default()
         };
-        loop {
-            let events = self.events_to_detect(cursor)?;
+        for _ in 0..batches {
+            let events = self.events_to_detect(cursor, batch)?;
             let Some(last) = events.last().map(|e| e.id) else {
-                break;
+                return Ok((pass, false));
             };
             let findings = engine.evaluate(&mut state, &events);
             let json = serde_json::to_string(&state).map_err(|e| StoreError::Unavailable {
@@ -172,18 +186,21 @@ impl Store {
             pass.alerts_extended += extended;
             cursor = last;
             pass.cursor = last;
+            if events.len() < batch {
+                return Ok((pass, false));
+            }
         }
-        Ok(pass)
+        Ok((pass, true))
     }
 
-    fn events_to_detect(&self, cursor: i64) -> Result<Vec<Event>, StoreError> {
+    fn events_to_detect(&self, cursor: i64, batch: usize) -> Result<Vec<Event>, StoreError> {
         let run = || -> rusqlite::Result<Vec<Event>> {
             let mut stmt = self.conn.prepare_cached(
                 "SELECT id, request_time, system_account, ip_address, task_display_name, \
                  device_type, user_agent, session_id, activity_action, own_call \
                  FROM events_named WHERE id > ?1 ORDER BY id LIMIT ?2",
             )?;
-            let rows = stmt.query_map(params![cursor, BATCH], event_of)?;
+            let rows = stmt.query_map(params![cursor, batch as i64], event_of)?;
             rows.collect()
         };
         run().map_err(|e| self.err(e))
@@ -285,7 +302,7 @@ impl Store {
                  FROM events_named WHERE id > ?1 AND id <= ?2 AND request_time >= ?3 \
                  ORDER BY id LIMIT ?4",
             )?;
-            let rows = stmt.query_map(params![after, cursor, since_ms, BATCH], event_of)?;
+            let rows = stmt.query_map(params![after, cursor, since_ms, BATCH as i64], event_of)?;
             rows.collect()
         };
         run().map_err(|e| self.err(e))

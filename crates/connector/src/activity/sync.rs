@@ -35,6 +35,10 @@ const REQUESTS_IN_FLIGHT: usize = 8;
 /// many caps however many events the backfill holds. Two caps keep the store busy: one window
 /// commits while the next is read.
 const ROWS_HELD_PER_CAP: u64 = 2;
+/// Pages known to be left to ask for, below which a second window is planned before the last
+/// one told its total: a first page's answer takes about three requests' time (300 ms at 10
+/// requests/s), and small windows (a night's) would otherwise leave the limiter idle meanwhile.
+const PAGES_AHEAD: u64 = 4;
 
 /// How one sync runs; `Default` is what the app uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -952,10 +956,15 @@ impl<'r, 'p> Pass<'r, 'p> {
     /// then as fresh as it gets (halves of a split window, which say nothing about what comes
     /// after them, are not waited for); nothing is planned after one that told a total at the
     /// cap until it is cut (see [`Pass::split`]). Before any total is known, two windows go
-    /// out at once, so that a throttled or slow first answer does not hold the whole pass.
+    /// out at once, so that a throttled or slow first answer does not hold the whole pass;
+    /// after, two as well while fewer than [`PAGES_AHEAD`] pages are known to be left.
     /// Windows end at the last pass's end when they pass it, so none straddles it.
     fn plan(&mut self) {
-        let blind = if self.planner.informed() { 1 } else { 2 };
+        let blind = if !self.planner.informed() || self.pages_ahead() < PAGES_AHEAD {
+            2
+        } else {
+            1
+        };
         while self.failure.is_none()
             && !self.unstable
             && self.planned_until < self.to
@@ -973,6 +982,17 @@ impl<'r, 'p> Pass<'r, 'p> {
             let slot = self.start_read(span, false);
             self.open.push_back(slot);
         }
+    }
+
+    /// Pages of the windows being read whose total is known, at most: those already asked
+    /// for are not known here, so this errs towards planning no sooner than before.
+    fn pages_ahead(&self) -> u64 {
+        let page = u64::from(self.reader.page_size.max(1));
+        self.open
+            .iter()
+            .filter(|s| s.probed && !s.over && s.done.is_none())
+            .map(|s| (s.expect as u64).div_ceil(page))
+            .sum()
     }
 
     /// Rows read and not committed, and those the windows still being read will bring.

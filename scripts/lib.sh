@@ -87,6 +87,8 @@ tauri_driver_ensure() {
 SERVICES_DIR=""
 XVFB_PID=""
 KEYRING_PID=""
+# The test keyring's password (a throw-away keyring in a temporary directory).
+KEYRING_PASSWORD=wdc-test-keyring
 
 services_start() {
   SERVICES_DIR=$(mktemp -d "${TMPDIR:-/tmp}/wdc-services.XXXXXX")
@@ -106,12 +108,20 @@ services_start() {
   # A fresh runtime and data dir: no old login keyring with another password can answer IsLocked.
   export XDG_RUNTIME_DIR="$SERVICES_DIR/runtime" XDG_DATA_HOME="$SERVICES_DIR/data"
   mkdir -m 700 "$XDG_RUNTIME_DIR" "$XDG_DATA_HOME"
+  # gnome-keyring-daemon can abort when a client opens a Secret Service session and leaves at
+  # once (an upstream race; the tests run many short-lived wdconnect processes). The bus then
+  # starts another on the next call: this service file (read before /usr/share's) makes that
+  # one unlock the same keyring, where the stock one would wait for a password prompt.
+  mkdir -p "$XDG_DATA_HOME/dbus-1/services"
+  printf '%s\n' '[D-BUS Service]' 'Name=org.freedesktop.secrets' \
+    "Exec=/bin/sh -c \"printf %s $KEYRING_PASSWORD | exec gnome-keyring-daemon --unlock --foreground --components=secrets\"" \
+    >"$XDG_DATA_HOME/dbus-1/services/org.freedesktop.secrets.service"
   eval "$(dbus-launch --sh-syntax)"
   export DBUS_SESSION_BUS_ADDRESS DBUS_SESSION_BUS_PID
   log "D-Bus session (pid $DBUS_SESSION_BUS_PID)"
 
   # A non-empty password: an empty one creates no keyring.
-  printf 'wdc-test-keyring' | gnome-keyring-daemon --unlock --components=secrets --daemonize \
+  printf '%s' "$KEYRING_PASSWORD" | gnome-keyring-daemon --unlock --components=secrets --daemonize \
     >"$SERVICES_DIR/keyring.env" 2>"$SERVICES_DIR/keyring.log"
   KEYRING_PID=$(pgrep -n -u "$(id -u)" -f 'gnome-keyring-daemon' || true)
   # Prove the Secret Service stores and returns a secret before any test relies on it.

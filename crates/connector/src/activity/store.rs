@@ -595,7 +595,7 @@ impl Store {
         self.conn.execute_batch("ANALYZE;").map_err(|e| self.err(e))
     }
 
-    /// How many events the planner's statistics were taken over, if they were.
+    /// How many events SQLite's query statistics were taken over, if they were.
     pub fn statistics_rows(&self) -> Result<Option<u64>, StoreError> {
         let run = || -> rusqlite::Result<Option<u64>> {
             let exists: bool = self.conn.query_row(

@@ -853,9 +853,10 @@ struct Pass<'r, 'p> {
     probe_tx: UnboundedSender<Probe>,
     probe_rx: UnboundedReceiver<Probe>,
     held: usize,
-    /// The events the planner's statistics were taken over, and about how many the store
-    /// holds (counted on from them: counting a large store costs more than the guess misses),
-    /// so that they are taken again while the pass reads once they are stale, by `analyzing`.
+    /// The events SQLite's query statistics (for the viewer) were taken over, and about how
+    /// many the store holds (counted on from them: counting a large store costs more than the
+    /// guess misses), so that they are taken again while the pass reads once they are stale,
+    /// by `analyzing`.
     statistics: Option<u64>,
     rows_about: u64,
     analyzing: Option<AbortOnDrop<()>>,
@@ -1125,7 +1126,7 @@ impl<'r, 'p> Pass<'r, 'p> {
         }
     }
 
-    /// Takes the planner's statistics again, beside the reading, once the store has grown
+    /// Takes the query statistics again, beside the reading, once the store has grown
     /// enough since they were taken (a backfill: at each doubling, the last one well before its
     /// last request). It waits for the store like a commit, but after the rows it follows were
     /// let go, so new windows go on starting meanwhile. A failure only leaves them to the end.

@@ -48,6 +48,7 @@ pub struct LaunchOptions {
 }
 
 pub fn run() {
+    connector::alloc::keep_large_buffers_mapped();
     let options = <LaunchOptions as clap::Parser>::parse();
     if options.handover {
         handover::wait_for_predecessor();

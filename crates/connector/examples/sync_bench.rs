@@ -649,6 +649,8 @@ impl Tenant {
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     if flag("--child-sync") {
+        // As the app and `wdconnect` run it.
+        connector::alloc::keep_large_buffers_mapped();
         return child_sync().await;
     }
     let mode = arg("--mode").unwrap_or_else(|| "real".into());

@@ -3,6 +3,7 @@
 //! Tauri-free by design (see `design.md`): the shell and the CLI are thin fronts over this crate.
 
 pub mod activity;
+pub mod alloc;
 pub mod browser;
 pub mod checks;
 pub mod connections;

@@ -9,6 +9,7 @@ use chrono::{DateTime, SecondsFormat, Timelike, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
 use url::Url;
 
 use crate::endpoints::Endpoints;
@@ -75,6 +76,64 @@ impl Call {
 pub struct Page {
     pub total: u64,
     pub data: Vec<Value>,
+}
+
+/// A page of the activity log with each event still its own JSON text (checked to be JSON),
+/// for a reader that turns events into rows one at a time: a page of a thousand events parsed
+/// whole is a tree of several megabytes in tens of thousands of allocations, and a sync has
+/// several pages in hand at once.
+#[derive(Debug)]
+pub struct RawPage {
+    pub total: u64,
+    pub data: Vec<Box<RawValue>>,
+}
+
+/// What an answer's body is read into.
+trait Answer: Sized + Send + 'static {
+    fn parse(call: Call, body: &[u8]) -> Result<Self, ApiError>;
+}
+
+impl Answer for Value {
+    fn parse(call: Call, body: &[u8]) -> Result<Self, ApiError> {
+        serde_json::from_slice(body).map_err(|_| ApiError::InvalidResponse {
+            call,
+            reason: "the answer is not JSON".into(),
+        })
+    }
+}
+
+impl Answer for RawPage {
+    fn parse(call: Call, body: &[u8]) -> Result<Self, ApiError> {
+        #[derive(Deserialize)]
+        struct Wire {
+            total: Option<u64>,
+            data: Vec<Box<RawValue>>,
+        }
+        match serde_json::from_slice::<Wire>(body) {
+            Ok(w) => Ok(RawPage {
+                total: w.total.unwrap_or(w.data.len() as u64),
+                data: w.data,
+            }),
+            // Not the usual shape: read as any JSON, so the error says what is wrong, and an
+            // answer `page` takes is taken (e.g. a `total` of null).
+            Err(_) => {
+                let p = page(call, Value::parse(call, body)?)?;
+                let data = p
+                    .data
+                    .iter()
+                    .map(|e| RawValue::from_string(e.to_string()))
+                    .collect::<Result<_, _>>()
+                    .map_err(|_| ApiError::InvalidResponse {
+                        call,
+                        reason: "the answer is not JSON".into(),
+                    })?;
+                Ok(RawPage {
+                    total: p.total,
+                    data,
+                })
+            }
+        }
+    }
 }
 
 /// One activity-log request. `from` and `to` must be whole seconds (Workday refuses fractions);
@@ -421,7 +480,7 @@ impl RestClient {
         url.query_pairs_mut()
             .append_pair("limit", &limit.to_string())
             .append_pair("offset", &offset.to_string());
-        let j = self.get_json(Call::Workers, url, access_token).await?;
+        let j: Value = self.get_json(Call::Workers, url, access_token).await?;
         page(Call::Workers, j)
     }
 
@@ -431,13 +490,34 @@ impl RestClient {
         access_token: &SecretString,
         q: &ActivityQuery,
     ) -> Result<Page, ApiError> {
+        let raw = self.activity_raw(access_token, q).await?;
+        let data = raw
+            .data
+            .iter()
+            .map(|e| serde_json::from_str(e.get()))
+            .collect::<Result<_, _>>()
+            .map_err(|_| ApiError::InvalidResponse {
+                call: Call::ActivityLog,
+                reason: "the answer is not JSON".into(),
+            })?;
+        Ok(Page {
+            total: raw.total,
+            data,
+        })
+    }
+
+    /// [`RestClient::activity`] with each event left as its JSON text.
+    pub async fn activity_raw(
+        &self,
+        access_token: &SecretString,
+        q: &ActivityQuery,
+    ) -> Result<RawPage, ApiError> {
         let mut url = self.activity_url(q.from, q.to)?;
         url.query_pairs_mut()
             .append_pair("limit", &q.limit.to_string())
             .append_pair("offset", &q.offset.to_string())
             .append_pair("instancesReturned", "1");
-        let j = self.get_json(Call::ActivityLog, url, access_token).await?;
-        page(Call::ActivityLog, j)
+        self.get_json(Call::ActivityLog, url, access_token).await
     }
 
     /// How many events `[from, to)` holds (`returnUserActivityEntryCount=true`).
@@ -450,7 +530,7 @@ impl RestClient {
         let mut url = self.activity_url(from, to)?;
         url.query_pairs_mut()
             .append_pair("returnUserActivityEntryCount", "true");
-        let j = self.get_json(Call::ActivityLog, url, access_token).await?;
+        let j: Value = self.get_json(Call::ActivityLog, url, access_token).await?;
         j.pointer("/data/0/userActivityEntryCount")
             .and_then(Value::as_u64)
             .ok_or_else(|| ApiError::InvalidResponse {
@@ -481,12 +561,12 @@ impl RestClient {
     }
 
     /// GET with the bearer token, through the limiter and the retry policy; a 2xx JSON body.
-    async fn get_json(
+    async fn get_json<T: Answer>(
         &self,
         call: Call,
         url: Url,
         access_token: &SecretString,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<T, ApiError> {
         let observer = self.observer.clone();
         self.retry
             .run(
@@ -500,13 +580,13 @@ impl RestClient {
             .await
     }
 
-    async fn attempt(
+    async fn attempt<T: Answer>(
         &self,
         call: Call,
         url: Url,
         access_token: &SecretString,
         attempts: u32,
-    ) -> Attempt<Value, ApiError> {
+    ) -> Attempt<T, ApiError> {
         self.limiter.acquire().await;
         let token = access_token.expose_secret();
         tracing::debug!(?call, attempt = attempts, "workday request");
@@ -540,12 +620,12 @@ impl RestClient {
         };
         if status.is_success() {
             let parsed = if body.len() < PARSE_ASIDE {
-                serde_json::from_slice(&body)
+                T::parse(call, &body)
             } else {
                 // A page of a thousand events takes milliseconds to parse: on the threads that
                 // write the requests it would hold back the ones the limiter has just let go,
                 // and they would reach the tenant bunched.
-                match tokio::task::spawn_blocking(move || serde_json::from_slice(&body)).await {
+                match tokio::task::spawn_blocking(move || T::parse(call, &body)).await {
                     Ok(parsed) => parsed,
                     Err(e) => {
                         return Attempt::Done(Err(ApiError::InvalidResponse {
@@ -555,10 +635,7 @@ impl RestClient {
                     }
                 }
             };
-            return Attempt::Done(parsed.map_err(|_| ApiError::InvalidResponse {
-                call,
-                reason: "the answer is not JSON".into(),
-            }));
+            return Attempt::Done(parsed);
         }
         let detail = || workday_detail(&body, token);
         match code {
@@ -601,7 +678,7 @@ impl RestClient {
     }
 }
 
-fn network(call: Call, e: &reqwest::Error, attempts: u32, token: &str) -> Attempt<Value, ApiError> {
+fn network<T>(call: Call, e: &reqwest::Error, attempts: u32, token: &str) -> Attempt<T, ApiError> {
     let f = errors::classify_network(e);
     let error = ApiError::Network {
         call,
@@ -717,5 +794,45 @@ mod tests {
             assert!(a.fix().contains(needed), "{needed}");
         }
         assert!(!a.message().contains('\n'));
+    }
+
+    fn reason(e: ApiError) -> String {
+        match e {
+            ApiError::InvalidResponse { reason, .. } => reason,
+            e => panic!("not an invalid answer: {e:?}"),
+        }
+    }
+
+    #[test]
+    fn a_raw_page_holds_each_event_as_workday_sent_it() {
+        let body = br#"{"total": 7, "data": [{"taskId": "t1", "target": {"id": "w"}}, {}, 3]}"#;
+        let p = RawPage::parse(Call::ActivityLog, body).unwrap();
+        assert_eq!(p.total, 7);
+        let events: Vec<Value> = p
+            .data
+            .iter()
+            .map(|e| serde_json::from_str(e.get()).unwrap())
+            .collect();
+        let whole: Value = serde_json::from_slice(body).unwrap();
+        assert_eq!(events, whole["data"].as_array().unwrap().clone());
+        // Without a total, the page's own count, as `page` does.
+        let p = RawPage::parse(Call::ActivityLog, br#"{"data": [{}, {}]}"#).unwrap();
+        assert_eq!((p.total, p.data.len()), (2, 2));
+    }
+
+    #[test]
+    fn a_raw_page_that_is_not_a_page_says_what_is_wrong() {
+        let parse = |b: &[u8]| reason(RawPage::parse(Call::ActivityLog, b).unwrap_err());
+        assert_eq!(parse(b"<html>"), "the answer is not JSON");
+        assert_eq!(parse(br#"{"data": [{"a": 1}"#), "the answer is not JSON");
+        assert_eq!(parse(br#"{"total": 3}"#), "no data array in the answer");
+        assert_eq!(
+            parse(br#"{"data": {"a": 1}}"#),
+            "no data array in the answer"
+        );
+        assert_eq!(
+            parse(br#"{"total": "3", "data": []}"#),
+            "total is not a number"
+        );
     }
 }

@@ -14,7 +14,7 @@ use futures::stream::FuturesUnordered;
 use secrecy::SecretString;
 use serde::Serialize;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
-use workday_client::rest::{ActivityQuery, ApiError, Page, RestClient, whole_seconds};
+use workday_client::rest::{ActivityQuery, ApiError, RestClient, whole_seconds};
 
 pub use super::plan::Span;
 use super::plan::{MAX_SHAPED_WINDOW, Planner};
@@ -406,21 +406,25 @@ impl Reader<'_> {
     ) -> Result<(u64, Vec<EventRow>), SyncError> {
         let rest = self.api.rest.clone();
         let mut task = AbortOnDrop(tokio::spawn(async move {
-            let page: Page = rest.activity(&token, &q).await?;
-            // Keyed on a blocking thread, like the parse: the async threads stay free to send
-            // the next requests the moment the limiter lets them go. Each event's tree is
-            // freed as its row is made, so a page is not in memory twice.
+            let page = rest.activity_raw(&token, &q).await?;
+            // Keyed on a blocking thread, like the page's first parse: the async threads stay
+            // free to send the next requests the moment the limiter lets them go. Each event
+            // is parsed into a tree only as its row is made, and both its text and its tree
+            // are freed then: a whole page as one tree would be megabytes in tens of
+            // thousands of allocations, several pages at once.
+            let invalid = |reason: String| ApiError::InvalidResponse {
+                call: workday_client::rest::Call::ActivityLog,
+                reason,
+            };
             let rows = tokio::task::spawn_blocking(move || {
                 page.data
                     .into_iter()
-                    .map(|e| EventRow::new(&e))
-                    .collect::<Vec<EventRow>>()
+                    .map(|e| serde_json::from_str(e.get()).map(|e| EventRow::new(&e)))
+                    .collect::<Result<Vec<EventRow>, _>>()
             })
             .await
-            .map_err(|e| ApiError::InvalidResponse {
-                call: workday_client::rest::Call::ActivityLog,
-                reason: format!("the answer could not be keyed: {e}"),
-            })?;
+            .map_err(|e| invalid(format!("the answer could not be keyed: {e}")))?
+            .map_err(|_| invalid("the answer is not JSON".into()))?;
             Ok::<_, ApiError>((page.total, rows))
         }));
         match (&mut task.0).await {

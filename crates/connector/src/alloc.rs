@@ -13,8 +13,8 @@ const MAPPED_FROM: libc::c_int = 128 * 1024;
 /// the largest such block freed so far (up to 32 MiB); every buffer under it then comes from the
 /// heap of the thread that allocated it, and a sync allocates on many threads: the freed
 /// space stays in a dozen heaps. A million-event backfill at full speed peaked at 155 MB that way
-/// and at 120 MB with the threshold held, at the same speed (README, Benchmarks). Setting it
-/// also stops glibc from moving it. Elsewhere (macOS, Windows, musl) the system's allocator
+/// and at 111-132 MB with the threshold held, at the same speed (README, Benchmarks). Setting
+/// it also stops glibc from moving it. Elsewhere (macOS, Windows, musl) the system's allocator
 /// does not work this way, and nothing is done.
 pub fn keep_large_buffers_mapped() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]

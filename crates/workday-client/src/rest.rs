@@ -93,12 +93,16 @@ trait Answer: Sized + Send + 'static {
     fn parse(call: Call, body: &[u8]) -> Result<Self, ApiError>;
 }
 
+fn not_json(call: Call) -> ApiError {
+    ApiError::InvalidResponse {
+        call,
+        reason: "the answer is not JSON".into(),
+    }
+}
+
 impl Answer for Value {
     fn parse(call: Call, body: &[u8]) -> Result<Self, ApiError> {
-        serde_json::from_slice(body).map_err(|_| ApiError::InvalidResponse {
-            call,
-            reason: "the answer is not JSON".into(),
-        })
+        serde_json::from_slice(body).map_err(|_| not_json(call))
     }
 }
 
@@ -115,7 +119,7 @@ impl Answer for RawPage {
                 data: w.data,
             }),
             // Not the usual shape: read as any JSON, so the error says what is wrong, and an
-            // answer `page` takes is taken (e.g. a `total` of null).
+            // answer `page` takes is taken as before (e.g. one with a key given twice).
             Err(_) => {
                 let p = page(call, Value::parse(call, body)?)?;
                 let data = p
@@ -123,10 +127,7 @@ impl Answer for RawPage {
                     .iter()
                     .map(|e| RawValue::from_string(e.to_string()))
                     .collect::<Result<_, _>>()
-                    .map_err(|_| ApiError::InvalidResponse {
-                        call,
-                        reason: "the answer is not JSON".into(),
-                    })?;
+                    .map_err(|_| not_json(call))?;
                 Ok(RawPage {
                     total: p.total,
                     data,
@@ -496,10 +497,7 @@ impl RestClient {
             .iter()
             .map(|e| serde_json::from_str(e.get()))
             .collect::<Result<_, _>>()
-            .map_err(|_| ApiError::InvalidResponse {
-                call: Call::ActivityLog,
-                reason: "the answer is not JSON".into(),
-            })?;
+            .map_err(|_| not_json(Call::ActivityLog))?;
         Ok(Page {
             total: raw.total,
             data,
@@ -834,5 +832,8 @@ mod tests {
             parse(br#"{"total": "3", "data": []}"#),
             "total is not a number"
         );
+        // Taken as any JSON reader takes it: the last of a key given twice.
+        let p = RawPage::parse(Call::ActivityLog, br#"{"data": [], "data": [{"a": 1}]}"#);
+        assert_eq!(p.unwrap().data[0].get(), r#"{"a":1}"#);
     }
 }

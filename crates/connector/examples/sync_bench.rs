@@ -114,6 +114,19 @@ fn cpu_secs() -> f64 {
         .unwrap_or(0.0)
 }
 
+/// Bytes this process has written so far: handed to `write` and its kin (`wchar`), and sent to
+/// the storage layer (`write_bytes`), from `/proc/self/io`.
+fn written() -> (u64, u64) {
+    let io = std::fs::read_to_string("/proc/self/io").unwrap_or_default();
+    let field = |key: &str| {
+        io.lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0)
+    };
+    (field("wchar:"), field("write_bytes:"))
+}
+
 /// Resets VmHWM to the current RSS (Linux 4.0+).
 fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
@@ -361,6 +374,9 @@ struct ChildReport {
     peak_kb: u64,
     /// User + system CPU seconds of the sync (the child process, all its threads).
     cpu_secs: f64,
+    /// Bytes the sync wrote: to files (the store, its WAL), and through to the disk.
+    wrote: u64,
+    wrote_to_disk: u64,
     /// When the sync began and ended, on the clock the tenant stamps arrivals with.
     began: DateTime<Utc>,
     ended: DateTime<Utc>,
@@ -379,6 +395,7 @@ async fn child_sync() -> Result<(), Error> {
     let rss_before_kb = status_kb("VmRSS:");
     reset_peak();
     let cpu_before = cpu_secs();
+    let wrote_before = written();
     let began = Utc::now();
     let options = SyncOptions {
         backfill_days: Some(DAYS),
@@ -412,6 +429,8 @@ async fn child_sync() -> Result<(), Error> {
         rss_before_kb,
         peak_kb: status_kb("VmHWM:"),
         cpu_secs: cpu_secs() - cpu_before,
+        wrote: written().0 - wrote_before.0,
+        wrote_to_disk: written().1 - wrote_before.1,
         began,
         ended: Utc::now(),
     };
@@ -788,7 +807,8 @@ async fn main() -> Result<(), Error> {
         "connector: {} events read ({} stored, {} windows, {} splits, {requests} requests = {:.2}/s, \
          at most {per_sec_max} arrived in any second ({answered_max} begun; {refused} answered \
          429), tenant {}) in {:.1} s (wall {wall:.1} s): {conn_rate:.0} \
-         events/s; its process: RSS {:.1} MB before the sync, peak {:.1} MB, {:.1} CPU-s ({:.1} per million events)",
+         events/s; its process: RSS {:.1} MB before the sync, peak {:.1} MB, {:.1} CPU-s ({:.1} per million events), \
+         wrote {:.0} bytes per event ({:.0} to the disk)",
         report.events_read,
         report.events_stored,
         report.windows,
@@ -803,7 +823,9 @@ async fn main() -> Result<(), Error> {
         mb(report.rss_before_kb),
         mb(report.peak_kb),
         report.cpu_secs,
-        per_million(report.cpu_secs, report.events_read)
+        per_million(report.cpu_secs, report.events_read),
+        report.wrote as f64 / report.events_read.max(1) as f64,
+        report.wrote_to_disk as f64 / report.events_read.max(1) as f64,
     );
     if !raw {
         println!(

@@ -86,10 +86,7 @@ impl TauriDriver {
 impl Drop for TauriDriver {
     fn drop(&mut self) {
         for line in &self.launched {
-            let pattern = format!("^{}( |$)", regex_escape(line));
-            let _ = Command::new("pkill")
-                .args(["-TERM", "-f", &pattern])
-                .status();
+            end_processes(&format!("^{}( |$)", regex_escape(line)));
         }
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
@@ -105,6 +102,32 @@ impl Drop for TauriDriver {
             .args(["-INT", &self.child.id().to_string()])
             .status();
         let _ = self.child.wait();
+    }
+}
+
+/// Ends the processes whose command line matches `pattern` (`pkill -f`), and waits until they
+/// are gone (at most 10 s, then SIGKILL): an app still exiting holds the single-instance name,
+/// and the next test's launch would hand itself over to it and exit.
+pub fn end_processes(pattern: &str) {
+    let signal = |sig: &str| {
+        let _ = Command::new("pkill")
+            .args([sig, "-f", "--", pattern])
+            .status();
+    };
+    let alive = || {
+        Command::new("pgrep")
+            .args(["-f", "--", pattern])
+            .output()
+            .is_ok_and(|o| !o.stdout.is_empty())
+    };
+    signal("-TERM");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while alive() {
+        if Instant::now() >= deadline {
+            signal("-KILL");
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
     }
 }
 

@@ -856,10 +856,7 @@ struct AppsOf(PathBuf);
 
 impl Drop for AppsOf {
     fn drop(&mut self) {
-        let pattern = format!("--home {}", self.0.display());
-        let _ = std::process::Command::new("pkill")
-            .args(["-TERM", "-f", "--", &pattern])
-            .status();
+        e2e::desktop::end_processes(&format!("--home {}", self.0.display()));
     }
 }
 

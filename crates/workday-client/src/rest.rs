@@ -110,8 +110,13 @@ impl Answer for RawPage {
     fn parse(call: Call, body: &[u8]) -> Result<Self, ApiError> {
         #[derive(Deserialize)]
         struct Wire {
+            // Present means a number: a `total` of null is refused as `page` refuses it.
+            #[serde(default, deserialize_with = "present")]
             total: Option<u64>,
             data: Vec<Box<RawValue>>,
+        }
+        fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+            u64::deserialize(d).map(Some)
         }
         match serde_json::from_slice::<Wire>(body) {
             Ok(w) => Ok(RawPage {
@@ -830,6 +835,10 @@ mod tests {
         );
         assert_eq!(
             parse(br#"{"total": "3", "data": []}"#),
+            "total is not a number"
+        );
+        assert_eq!(
+            parse(br#"{"total": null, "data": []}"#),
             "total is not a number"
         );
         // Taken as any JSON reader takes it: the last of a key given twice.
